@@ -87,8 +87,8 @@ inline Error make_error(std::string code, std::string reason) {
 }  // namespace klyn
 
 // Propagate a failed Result/Status from the enclosing function.
-#define KLYN_TRY(expr)                          \
-  do {                                          \
-    auto&& klyn_try_r_ = (expr);                \
+#define KLYN_TRY(expr)                            \
+  do {                                            \
+    auto&& klyn_try_r_ = (expr);                  \
     if (!klyn_try_r_) return klyn_try_r_.error(); \
   } while (0)
