@@ -1,0 +1,200 @@
+#include "chain/event.h"
+
+#include "codec/binary.h"
+#include "crypto/hash.h"
+
+namespace klyn::chain {
+
+static constexpr std::string_view kSignDomain = "KLY-EVENT-v1";
+static constexpr std::string_view kHashDomain = "KLY-EVENT-HASH-v1";
+
+std::string_view event_type_name(EventType t) {
+  switch (t) {
+    case EventType::kTransfer:
+      return "TRANSFER";
+    case EventType::kStake:
+      return "STAKE";
+    case EventType::kUnstake:
+      return "UNSTAKE";
+    case EventType::kDelegate:
+      return "DELEGATE";
+    case EventType::kOffspring:
+      return "OFFSPRING";
+    case EventType::kCheckpoint:
+      return "CHECKPOINT";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<EventType> parse_event_type(std::string_view name) {
+  for (uint16_t i = 1; i <= 6; ++i) {
+    auto t = static_cast<EventType>(i);
+    if (event_type_name(t) == name) return t;
+  }
+  return std::nullopt;
+}
+
+Bytes encode_payload(const TransferPayload& p) {
+  codec::Writer w(40);
+  w.fixed(p.to);
+  w.u64(p.amount);
+  return std::move(w).take();
+}
+Bytes encode_payload(const AmountPayload& p) {
+  codec::Writer w(8);
+  w.u64(p.amount);
+  return std::move(w).take();
+}
+Bytes encode_payload(const DelegatePayload& p) {
+  codec::Writer w(33);
+  w.boolean(p.delegate.has_value());
+  if (p.delegate) w.fixed(*p.delegate);
+  return std::move(w).take();
+}
+
+Result<TransferPayload> decode_transfer(ByteSpan payload) {
+  codec::Reader r(payload);
+  TransferPayload p;
+  r.fixed(p.to);
+  r.u64(p.amount);
+  KLYN_TRY(r.finish("TRANSFER payload"));
+  if (p.amount == 0) return Error("bad_payload", "TRANSFER amount must be at least 1");
+  return p;
+}
+Result<AmountPayload> decode_amount(ByteSpan payload) {
+  codec::Reader r(payload);
+  AmountPayload p;
+  r.u64(p.amount);
+  KLYN_TRY(r.finish("amount payload"));
+  if (p.amount == 0) return Error("bad_payload", "amount must be at least 1");
+  return p;
+}
+Result<DelegatePayload> decode_delegate(ByteSpan payload) {
+  codec::Reader r(payload);
+  DelegatePayload p;
+  bool has = false;
+  if (r.boolean(has) && has) {
+    AccountId d;
+    if (r.fixed(d)) p.delegate = d;
+  }
+  KLYN_TRY(r.finish("DELEGATE payload"));
+  return p;
+}
+
+static void encode_unsigned(const Event& e, codec::Writer& w) {
+  w.fixed(e.symbiote);
+  w.u16(static_cast<uint16_t>(e.type));
+  w.fixed(e.creator);
+  w.u64(e.nonce);
+  w.u64(e.fee);
+  w.bytes(e.payload);
+}
+
+Bytes Event::signing_bytes() const {
+  codec::Writer w(kSignDomain.size() + 96 + payload.size());
+  w.raw(as_bytes(kSignDomain));
+  encode_unsigned(*this, w);
+  return std::move(w).take();
+}
+
+void Event::encode_to(codec::Writer& w) const {
+  encode_unsigned(*this, w);
+  w.fixed(signature);
+}
+
+Bytes Event::encode() const {
+  codec::Writer w(160 + payload.size());
+  encode_to(w);
+  return std::move(w).take();
+}
+
+Hash32 Event::hash() const {
+  return crypto::blake2b256(kHashDomain, encode());
+}
+
+void Event::sign(const crypto::KeyPair& key) {
+  creator = key.public_key();
+  signature = key.sign(signing_bytes());
+}
+
+bool Event::verify_signature() const {
+  return crypto::verify(creator, signing_bytes(), signature);
+}
+
+Status Event::check_payload() const {
+  switch (type) {
+    case EventType::kTransfer: {
+      auto p = decode_transfer(payload);
+      if (!p) return p.error();
+      return Status();
+    }
+    case EventType::kStake:
+    case EventType::kUnstake: {
+      auto p = decode_amount(payload);
+      if (!p) return p.error();
+      return Status();
+    }
+    case EventType::kDelegate: {
+      auto p = decode_delegate(payload);
+      if (!p) return p.error();
+      return Status();
+    }
+    default:
+      return Error("unsupported_type",
+                   std::string(event_type_name(type)) + " events are not supported here");
+  }
+}
+
+bool read_event(codec::Reader& r, Event& e) {
+  uint16_t type = 0;
+  r.fixed(e.symbiote);
+  if (r.u16(type) && (type == 0 || type > 0x7fff)) return r.fail("unknown event type");
+  e.type = static_cast<EventType>(type);
+  r.fixed(e.creator);
+  r.u64(e.nonce);
+  r.u64(e.fee);
+  r.bytes(e.payload, kMaxPayloadBytes);
+  r.fixed(e.signature);
+  return r.ok();
+}
+
+Result<Event> decode_event(ByteSpan bytes) {
+  codec::Reader r(bytes);
+  Event e;
+  read_event(r, e);
+  KLYN_TRY(r.finish("event"));
+  return e;
+}
+
+static Event make(const SymbioteId& sym, const crypto::KeyPair& from, EventType type,
+                  uint64_t nonce, Amount fee, Bytes payload) {
+  Event e;
+  e.symbiote = sym;
+  e.type = type;
+  e.nonce = nonce;
+  e.fee = fee;
+  e.payload = std::move(payload);
+  e.sign(from);
+  return e;
+}
+
+Event make_transfer(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce, Amount fee,
+                    const AccountId& to, Amount amount) {
+  return make(sym, from, EventType::kTransfer, nonce, fee,
+              encode_payload(TransferPayload{to, amount}));
+}
+Event make_stake(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce, Amount fee,
+                 Amount amount) {
+  return make(sym, from, EventType::kStake, nonce, fee, encode_payload(AmountPayload{amount}));
+}
+Event make_unstake(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce, Amount fee,
+                   Amount amount) {
+  return make(sym, from, EventType::kUnstake, nonce, fee, encode_payload(AmountPayload{amount}));
+}
+Event make_delegate(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce, Amount fee,
+                    std::optional<AccountId> delegate) {
+  return make(sym, from, EventType::kDelegate, nonce, fee,
+              encode_payload(DelegatePayload{delegate}));
+}
+
+}  // namespace klyn::chain

@@ -1,0 +1,356 @@
+#include "chain/genesis.h"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "codec/binary.h"
+#include "crypto/hash.h"
+
+namespace klyn::chain {
+
+using nlohmann::json;
+
+static constexpr size_t kMaxString = 256;
+static constexpr size_t kMaxAccounts = 10'000'000;
+
+static void write_opt_key(codec::Writer& w, const std::optional<AccountId>& k) {
+  w.boolean(k.has_value());
+  if (k) w.fixed(*k);
+}
+static void read_opt_key(codec::Reader& r, std::optional<AccountId>& k) {
+  bool has = false;
+  if (r.boolean(has) && has) {
+    AccountId id;
+    if (r.fixed(id)) k = id;
+  }
+}
+
+Bytes Genesis::encode() const {
+  codec::Writer w;
+  w.string("KLY-GENESIS-v1");
+  const Manifest& m = manifest;
+  w.string(m.name);
+  w.string(m.workflow);
+  w.string(m.workflow_version);
+  write_opt_key(w, m.controller);
+  w.u64(m.fee.per_event);
+  w.u32(m.fee.generator_share_permille);
+  write_opt_key(w, m.fee.rest_to);
+  w.u64(m.instant_producer_stake);
+  w.u64(m.unstake_delay);
+  w.u64(m.checkpoint_every);
+  w.u32(m.limits.max_event_bytes);
+  w.u32(m.limits.max_events_per_instant_block);
+  w.u32(m.limits.max_instant_blocks_per_controller_block);
+  w.u32(m.limits.nonce_window);
+  w.u32(m.limits.inclusion_window);
+  w.varint(m.hostchains.size());
+  for (const auto& h : m.hostchains) {
+    w.string(h.type);
+    w.string(h.network);
+    w.string(h.address);
+  }
+  w.varint(accounts.size());
+  for (const auto& a : accounts) {
+    w.fixed(a.id);
+    w.u64(a.balance);
+    w.u64(a.stake);
+  }
+  return std::move(w).take();
+}
+
+SymbioteId Genesis::id() const {
+  return crypto::blake2b256("KLY-SYMBIOTE-ID-v1", encode());
+}
+
+static Status validate(const Genesis& g) {
+  const Manifest& m = g.manifest;
+  if (m.name.empty()) return Error("bad_genesis", "manifest.name: must not be empty");
+  if (m.workflow.empty()) return Error("bad_genesis", "manifest.workflow: must not be empty");
+  if (m.workflow_version.empty())
+    return Error("bad_genesis", "manifest.workflow_version: must not be empty");
+  if (m.fee.generator_share_permille > 1000)
+    return Error("bad_genesis", "manifest.fee.generator_share_permille: must be 0..1000");
+  if (m.limits.max_event_bytes < 128 || m.limits.max_event_bytes > 65536)
+    return Error("bad_genesis", "manifest.limits.max_event_bytes: must be 128..65536");
+  if (m.limits.max_events_per_instant_block == 0 || m.limits.max_events_per_instant_block > 100000)
+    return Error("bad_genesis", "manifest.limits.max_events_per_instant_block: must be 1..100000");
+  if (m.limits.max_instant_blocks_per_controller_block == 0 ||
+      m.limits.max_instant_blocks_per_controller_block > 1024)
+    return Error("bad_genesis",
+                 "manifest.limits.max_instant_blocks_per_controller_block: must be 1..1024");
+  if (m.limits.nonce_window == 0)
+    return Error("bad_genesis", "manifest.limits.nonce_window: must be >= 1");
+  for (size_t i = 1; i < g.accounts.size(); ++i)
+    if (!(g.accounts[i - 1].id < g.accounts[i].id))
+      return Error("bad_genesis", "accounts: must be sorted by address and unique");
+  Amount total = 0;
+  for (const auto& a : g.accounts) {
+    if (!add_amount(total, a.balance, total) || !add_amount(total, a.stake, total))
+      return Error("bad_genesis", "accounts: total supply overflows 64 bits");
+  }
+  return Status();
+}
+
+Result<Genesis> decode_genesis(ByteSpan bytes) {
+  codec::Reader r(bytes);
+  Genesis g;
+  Manifest& m = g.manifest;
+  std::string magic;
+  r.string(magic, 32);
+  if (r.ok() && magic != "KLY-GENESIS-v1") r.fail("not a genesis");
+  r.string(m.name, kMaxString);
+  r.string(m.workflow, kMaxString);
+  r.string(m.workflow_version, kMaxString);
+  read_opt_key(r, m.controller);
+  r.u64(m.fee.per_event);
+  r.u32(m.fee.generator_share_permille);
+  read_opt_key(r, m.fee.rest_to);
+  r.u64(m.instant_producer_stake);
+  r.u64(m.unstake_delay);
+  r.u64(m.checkpoint_every);
+  r.u32(m.limits.max_event_bytes);
+  r.u32(m.limits.max_events_per_instant_block);
+  r.u32(m.limits.max_instant_blocks_per_controller_block);
+  r.u32(m.limits.nonce_window);
+  r.u32(m.limits.inclusion_window);
+  uint64_t n = 0;
+  if (r.varint(n) && n > 64) r.fail("too many hostchains");
+  for (uint64_t i = 0; r.ok() && i < n; ++i) {
+    HostchainRef h;
+    r.string(h.type, kMaxString);
+    r.string(h.network, kMaxString);
+    r.string(h.address, kMaxString);
+    m.hostchains.push_back(std::move(h));
+  }
+  if (r.varint(n) && (n > kMaxAccounts || n * 48 > r.remaining())) r.fail("bad account count");
+  for (uint64_t i = 0; r.ok() && i < n; ++i) {
+    GenesisAccount a;
+    r.fixed(a.id);
+    r.u64(a.balance);
+    r.u64(a.stake);
+    g.accounts.push_back(a);
+  }
+  KLYN_TRY(r.finish("genesis"));
+  KLYN_TRY(validate(g));
+  return g;
+}
+
+// ---- JSON ----
+
+namespace {
+
+// Reads a JSON object strictly: typed getters record the first error with its path; unknown
+// keys are reported by finish().
+class JsonObject {
+ public:
+  JsonObject(const json& j, std::string path, std::string& err)
+      : j_(j), path_(std::move(path)), err_(err) {
+    if (!j_.is_object()) fail(path_, "must be an object");
+  }
+  bool ok() const { return err_.empty(); }
+  void fail(const std::string& where, const std::string& reason) {
+    if (err_.empty()) err_ = where + ": " + reason;
+  }
+  const json* get(const std::string& key, bool required) {
+    seen_.insert(key);
+    if (!j_.is_object()) return nullptr;
+    auto it = j_.find(key);
+    if (it == j_.end()) {
+      if (required) fail(at(key), "missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+  std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  std::string str(const std::string& key, bool required, std::string def = "") {
+    const json* v = get(key, required);
+    if (!v) return def;
+    if (!v->is_string()) {
+      fail(at(key), "must be a string");
+      return def;
+    }
+    auto s = v->get<std::string>();
+    if (s.size() > kMaxString) fail(at(key), "longer than 256 characters");
+    return s;
+  }
+  uint64_t u64(const std::string& key, bool required, uint64_t def, uint64_t max = UINT64_MAX) {
+    const json* v = get(key, required);
+    if (!v) return def;
+    if (!v->is_number_unsigned()) {
+      fail(at(key), "must be a non-negative integer");
+      return def;
+    }
+    auto x = v->get<uint64_t>();
+    if (x > max) fail(at(key), "must be at most " + std::to_string(max));
+    return x;
+  }
+  std::optional<AccountId> address(const std::string& key, bool required) {
+    std::string s = str(key, required);
+    if (s.empty()) return std::nullopt;
+    auto pk = crypto::parse_address(s);
+    if (!pk) {
+      fail(at(key), pk.error().reason);
+      return std::nullopt;
+    }
+    return *pk;
+  }
+  void finish() {
+    if (!j_.is_object()) return;
+    for (auto it = j_.begin(); it != j_.end(); ++it)
+      if (!seen_.count(it.key())) fail(at(it.key()), "unknown key");
+  }
+
+ private:
+  const json& j_;
+  std::string path_;
+  std::string& err_;
+  std::set<std::string> seen_;
+};
+
+}  // namespace
+
+Result<Genesis> genesis_from_json(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error("bad_genesis", "not valid JSON");
+  std::string err;
+  Genesis g;
+  JsonObject top(j, "", err);
+  if (const json* mj = top.get("manifest", true)) {
+    JsonObject mo(*mj, "manifest", err);
+    Manifest& m = g.manifest;
+    m.name = mo.str("name", true);
+    m.workflow = mo.str("workflow", true);
+    m.workflow_version = mo.str("workflow_version", true);
+    m.controller = mo.address("controller", false);
+    if (const json* fj = mo.get("fee", true)) {
+      JsonObject fo(*fj, "manifest.fee", err);
+      m.fee.per_event = fo.u64("per_event", true, 0);
+      m.fee.generator_share_permille =
+          static_cast<uint32_t>(fo.u64("generator_share_permille", true, 0, 1000));
+      std::string rest = fo.str("rest_to", false, "burn");
+      if (rest != "burn") {
+        auto pk = crypto::parse_address(rest);
+        if (!pk)
+          fo.fail("manifest.fee.rest_to", "must be \"burn\" or an address: " + pk.error().reason);
+        else
+          m.fee.rest_to = *pk;
+      }
+      fo.finish();
+    }
+    if (const json* zj = mo.get("freezes", false)) {
+      JsonObject zo(*zj, "manifest.freezes", err);
+      m.instant_producer_stake = zo.u64("instant_producer", false, 0);
+      m.unstake_delay = zo.u64("unstake_delay", false, 0, 1'000'000'000);
+      zo.finish();
+    }
+    m.checkpoint_every = mo.u64("checkpoint_every", false, 0);
+    if (const json* lj = mo.get("limits", false)) {
+      JsonObject lo(*lj, "manifest.limits", err);
+      Limits d;
+      m.limits.max_event_bytes =
+          static_cast<uint32_t>(lo.u64("max_event_bytes", false, d.max_event_bytes, 65536));
+      m.limits.max_events_per_instant_block = static_cast<uint32_t>(
+          lo.u64("max_events_per_instant_block", false, d.max_events_per_instant_block, 100000));
+      m.limits.max_instant_blocks_per_controller_block =
+          static_cast<uint32_t>(lo.u64("max_instant_blocks_per_controller_block", false,
+                                       d.max_instant_blocks_per_controller_block, 1024));
+      m.limits.nonce_window =
+          static_cast<uint32_t>(lo.u64("nonce_window", false, d.nonce_window, 1 << 20));
+      m.limits.inclusion_window =
+          static_cast<uint32_t>(lo.u64("inclusion_window", false, d.inclusion_window, 1 << 20));
+      lo.finish();
+    }
+    if (const json* hj = mo.get("hostchains", false)) {
+      if (!hj->is_array()) {
+        mo.fail("manifest.hostchains", "must be an array");
+      } else {
+        for (size_t i = 0; i < hj->size() && i < 64; ++i) {
+          JsonObject ho((*hj)[i], "manifest.hostchains[" + std::to_string(i) + "]", err);
+          HostchainRef h;
+          h.type = ho.str("type", true);
+          h.network = ho.str("network", false);
+          h.address = ho.str("address", false);
+          ho.finish();
+          m.hostchains.push_back(std::move(h));
+        }
+      }
+    }
+    mo.finish();
+  }
+  if (const json* aj = top.get("accounts", true)) {
+    if (!aj->is_array()) {
+      top.fail("accounts", "must be an array");
+    } else {
+      for (size_t i = 0; i < aj->size() && err.empty(); ++i) {
+        JsonObject ao((*aj)[i], "accounts[" + std::to_string(i) + "]", err);
+        GenesisAccount a;
+        if (auto id = ao.address("address", true)) a.id = *id;
+        a.balance = ao.u64("balance", false, 0);
+        a.stake = ao.u64("stake", false, 0);
+        ao.finish();
+        g.accounts.push_back(a);
+      }
+    }
+  }
+  top.finish();
+  if (!err.empty()) return Error("bad_genesis", err);
+  std::sort(g.accounts.begin(), g.accounts.end(),
+            [](const GenesisAccount& a, const GenesisAccount& b) { return a.id < b.id; });
+  for (size_t i = 1; i < g.accounts.size(); ++i)
+    if (g.accounts[i - 1].id == g.accounts[i].id)
+      return Error("bad_genesis",
+                   "accounts: duplicate address " + crypto::address_of(g.accounts[i].id));
+  KLYN_TRY(validate(g));
+  return g;
+}
+
+std::string genesis_to_json(const Genesis& g) {
+  const Manifest& m = g.manifest;
+  json mj;
+  mj["name"] = m.name;
+  mj["workflow"] = m.workflow;
+  mj["workflow_version"] = m.workflow_version;
+  if (m.controller) mj["controller"] = crypto::address_of(*m.controller);
+  mj["fee"] = {{"per_event", m.fee.per_event},
+               {"generator_share_permille", m.fee.generator_share_permille},
+               {"rest_to", m.fee.rest_to ? crypto::address_of(*m.fee.rest_to) : "burn"}};
+  mj["freezes"] = {{"instant_producer", m.instant_producer_stake},
+                   {"unstake_delay", m.unstake_delay}};
+  mj["checkpoint_every"] = m.checkpoint_every;
+  mj["limits"] = {
+      {"max_event_bytes", m.limits.max_event_bytes},
+      {"max_events_per_instant_block", m.limits.max_events_per_instant_block},
+      {"max_instant_blocks_per_controller_block", m.limits.max_instant_blocks_per_controller_block},
+      {"nonce_window", m.limits.nonce_window},
+      {"inclusion_window", m.limits.inclusion_window}};
+  json hs = json::array();
+  for (const auto& h : m.hostchains)
+    hs.push_back({{"type", h.type}, {"network", h.network}, {"address", h.address}});
+  mj["hostchains"] = hs;
+  json accs = json::array();
+  for (const auto& a : g.accounts)
+    accs.push_back(
+        {{"address", crypto::address_of(a.id)}, {"balance", a.balance}, {"stake", a.stake}});
+  json j;
+  j["manifest"] = mj;
+  j["accounts"] = accs;
+  return j.dump(2) + "\n";
+}
+
+Result<Genesis> load_genesis_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error("bad_genesis", path + ": cannot open");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().size() > (256u << 20)) return Error("bad_genesis", path + ": larger than 256 MiB");
+  auto g = genesis_from_json(ss.str());
+  if (!g) return Error("bad_genesis", path + ": " + g.error().reason);
+  return g;
+}
+
+}  // namespace klyn::chain

@@ -1,0 +1,264 @@
+#include "chain/state.h"
+
+#include <rocksdb/write_batch.h>
+
+#include "codec/binary.h"
+
+namespace klyn::chain {
+
+Bytes encode_event_record(const EventRecord& r) {
+  codec::Writer w(64 + r.reason.size());
+  w.u8(static_cast<uint8_t>(r.status));
+  w.u64(r.height);
+  w.fixed(r.block);
+  w.u32(r.position);
+  w.string(r.reason);
+  return std::move(w).take();
+}
+
+Result<EventRecord> decode_event_record(ByteSpan bytes) {
+  codec::Reader rd(bytes);
+  EventRecord r;
+  uint8_t st = 0;
+  if (rd.u8(st) && st != 1 && st != 2) rd.fail("bad status");
+  r.status = static_cast<EventStatus>(st);
+  rd.u64(r.height);
+  rd.fixed(r.block);
+  rd.u32(r.position);
+  rd.string(r.reason, 4096);
+  KLYN_TRY(rd.finish("event record"));
+  return r;
+}
+
+std::optional<EventRecord> load_event_record(const ChainStore& store, const Hash32& event_hash) {
+  auto v = store.get(keys::event(event_hash));
+  if (!v) return std::nullopt;
+  auto r = decode_event_record(as_bytes(*v));
+  if (!r) return std::nullopt;
+  return *r;
+}
+
+static std::string_view sv(const Bytes& b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+BlockApplier::BlockApplier(ChainStore& store, const Manifest& manifest, LtHash& accumulator,
+                           Height height)
+    : store_(store),
+      manifest_(manifest),
+      acc_(accumulator),
+      height_(height),
+      batch_(std::make_unique<rocksdb::WriteBatch>()) {
+  release_unlocks();
+}
+
+BlockApplier::~BlockApplier() = default;
+
+BlockApplier::Slot& BlockApplier::slot(const AccountId& id) {
+  std::string k = keys::account(id);
+  auto it = accounts_.find(k);
+  if (it != accounts_.end()) return it->second;
+  Account a = store_.account(id);
+  return accounts_.emplace(std::move(k), Slot{a, a}).first->second;
+}
+
+const Account& BlockApplier::account(const AccountId& id) {
+  return slot(id).current;
+}
+
+// Unstaked amounts whose unlock height has come are returned to the balance before any event of
+// this block, so every node releases them at the same point.
+void BlockApplier::release_unlocks() {
+  std::vector<std::pair<std::string, AccountId>> due;
+  std::string end = keys::unlock(height_ + 1, AccountId{});
+  store_.scan("u:", "", [&](std::string_view k, std::string_view) {
+    if (k >= end) return false;
+    AccountId id;
+    std::copy(k.end() - 32, k.end(), id.begin());
+    due.emplace_back(std::string(k), id);
+    return true;
+  });
+  for (auto& [k, id] : due) {
+    Slot& s = slot(id);
+    Amount bal;
+    if (s.current.unstaking > 0 && add_amount(s.current.balance, s.current.unstaking, bal)) {
+      s.current.balance = bal;
+      s.current.unstaking = 0;
+      s.current.unlock_at = 0;
+    }
+    unlocks_[k] = std::nullopt;
+  }
+}
+
+Status BlockApplier::transition(const Event& e, const AccountId& producer) {
+  if (e.symbiote != store_.symbiote_id())
+    return Error("wrong_symbiote", "event is for another symbiote");
+  if (e.fee < manifest_.fee.per_event)
+    return Error("fee_too_low", "fee " + std::to_string(e.fee) + " is below the minimum " +
+                                    std::to_string(manifest_.fee.per_event));
+  Slot& from = slot(e.creator);
+  Account a = from.current;
+  if (e.nonce != a.nonce + 1)
+    return Error("bad_nonce",
+                 "nonce " + std::to_string(e.nonce) + ", expected " + std::to_string(a.nonce + 1));
+
+  Amount spend = e.fee;
+  switch (e.type) {
+    case EventType::kTransfer: {
+      auto p = decode_transfer(e.payload);
+      if (!p) return p.error();
+      if (!add_amount(spend, p->amount, spend)) return Error("overflow", "amount + fee overflows");
+      if (a.balance < spend)
+        return Error("insufficient_balance",
+                     "balance " + std::to_string(a.balance) + " < " + std::to_string(spend));
+      a.balance -= spend;
+      a.nonce += 1;
+      if (p->to == e.creator) {
+        if (!add_amount(a.balance, p->amount, a.balance))
+          return Error("overflow", "balance overflows");
+        from.current = a;
+      } else {
+        Slot& to = slot(p->to);
+        Amount nb;
+        if (!add_amount(to.current.balance, p->amount, nb))
+          return Error("overflow", "recipient balance overflows");
+        from.current = a;
+        to.current.balance = nb;
+      }
+      break;
+    }
+    case EventType::kStake: {
+      auto p = decode_amount(e.payload);
+      if (!p) return p.error();
+      if (!add_amount(spend, p->amount, spend)) return Error("overflow", "amount + fee overflows");
+      if (a.balance < spend)
+        return Error("insufficient_balance",
+                     "balance " + std::to_string(a.balance) + " < " + std::to_string(spend));
+      Amount ns;
+      if (!add_amount(a.stake, p->amount, ns)) return Error("overflow", "stake overflows");
+      a.balance -= spend;
+      a.stake = ns;
+      a.nonce += 1;
+      from.current = a;
+      break;
+    }
+    case EventType::kUnstake: {
+      auto p = decode_amount(e.payload);
+      if (!p) return p.error();
+      if (a.balance < spend)
+        return Error("insufficient_balance",
+                     "balance " + std::to_string(a.balance) + " < fee " + std::to_string(spend));
+      if (a.stake < p->amount)
+        return Error("insufficient_stake",
+                     "stake " + std::to_string(a.stake) + " < " + std::to_string(p->amount));
+      Amount nu;
+      if (!add_amount(a.unstaking, p->amount, nu)) return Error("overflow", "unstaking overflows");
+      if (a.unlock_at != 0) unlocks_[keys::unlock(a.unlock_at, e.creator)] = std::nullopt;
+      a.balance -= spend;
+      a.stake -= p->amount;
+      a.unstaking = nu;
+      a.unlock_at = height_ + std::max<Height>(manifest_.unstake_delay, 1);
+      a.nonce += 1;
+      unlocks_[keys::unlock(a.unlock_at, e.creator)] = a.unstaking;
+      from.current = a;
+      break;
+    }
+    case EventType::kDelegate: {
+      auto p = decode_delegate(e.payload);
+      if (!p) return p.error();
+      if (a.balance < spend)
+        return Error("insufficient_balance",
+                     "balance " + std::to_string(a.balance) + " < fee " + std::to_string(spend));
+      a.balance -= spend;
+      a.delegate = p->delegate;
+      a.nonce += 1;
+      from.current = a;
+      break;
+    }
+    default:
+      return Error("unsupported_type",
+                   std::string(event_type_name(e.type)) + " is not supported by this chain");
+  }
+
+  // Fee split: the producer's share, the rest to the manifest's sink (or burned). Credits cannot
+  // overflow in practice (total supply fits in 64 bits), but are checked all the same; a failed
+  // credit burns that part rather than undoing the event.
+  Amount share = static_cast<Amount>(
+      (static_cast<unsigned __int128>(e.fee) * manifest_.fee.generator_share_permille) / 1000);
+  Amount rest = e.fee - share;
+  if (share > 0) {
+    Slot& p = slot(producer);
+    Amount nb;
+    if (add_amount(p.current.balance, share, nb)) p.current.balance = nb;
+  }
+  if (rest > 0 && manifest_.fee.rest_to) {
+    Slot& s = slot(*manifest_.fee.rest_to);
+    Amount nb;
+    if (add_amount(s.current.balance, rest, nb)) s.current.balance = nb;
+  }
+  return Status();
+}
+
+Status BlockApplier::apply(const Event& e, const Hash32& event_hash, const AccountId& producer,
+                           const Hash32& block, uint32_t position) {
+  // Transition works on copies until every check passed, so a failure changes nothing. Slots
+  // created by the attempt hold unchanged values and are harmless.
+  Status st = transition(e, producer);
+  EventRecord rec;
+  rec.height = height_;
+  rec.block = block;
+  rec.position = position;
+  if (st) {
+    rec.status = EventStatus::kApplied;
+    ++applied_;
+  } else {
+    rec.status = EventStatus::kRejected;
+    rec.reason = st.error().to_string();
+    ++rejected_;
+  }
+  batch_->Put(keys::event(event_hash), sv(encode_event_record(rec)));
+  return st;
+}
+
+void BlockApplier::reject(const Hash32& event_hash, const Hash32& block, uint32_t position,
+                          std::string reason) {
+  EventRecord rec;
+  rec.status = EventStatus::kRejected;
+  rec.height = height_;
+  rec.block = block;
+  rec.position = position;
+  rec.reason = std::move(reason);
+  ++rejected_;
+  batch_->Put(keys::event(event_hash), sv(encode_event_record(rec)));
+}
+
+Result<Hash32> BlockApplier::commit() {
+  LtHash next = acc_;
+  for (auto& [k, s] : accounts_) {
+    if (s.original == s.current) continue;
+    if (!s.original.empty()) next.remove(as_bytes(k), encode_account(s.original));
+    if (s.current.empty()) {
+      batch_->Delete(k);
+    } else {
+      Bytes v = encode_account(s.current);
+      next.add(as_bytes(k), v);
+      batch_->Put(k, sv(v));
+    }
+  }
+  for (auto& [k, amount] : unlocks_) {
+    if (amount)
+      batch_->Put(k, keys::be64(*amount));
+    else
+      batch_->Delete(k);
+  }
+  Hash32 root = next.root();
+  batch_->Put(std::string(keys::kLtHash), sv(next.serialize()));
+  batch_->Put(keys::root(height_),
+              std::string_view(reinterpret_cast<const char*>(root.data()), 32));
+  batch_->Put(std::string(keys::kApplied), keys::be64(height_));
+  KLYN_TRY(store_.write(*batch_));
+  acc_ = next;
+  return root;
+}
+
+}  // namespace klyn::chain

@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "chain/genesis.h"
+#include "chain/tests/test_util.h"
+
+using namespace klyn;
+using namespace klyn::chain;
+using klyn::chain::testing::key;
+using klyn::chain::testing::small_genesis;
+
+TEST(Genesis, JsonRoundTripKeepsId) {
+  Genesis g = small_genesis();
+  auto back = genesis_from_json(genesis_to_json(g));
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(*back, g);
+  EXPECT_EQ(back->id(), g.id());
+  auto bin = decode_genesis(g.encode());
+  ASSERT_TRUE(bin.ok()) << bin.error().to_string();
+  EXPECT_EQ(bin->id(), g.id());
+}
+
+TEST(Genesis, AnyChangeChangesId) {
+  Genesis g = small_genesis();
+  Genesis a = g;
+  a.manifest.fee.per_event += 1;
+  Genesis b = g;
+  b.accounts[0].balance += 1;
+  Genesis c = g;
+  c.manifest.name = "other";
+  EXPECT_NE(a.id(), g.id());
+  EXPECT_NE(b.id(), g.id());
+  EXPECT_NE(c.id(), g.id());
+}
+
+TEST(Genesis, JsonErrorsNameThePath) {
+  auto err = [](const std::string& text) {
+    auto g = genesis_from_json(text);
+    return g ? std::string("ok") : g.error().reason;
+  };
+  EXPECT_NE(err("{").find("JSON"), std::string::npos);
+  EXPECT_NE(err(R"({"accounts": []})").find("manifest: missing"), std::string::npos);
+  std::string base = genesis_to_json(small_genesis());
+  auto j = nlohmann::json::parse(base);
+  j["manifest"]["fee"]["per_event"] = "ten";
+  EXPECT_NE(err(j.dump()).find("manifest.fee.per_event"), std::string::npos);
+  j = nlohmann::json::parse(base);
+  j["manifest"]["typo"] = 1;
+  EXPECT_NE(err(j.dump()).find("manifest.typo: unknown key"), std::string::npos);
+  j = nlohmann::json::parse(base);
+  j["accounts"][1]["address"] = j["accounts"][0]["address"];
+  EXPECT_NE(err(j.dump()).find("duplicate"), std::string::npos);
+  j = nlohmann::json::parse(base);
+  j["accounts"][0]["address"] = "xyz";
+  EXPECT_NE(err(j.dump()).find("accounts[0].address"), std::string::npos);
+  j = nlohmann::json::parse(base);
+  j["manifest"]["fee"]["generator_share_permille"] = 1001;
+  EXPECT_NE(err(j.dump()).find("generator_share_permille"), std::string::npos);
+}
+
+TEST(Genesis, BinaryDecoderRejectsGarbage) {
+  Bytes b = small_genesis().encode();
+  b.push_back(1);
+  EXPECT_FALSE(decode_genesis(b).ok());
+  EXPECT_FALSE(decode_genesis(Bytes{1, 2, 3}).ok());
+}
