@@ -1,0 +1,95 @@
+#include "crypto/bls12_381/fp.h"
+
+namespace klyn::bls {
+namespace {
+
+// Exponents used by inversion, square roots and the Legendre symbol (little-endian limbs).
+constexpr Fp::Limbs kPMinus2 = {0xb9feffffffffaaa9, 0x1eabfffeb153ffff, 0x6730d2a0f6b0f624,
+                                0x64774b84f38512bf, 0x4b1ba7b6434bacd7, 0x1a0111ea397fe69a};
+// (p + 1) / 4
+constexpr Fp::Limbs kPPlus1Div4 = {0xee7fbfffffffeaab, 0x07aaffffac54ffff, 0xd9cc34a83dac3d89,
+                                   0xd91dd2e13ce144af, 0x92c6e9ed90d2eb35, 0x0680447a8e5ff9a6};
+// (p - 1) / 2
+constexpr Fp::Limbs kPMinus1Div2 = {0xdcff7fffffffd555, 0x0f55ffff58a9ffff, 0xb39869507b587b12,
+                                    0xb23ba5c279c2895f, 0x258dd3db21a5d66b, 0x0d0088f51cbff34d};
+
+bool geq_limbs(const Fp::Limbs& a, const Fp::Limbs& b) {
+  for (int i = 5; i >= 0; i--) {
+    if (a[i] != b[i]) return a[i] > b[i];
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Fp::from_bytes_be(const uint8_t in[48], Fp* out) {
+  Limbs v{};
+  for (int i = 0; i < 6; i++) {
+    uint64_t w = 0;
+    for (int j = 0; j < 8; j++) w = (w << 8) | in[(5 - i) * 8 + j];
+    v[i] = w;
+  }
+  if (geq_limbs(v, kModulus)) return false;
+  *out = from_canonical(v);
+  return true;
+}
+
+Fp::Limbs Fp::to_canonical() const {
+  return (*this * from_raw({1, 0, 0, 0, 0, 0})).l_;
+}
+
+void Fp::to_bytes_be(uint8_t out[48]) const {
+  Limbs v = to_canonical();
+  for (int i = 0; i < 6; i++) {
+    for (int j = 0; j < 8; j++) out[(5 - i) * 8 + j] = uint8_t(v[i] >> (56 - 8 * j));
+  }
+}
+
+Fp Fp::pow(const Limbs& e) const {
+  // Fixed 4-bit windows: the same sequence of operations for every base.
+  Fp table[16];
+  table[0] = one();
+  for (int i = 1; i < 16; i++) table[i] = table[i - 1] * *this;
+  Fp acc = one();
+  for (int i = 5; i >= 0; i--) {
+    for (int nib = 15; nib >= 0; nib--) {
+      acc = acc.square().square().square().square();
+      unsigned d = unsigned(e[i] >> (4 * nib)) & 15;
+      Fp pick = table[0];
+      for (unsigned k = 1; k < 16; k++) pick = select(pick, table[k], uint64_t(k == d));
+      acc = acc * pick;
+    }
+  }
+  return acc;
+}
+
+Fp Fp::inverse() const {
+  return pow(kPMinus2);
+}
+
+bool Fp::sqrt(Fp* out) const {
+  Fp r = pow(kPPlus1Div4);
+  if (r.square() != *this) return false;
+  *out = r;
+  return true;
+}
+
+bool Fp::is_square() const {
+  Fp l = pow(kPMinus1Div2);
+  return l.is_zero() || l == one();
+}
+
+bool Fp::sgn0() const {
+  return to_canonical()[0] & 1;
+}
+
+bool Fp::is_lexicographically_largest() const {
+  Limbs v = to_canonical();
+  // v > (p-1)/2  <=>  v >= (p+1)/2 = (p-1)/2 + 1
+  for (int i = 5; i >= 0; i--) {
+    if (v[i] != kPMinus1Div2[i]) return v[i] > kPMinus1Div2[i];
+  }
+  return false;
+}
+
+}  // namespace klyn::bls

@@ -1,0 +1,46 @@
+#pragma once
+// The groups G1 (order-r points over Fp) and G2 (order-r points on the twist over Fp2):
+// generators, the endomorphisms used for fast membership tests and cofactor clearing, and the
+// ZCash compressed encodings. All functions are pure.
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "crypto/bls12_381/point.h"
+
+namespace klyn::bls {
+
+// |x| for the curve parameter x = -0xd201000000010000.
+inline constexpr uint64_t kCurveXAbs = 0xd201000000010000;
+
+G1Projective g1_generator();
+G2Projective g2_generator();
+
+// [x] P with the (negative) curve parameter x.
+G1Projective g1_mul_by_x(const G1Projective& p);
+G2Projective g2_mul_by_x(const G2Projective& p);
+
+// psi = untwist-Frobenius-twist on the G2 curve; psi2 = psi o psi.
+G2Projective g2_psi(const G2Projective& p);
+G2Projective g2_psi2(const G2Projective& p);
+
+// Membership in the order-r subgroup for points already on the curve (Scott's endomorphism
+// tests: sigma(P) == [-x^2] P on G1, psi(P) == [x] P on G2). The identity is a member.
+bool g1_in_subgroup(const G1Projective& p);
+bool g2_in_subgroup(const G2Projective& p);
+
+// Cofactor clearing as in RFC 9380: [1 - x] P on G1, Budroni-Pintore psi method on G2.
+G1Projective g1_clear_cofactor(const G1Projective& p);
+G2Projective g2_clear_cofactor(const G2Projective& p);
+
+// ZCash compressed encodings (48 / 96 bytes; flags 0x80 compressed, 0x40 infinity, 0x20 sign).
+std::array<uint8_t, 48> g1_compress(const G1Projective& p);
+std::array<uint8_t, 96> g2_compress(const G2Projective& p);
+// Strict decoding: exact length, compressed flag set, canonical infinity, coordinates < p, on
+// the curve, and in the order-r subgroup. nullopt on any failure.
+std::optional<G1Affine> g1_decompress(std::span<const uint8_t> in);
+std::optional<G2Affine> g2_decompress(std::span<const uint8_t> in);
+
+}  // namespace klyn::bls

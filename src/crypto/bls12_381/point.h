@@ -1,0 +1,199 @@
+#pragma once
+// Points of y^2 = x^3 + b over Fp (G1's curve, b = 4) and over Fp2 (G2's curve, the twist with
+// b = 4(1 + u)), in homogeneous projective coordinates (x, y) = (X/Z, Y/Z).
+//
+// Addition and doubling use the complete formulas of Renes-Costello-Batina (a = 0): no special
+// cases for equal points, opposite points or the identity (Z = 0), so the same code path runs
+// for every input. Plain value type.
+
+#include <cstdint>
+
+#include "crypto/bls12_381/fp2.h"
+
+namespace klyn::bls {
+
+// 3 * b for each curve.
+inline Fp mul_by_3b(const Fp& a) {
+  Fp t = a + a + a;  // 3a
+  t = t + t;         // 6a
+  return t + t;      // 12a
+}
+inline Fp2 mul_by_3b(const Fp2& a) {
+  // 12 * (1 + u) * a
+  Fp2 t = a.mul_by_xi();
+  Fp2 t3 = t + t + t;
+  t3 = t3 + t3;
+  return t3 + t3;
+}
+inline Fp curve_b(const Fp*) {
+  return Fp::from_u64(4);
+}
+inline Fp2 curve_b(const Fp2*) {
+  return Fp2{Fp::from_u64(4), Fp::from_u64(4)};
+}
+
+template <typename F>
+struct Affine {
+  F x, y;
+  bool infinity = true;
+};
+
+template <typename F>
+struct Projective {
+  F x, y, z;
+
+  static Projective identity() { return {F::zero(), F::one(), F::zero()}; }
+  static Projective from_affine(const Affine<F>& a) {
+    if (a.infinity) return identity();
+    return {a.x, a.y, F::one()};
+  }
+  bool is_identity() const { return z.is_zero(); }
+
+  Affine<F> to_affine() const {
+    if (is_identity()) return Affine<F>{F::zero(), F::zero(), true};
+    F zi = z.inverse();
+    return Affine<F>{x * zi, y * zi, false};
+  }
+
+  bool operator==(const Projective& o) const {
+    bool a = is_identity(), b = o.is_identity();
+    if (a || b) return a == b;
+    return x * o.z == o.x * z && y * o.z == o.y * z;
+  }
+
+  Projective operator-() const { return {x, -y, z}; }
+
+  bool is_on_curve() const {
+    // Y^2 Z = X^3 + b Z^3
+    F lhs = y.square() * z;
+    F rhs = x.square() * x + curve_b(static_cast<const F*>(nullptr)) * z.square() * z;
+    return lhs == rhs;
+  }
+
+  Projective dbl() const {
+    F t0 = y.square();
+    F z3 = t0 + t0;
+    z3 = z3 + z3;
+    z3 = z3 + z3;
+    F t1 = y * z;
+    F t2 = z.square();
+    t2 = mul_by_3b(t2);
+    F x3 = t2 * z3;
+    F y3 = t0 + t2;
+    z3 = t1 * z3;
+    t1 = t2 + t2;
+    t2 = t1 + t2;
+    t0 = t0 - t2;
+    y3 = t0 * y3;
+    y3 = x3 + y3;
+    t1 = x * y;
+    x3 = t0 * t1;
+    x3 = x3 + x3;
+    return {x3, y3, z3};
+  }
+
+  friend Projective operator+(const Projective& p, const Projective& q) {
+    F t0 = p.x * q.x;
+    F t1 = p.y * q.y;
+    F t2 = p.z * q.z;
+    F t3 = (p.x + p.y) * (q.x + q.y);
+    F t4 = t0 + t1;
+    t3 = t3 - t4;
+    t4 = (p.y + p.z) * (q.y + q.z);
+    F x3 = t1 + t2;
+    t4 = t4 - x3;
+    x3 = (p.x + p.z) * (q.x + q.z);
+    F y3 = t0 + t2;
+    y3 = x3 - y3;
+    x3 = t0 + t0;
+    t0 = x3 + t0;
+    t2 = mul_by_3b(t2);
+    F z3 = t1 + t2;
+    t1 = t1 - t2;
+    y3 = mul_by_3b(y3);
+    x3 = t4 * y3;
+    t2 = t3 * t1;
+    x3 = t2 - x3;
+    y3 = y3 * t0;
+    t1 = t1 * z3;
+    y3 = t1 + y3;
+    t0 = t0 * t3;
+    z3 = z3 * t4;
+    z3 = z3 + t0;
+    return {x3, y3, z3};
+  }
+
+  // p + q for an affine q that is not the identity (mixed addition, still complete in p).
+  Projective add_affine(const Affine<F>& q) const {
+    if (q.infinity) return *this;
+    F t0 = x * q.x;
+    F t1 = y * q.y;
+    F t3 = (q.x + q.y) * (x + y);
+    F t4 = t0 + t1;
+    t3 = t3 - t4;
+    t4 = q.y * z + y;
+    F y3 = q.x * z + x;
+    F x3 = t0 + t0;
+    t0 = x3 + t0;
+    F t2 = mul_by_3b(z);
+    F z3 = t1 + t2;
+    t1 = t1 - t2;
+    y3 = mul_by_3b(y3);
+    x3 = t4 * y3;
+    t2 = t3 * t1;
+    x3 = t2 - x3;
+    y3 = y3 * t0;
+    t1 = t1 * z3;
+    y3 = t1 + y3;
+    t0 = t0 * t3;
+    z3 = z3 * t4;
+    z3 = z3 + t0;
+    return {x3, y3, z3};
+  }
+
+  static Projective select(const Projective& a, const Projective& b, uint64_t choice) {
+    return {F::select(a.x, b.x, choice), F::select(a.y, b.y, choice), F::select(a.z, b.z, choice)};
+  }
+
+  // [k] P for a 64-bit public scalar (variable time).
+  Projective mul_u64_vartime(uint64_t k) const {
+    Projective acc = identity();
+    bool started = false;
+    for (int i = 63; i >= 0; i--) {
+      if (started) acc = acc.dbl();
+      if ((k >> i) & 1) {
+        acc = started ? acc + *this : *this;
+        started = true;
+      }
+    }
+    return acc;
+  }
+
+  // [k] P for a secret scalar given as little-endian 64-bit limbs: fixed 4-bit windows with a
+  // constant-time table lookup, so timing depends only on the number of limbs.
+  Projective mul_ct(const uint64_t* k, int limbs) const {
+    Projective table[16];
+    table[0] = identity();
+    table[1] = *this;
+    for (int i = 2; i < 16; i++)
+      table[i] = (i % 2 == 0) ? table[i / 2].dbl() : table[i - 1] + *this;
+    Projective acc = identity();
+    for (int i = limbs - 1; i >= 0; i--) {
+      for (int nib = 15; nib >= 0; nib--) {
+        acc = acc.dbl().dbl().dbl().dbl();
+        unsigned d = unsigned(k[i] >> (4 * nib)) & 15;
+        Projective pick = table[0];
+        for (unsigned j = 1; j < 16; j++) pick = select(pick, table[j], uint64_t(j == d));
+        acc = acc + pick;
+      }
+    }
+    return acc;
+  }
+};
+
+using G1Affine = Affine<Fp>;
+using G2Affine = Affine<Fp2>;
+using G1Projective = Projective<Fp>;
+using G2Projective = Projective<Fp2>;
+
+}  // namespace klyn::bls

@@ -1,0 +1,98 @@
+// Algebraic sanity checks of the field tower, the curve formulas and the Miller-loop steps.
+#include <gtest/gtest.h>
+
+#include "crypto/bls12_381/fp12.h"
+#include "crypto/bls12_381/groups.h"
+#include "crypto/bls12_381/pairing.h"
+
+namespace klyn::bls {
+namespace {
+
+Fp small(uint64_t v) {
+  return Fp::from_u64(v);
+}
+
+Fp12 sample_fp12(uint64_t seed) {
+  Fp12 f;
+  auto coeff = [&](int i) { return small(seed * 1000003 + uint64_t(i) * 7919 + 17).square(); };
+  f.c0 = {{coeff(0), coeff(1)}, {coeff(2), coeff(3)}, {coeff(4), coeff(5)}};
+  f.c1 = {{coeff(6), coeff(7)}, {coeff(8), coeff(9)}, {coeff(10), coeff(11)}};
+  return f;
+}
+
+TEST(FieldTest, FpInverseAndSqrt) {
+  for (uint64_t v = 1; v < 50; v++) {
+    Fp a = small(v).square() + small(3);
+    EXPECT_EQ(a * a.inverse(), Fp::one());
+    Fp s;
+    Fp sq = a.square();
+    ASSERT_TRUE(sq.sqrt(&s));
+    EXPECT_EQ(s.square(), sq);
+  }
+  EXPECT_FALSE((-Fp::one()).is_square());  // p = 3 mod 4
+}
+
+TEST(FieldTest, Fp2SqrtAndInverse) {
+  for (uint64_t v = 1; v < 40; v++) {
+    Fp2 a{small(v * 3 + 1), small(v * v + 5)};
+    EXPECT_EQ(a * a.inverse(), Fp2::one());
+    Fp2 s;
+    ASSERT_TRUE(a.square().sqrt(&s));
+    EXPECT_EQ(s.square(), a.square());
+    Fp2 nr = a.square() * Fp2{small(1), small(1)};  // xi is a non-square
+    EXPECT_FALSE(nr.is_square());
+    EXPECT_FALSE(nr.sqrt(&s));
+  }
+  Fp2 s;
+  ASSERT_TRUE((Fp2{-Fp::one(), Fp::zero()}).sqrt(&s));
+  EXPECT_EQ(s.square(), (Fp2{-Fp::one(), Fp::zero()}));
+}
+
+TEST(FieldTest, Fp12InverseFrobeniusCyclotomic) {
+  Fp12 f = sample_fp12(3);
+  EXPECT_TRUE((f * f.inverse()).is_one());
+  // frobenius^12 is the identity; frobenius is multiplicative.
+  Fp12 g = f;
+  for (int i = 0; i < 12; i++) g = g.frobenius();
+  EXPECT_EQ(g, f);
+  Fp12 h = sample_fp12(5);
+  EXPECT_EQ((f * h).frobenius(), f.frobenius() * h.frobenius());
+  // Map into the cyclotomic subgroup and compare squarings.
+  Fp12 m = f.conjugate() * f.inverse();
+  m = m.frobenius().frobenius() * m;
+  EXPECT_EQ(m.cyclotomic_square(), m.square());
+}
+
+TEST(FieldTest, SparseLineMultiplication) {
+  Fp12 f = sample_fp12(7);
+  Fp2 a{small(3), small(4)}, b{small(5), small(6)}, c{small(7), small(8)};
+  Fp12 line;
+  line.c0 = {a, b, Fp2::zero()};
+  line.c1 = {Fp2::zero(), c, Fp2::zero()};
+  EXPECT_EQ(f.mul_by_line(a, b, c), f * line);
+}
+
+TEST(GroupTest, GeneratorsAreValid) {
+  EXPECT_TRUE(g1_generator().is_on_curve());
+  EXPECT_TRUE(g2_generator().is_on_curve());
+  EXPECT_TRUE(g1_in_subgroup(g1_generator()));
+  EXPECT_TRUE(g2_in_subgroup(g2_generator()));
+  G1Projective g = g1_generator();
+  EXPECT_EQ(g + g, g.dbl());
+  EXPECT_TRUE((g + (-g)).is_identity());
+  EXPECT_EQ(g.add_affine(g.to_affine()), g.dbl());
+}
+
+TEST(PairingTest, Bilinearity) {
+  G1Projective p = g1_generator();
+  G2Projective q = g2_generator();
+  Fp12 e = pairing(p.to_affine(), q.to_affine());
+  Fp12 e2 = pairing(p.dbl().to_affine(), q.to_affine());
+  Fp12 e3 = pairing(p.to_affine(), q.dbl().to_affine());
+  EXPECT_EQ(e2, e * e);
+  EXPECT_EQ(e3, e * e);
+  EXPECT_FALSE(e.is_one());
+}
+
+}  // namespace
+}  // namespace klyn::bls
