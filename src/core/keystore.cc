@@ -54,9 +54,38 @@ bool derive_key(std::string_view password, const uint8_t* salt, unsigned long lo
                        crypto_pwhash_ALG_ARGON2ID13) == 0;
 }
 
+std::string string_field(const json& obj, const char* field) {
+  if (!obj.is_object() || !obj.contains(field) || !obj[field].is_string()) return "";
+  return obj[field].get<std::string>();
+}
+
+template <size_t N>
+Result<std::array<uint8_t, N>> hex_field(const json& obj, const char* field,
+                                         std::string_view name) {
+  if (!obj.is_object() || !obj.contains(field) || !obj[field].is_string())
+    return corrupt(name, std::string("missing field ") + field);
+  auto r = codec::hex_decode_fixed<N>(obj[field].get<std::string>());
+  if (!r) return corrupt(name, std::string("bad ") + field + ": " + r.error().reason);
+  return *r;
+}
+
+using Salt = std::array<uint8_t, crypto_pwhash_SALTBYTES>;
+using Nonce = std::array<uint8_t, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES>;
+using Ciphertext = std::array<uint8_t, 32 + crypto_aead_xchacha20poly1305_ietf_ABYTES>;
+
+// A key file checked for shape (everything but the password and the address/seed match).
 struct ParsedFile {
-  json doc;
   KeyInfo info;
+  unsigned long long opslimit = 0;
+  size_t memlimit = 0;
+  Salt salt{};
+  Nonce nonce{};
+  Ciphertext ciphertext{};
+  crypto::Seed plain_seed{};
+
+  ParsedFile() = default;
+  ParsedFile(ParsedFile&&) = default;
+  ~ParsedFile() { sodium_memzero(plain_seed.data(), plain_seed.size()); }
 };
 
 Result<ParsedFile> read_key_file(const fs::path& path, std::string_view expected_name) {
@@ -73,43 +102,57 @@ Result<ParsedFile> read_key_file(const fs::path& path, std::string_view expected
   if (!in) return Error("io", "cannot open " + path.string());
   std::ostringstream os;
   os << in.rdbuf();
-  ParsedFile out;
-  out.doc = json::parse(os.str(), nullptr, /*allow_exceptions=*/false);
-  const json& d = out.doc;
+  std::string text = os.str();
+  json d = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  sodium_memzero(text.data(), text.size());
   if (d.is_discarded() || !d.is_object()) return corrupt(expected_name, "not a JSON object");
   if (!d.contains("version") || !d["version"].is_number_integer() || d["version"] != kVersion)
     return corrupt(expected_name, "unsupported or missing version (expected 1)");
-  if (!d.contains("name") || !d["name"].is_string() || !d.contains("address") ||
-      !d["address"].is_string())
-    return corrupt(expected_name, "missing name or address");
-  out.info.name = d["name"].get<std::string>();
-  out.info.address = d["address"].get<std::string>();
+  ParsedFile out;
+  out.info.name = string_field(d, "name");
+  out.info.address = string_field(d, "address");
   out.info.file = path;
+  if (out.info.name.empty() || out.info.address.empty())
+    return corrupt(expected_name, "missing name or address");
   if (out.info.name != expected_name)
     return corrupt(expected_name, "the file names key \"" + out.info.name + "\"");
+
   if (d.contains("plain_seed")) {
     out.info.encrypted = false;
-  } else if (d.contains("kdf") && d.contains("cipher")) {
-    out.info.encrypted = true;
-  } else {
-    return corrupt(expected_name, "neither kdf/cipher nor plain_seed present");
+    auto seed = hex_field<32>(d, "plain_seed", expected_name);
+    if (!seed) return seed.error();
+    out.plain_seed = *seed;
+    return out;
   }
+  if (!d.contains("kdf") || !d.contains("cipher"))
+    return corrupt(expected_name, "neither kdf/cipher nor plain_seed present");
+  out.info.encrypted = true;
+  const json& kdf = d["kdf"];
+  const json& cipher = d["cipher"];
+  if (string_field(kdf, "alg") != kKdfAlg)
+    return corrupt(expected_name, "unsupported kdf (expected argon2id13)");
+  if (string_field(cipher, "alg") != kCipherAlg)
+    return corrupt(expected_name, "unsupported cipher (expected xchacha20poly1305-ietf)");
+  if (!kdf.contains("opslimit") || !kdf["opslimit"].is_number_unsigned() ||
+      !kdf.contains("memlimit") || !kdf["memlimit"].is_number_unsigned())
+    return corrupt(expected_name, "missing kdf limits");
+  auto opslimit = kdf["opslimit"].get<unsigned long long>();
+  auto memlimit = kdf["memlimit"].get<unsigned long long>();
+  if (opslimit < crypto_pwhash_OPSLIMIT_MIN || opslimit > kMaxOpslimit ||
+      memlimit < crypto_pwhash_MEMLIMIT_MIN || memlimit > kMaxMemlimit)
+    return corrupt(expected_name, "kdf limits out of range");
+  out.opslimit = opslimit;
+  out.memlimit = static_cast<size_t>(memlimit);
+  auto salt = hex_field<crypto_pwhash_SALTBYTES>(kdf, "salt", expected_name);
+  if (!salt) return salt.error();
+  auto nonce = hex_field<Nonce{}.size()>(cipher, "nonce", expected_name);
+  if (!nonce) return nonce.error();
+  auto ct = hex_field<Ciphertext{}.size()>(cipher, "ciphertext", expected_name);
+  if (!ct) return ct.error();
+  out.salt = *salt;
+  out.nonce = *nonce;
+  out.ciphertext = *ct;
   return out;
-}
-
-std::string string_field(const json& obj, const char* field) {
-  if (!obj.is_object() || !obj.contains(field) || !obj[field].is_string()) return "";
-  return obj[field].get<std::string>();
-}
-
-template <size_t N>
-Result<std::array<uint8_t, N>> hex_field(const json& obj, const char* field,
-                                         std::string_view name) {
-  if (!obj.is_object() || !obj.contains(field) || !obj[field].is_string())
-    return corrupt(name, std::string("missing field ") + field);
-  auto r = codec::hex_decode_fixed<N>(obj[field].get<std::string>());
-  if (!r) return corrupt(name, std::string("bad ") + field + ": " + r.error().reason);
-  return *r;
 }
 
 }  // namespace
@@ -281,7 +324,6 @@ Result<crypto::KeyPair> Keystore::load(std::string_view name, std::string_view p
                  "key name must match ^[A-Za-z0-9_.-]{1,64}$, got \"" + std::string(name) + "\"");
   auto parsed = read_key_file(file_of(name), name);
   if (!parsed) return parsed.error();
-  const json& d = parsed->doc;
   const KeyInfo& info = parsed->info;
 
   crypto::Seed seed{};
@@ -291,44 +333,21 @@ Result<crypto::KeyPair> Keystore::load(std::string_view name, std::string_view p
                    "key " + info.name +
                        " is stored UNENCRYPTED; plain keys are refused unless "
                        "keys.allow_plain_keys = true (devnets only). Re-import it encrypted.");
-    auto s = hex_field<32>(d, "plain_seed", name);
-    if (!s) return s.error();
-    seed = *s;
+    seed = parsed->plain_seed;
     if (log_)
       log_->warn(
           "UNSAFE: using UNENCRYPTED development key '{}' ({}) from {} - never use it for real "
           "funds",
           info.name, info.address, info.file.string());
   } else {
-    const json& kdf = d["kdf"];
-    const json& cipher = d["cipher"];
-    if (!kdf.is_object() || string_field(kdf, "alg") != kKdfAlg)
-      return corrupt(name, "unsupported kdf (expected argon2id13)");
-    if (!cipher.is_object() || string_field(cipher, "alg") != kCipherAlg)
-      return corrupt(name, "unsupported cipher (expected xchacha20poly1305-ietf)");
-    if (!kdf.contains("opslimit") || !kdf["opslimit"].is_number_unsigned() ||
-        !kdf.contains("memlimit") || !kdf["memlimit"].is_number_unsigned())
-      return corrupt(name, "missing kdf limits");
-    auto opslimit = kdf["opslimit"].get<unsigned long long>();
-    auto memlimit = kdf["memlimit"].get<unsigned long long>();
-    if (opslimit < crypto_pwhash_OPSLIMIT_MIN || opslimit > kMaxOpslimit ||
-        memlimit < crypto_pwhash_MEMLIMIT_MIN || memlimit > kMaxMemlimit)
-      return corrupt(name, "kdf limits out of range");
-    auto salt = hex_field<crypto_pwhash_SALTBYTES>(kdf, "salt", name);
-    if (!salt) return salt.error();
-    auto nonce = hex_field<crypto_aead_xchacha20poly1305_ietf_NPUBBYTES>(cipher, "nonce", name);
-    if (!nonce) return nonce.error();
-    auto ct = hex_field<32 + crypto_aead_xchacha20poly1305_ietf_ABYTES>(cipher, "ciphertext", name);
-    if (!ct) return ct.error();
-
     uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-    if (!derive_key(password, salt->data(), opslimit, static_cast<size_t>(memlimit), key))
+    if (!derive_key(password, parsed->salt.data(), parsed->opslimit, parsed->memlimit, key))
       return Error("io", "Argon2id key derivation failed (out of memory?)");
     std::string ad = associated_data(info.name, info.address);
     unsigned long long seed_len = 0;
     int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-        seed.data(), &seed_len, nullptr, ct->data(), ct->size(),
-        reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nonce->data(), key);
+        seed.data(), &seed_len, nullptr, parsed->ciphertext.data(), parsed->ciphertext.size(),
+        reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), parsed->nonce.data(), key);
     sodium_memzero(key, sizeof key);
     if (rc != 0 || seed_len != seed.size()) {
       sodium_memzero(seed.data(), seed.size());

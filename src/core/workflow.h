@@ -1,0 +1,85 @@
+#pragma once
+// The core ⇄ workflow contract (§4.2). A workflow is the model one symbiote works by; the core
+// creates one instance per hosted symbiote and drives it through:
+//
+//   prepare(context)  open storage, check integrity, load/build state, load keys; fail loudly
+//   routes(routes)    register the symbiote's routes (before the server starts)
+//   start()           begin generation/verification threads, connect peers
+//   stop()            graceful: stop taking work, finish the block in flight, flush, return
+//
+// Thread safety: the core calls these four from one thread, in that order; route handlers are
+// called concurrently from server threads and must be thread-safe.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "chain/genesis.h"
+#include "common/result.h"
+#include "core/config.h"
+#include "core/event_bus.h"
+#include "crypto/ed25519.h"
+#include "net/router.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace klyn::core {
+
+// Everything a workflow instance gets from the core.
+struct WorkflowContext {
+  std::string alias;
+  chain::Genesis genesis;
+  chain::SymbioteId id{};
+  SymbioteConfig config;                      // node-local settings ([workflow] is for the workflow)
+  std::filesystem::path chaindata;            // CHAINDATA/<id>/, owned by this symbiote
+  std::shared_ptr<const crypto::KeyPair> key; // null for a follower
+  std::shared_ptr<spdlog::logger> log;        // LOGS/<alias>.log (+ console)
+  EventBus* bus = nullptr;                    // never null when prepare() is called
+  unsigned cores = 2;                         // executor size hint
+};
+
+// Registers routes of one symbiote under /s/<alias>/... and /s/<id-hex>/... (the API accepts
+// either), and, once per shape, a fallback /s/{sym}/... answering 404 `unknown_symbiote`.
+class SymbioteRoutes {
+ public:
+  SymbioteRoutes(net::Router& router, std::string alias, std::string id_hex)
+      : router_(router), alias_(std::move(alias)), id_hex_(std::move(id_hex)) {}
+  // `pattern` starts with '/', e.g. "/account/{addr}".
+  Status add(net::Method method, std::string_view pattern, net::Handler handler);
+
+ private:
+  net::Router& router_;
+  std::string alias_, id_hex_;
+};
+
+class Workflow {
+ public:
+  virtual ~Workflow() = default;
+  virtual Status prepare(WorkflowContext context) = 0;
+  virtual Status routes(SymbioteRoutes& routes) = 0;
+  virtual Status start() = 0;
+  virtual void stop() = 0;
+  // A short summary for GET /info and GET /symbiotes (height, state root, role, ...).
+  virtual nlohmann::json summary() const = 0;
+};
+
+using WorkflowFactory = std::function<std::unique_ptr<Workflow>()>;
+
+// Workflows by name and version. A manifest pins both; asking for a version the node does not
+// have is an error saying which versions it has.
+class WorkflowRegistry {
+ public:
+  Status add(std::string name, std::string version, WorkflowFactory factory);
+  Result<std::unique_ptr<Workflow>> create(const std::string& name, const std::string& version) const;
+  std::vector<std::pair<std::string, std::string>> list() const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, WorkflowFactory> factories_;
+};
+
+}  // namespace klyn::core
