@@ -121,11 +121,24 @@ Result<Response> HttpClient::Impl::exchange(http::request<http::string_body>& re
   http::response_parser<http::string_body> parser;
   parser.body_limit(max_body);
   if (head) parser.skip(true);
+  // Header first: Beast 1.74 does not apply body_limit to a Content-Length body that arrives in
+  // the same read as the header, so the declared length is checked here.
   run([&] {
     stream->expires_after(timeout);
-    http::async_read(*stream, buffer, parser,
-                     [&](beast::error_code rec, std::size_t) { ec = rec; });
+    http::async_read_header(*stream, buffer, parser,
+                            [&](beast::error_code rec, std::size_t) { ec = rec; });
   });
+  if (!ec) {
+    if (auto len = parser.content_length(); len && *len > max_body && !head) {
+      ec = http::error::body_limit;
+    } else if (!parser.is_done()) {
+      run([&] {
+        stream->expires_after(timeout);
+        http::async_read(*stream, buffer, parser,
+                         [&](beast::error_code rec, std::size_t) { ec = rec; });
+      });
+    }
+  }
   if (ec) {
     close();
     if (ec == beast::error::timeout) return make_error("timeout", "reading from " + where());

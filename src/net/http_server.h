@@ -54,7 +54,7 @@ struct ServerOptions {
 
 // A snapshot of the server's counters (each read atomically; the set is not one atomic view).
 struct ServerStats {
-  uint64_t requests = 0;  // responses sent, including error responses made by the server
+  uint64_t requests = 0;  // responses queued for writing, including the server's own errors
   uint64_t responses_1xx = 0;
   uint64_t responses_2xx = 0;
   uint64_t responses_3xx = 0;

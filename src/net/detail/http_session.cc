@@ -269,6 +269,8 @@ void Session::send(Response resp, bool keep_alive, bool head_only) {
     res_.body() = std::move(resp.body);
   }
   close_after_write_ = !keep_alive;
+  // Counted when queued, so a client that has its answer also sees it in stats().
+  core_.counters.count_response(resp.status);
   phase_ = Phase::kWriting;
   stream_.expires_after(core_.options.body_timeout);
   http::async_write(
@@ -283,7 +285,6 @@ void Session::on_write(beast::error_code ec, std::size_t n) {
     return close();
   }
   const unsigned status = res_.result_int();
-  core_.counters.count_response(status);
   if (core_.log->should_log(spdlog::level::debug)) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - request_start_)
