@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -129,6 +132,39 @@ TEST(CoreBaseDataDir, AtomicWriteNeverLeavesAPartialTarget) {
   Status bad = write_file_atomic(t.path / "missing-dir" / "x", "y", 0600, true);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, "io");
+}
+
+// Fault injection: the disk "fills up" (RLIMIT_FSIZE) in the middle of a write. The write
+// fails with an error value, the old content stays, and no temporary file is left behind.
+// Runs in a child process so the limit does not leak into other tests.
+TEST(CoreBaseDataDir, AtomicWriteOnFullDiskKeepsOldContent) {
+  TempDir t;
+  fs::path target = t.path / "node.toml";
+  ASSERT_TRUE(write_file_atomic(target, "old", 0644, true).ok());
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim {
+      16, 16
+    };
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    Status st = write_file_atomic(target, std::string(4096, 'x'), 0644, true);
+    ::_exit(!st.ok() && st.error().code == "io" ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the failed write was not reported as an io error";
+  std::ifstream in(target);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "old");
+  int entries = 0;
+  for (auto& e : fs::directory_iterator(t.path)) {
+    (void)e;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1);
 }
 
 }  // namespace

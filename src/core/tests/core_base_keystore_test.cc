@@ -1,14 +1,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "core/config.h"
@@ -192,6 +198,46 @@ TEST(CoreBaseKeystore, PlainKeyRefusedUnlessAllowed) {
   j["address"] = crypto::KeyPair::generate().address();
   write_json(ks.file_of("dev"), j);
   EXPECT_EQ(ks.load("dev", "", PlainKeys::allow).error().code, "keystore_corrupt");
+}
+
+TEST(CoreBaseKeystore, LoadingAPlainKeyIsLoggedLoudly) {
+  TempDir t;
+  std::ostringstream out;
+  auto log = std::make_shared<spdlog::logger>(
+      "core", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  Keystore ks(t.path, log);
+  ASSERT_TRUE(ks.create("dev", KeyProtection::unencrypted()).ok());
+  ASSERT_TRUE(ks.load("dev", "", PlainKeys::allow).ok());
+  EXPECT_THAT(out.str(), HasSubstr("UNSAFE"));
+  EXPECT_THAT(out.str(), HasSubstr("UNENCRYPTED"));
+  EXPECT_THAT(out.str(), HasSubstr("dev"));
+}
+
+// Fault injection: the disk fills up while a key is written. create() reports it, and no key
+// file (complete or partial) and no temporary file is left.
+TEST(CoreBaseKeystore, CreateOnFullDiskLeavesNothing) {
+  TempDir t;
+  Keystore ks(t.path);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim {
+      32, 32
+    };
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    auto r = ks.create("k", fast("pw"));
+    ::_exit(!r.ok() && r.error().code == "io" ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(fs::is_empty(t.path));
+  auto list = ks.list();
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty());
+  EXPECT_TRUE(ks.create("k", fast("pw")).ok());  // and the name is still free
 }
 
 TEST(CoreBaseKeystore, BadNamesAndEmptyPassword) {
