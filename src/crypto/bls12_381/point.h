@@ -7,6 +7,7 @@
 // for every input. Plain value type.
 
 #include <cstdint>
+#include <span>
 
 #include "crypto/bls12_381/fp2.h"
 
@@ -190,6 +191,19 @@ struct Projective {
     return acc;
   }
 };
+
+// sum [k_i] P_i for 64-bit public scalars (Straus interleaving: one shared chain of doublings).
+template <typename F>
+Projective<F> msm_u64_vartime(std::span<const Affine<F>> points, std::span<const uint64_t> k) {
+  Projective<F> acc = Projective<F>::identity();
+  for (int b = 63; b >= 0; b--) {
+    acc = acc.dbl();
+    for (size_t i = 0; i < points.size(); i++) {
+      if ((k[i] >> b) & 1) acc = acc.add_affine(points[i]);
+    }
+  }
+  return acc;
+}
 
 using G1Affine = Affine<Fp>;
 using G2Affine = Affine<Fp2>;
