@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstring>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 
 namespace klyn::core {
 
@@ -19,6 +21,9 @@ sigset_t watched_signals() {
   return set;
 }
 
+// Two watchers would race for the same signals; that is a wiring bug, caught at once.
+std::atomic<bool> g_watcher_alive{false};
+
 }  // namespace
 
 void SignalWatcher::block_signals() {
@@ -27,6 +32,11 @@ void SignalWatcher::block_signals() {
 }
 
 SignalWatcher::SignalWatcher(Callbacks callbacks) : callbacks_(std::move(callbacks)) {
+  if (g_watcher_alive.exchange(true)) {
+    std::fputs("klyn: a second SignalWatcher was created; only one may exist per process\n",
+               stderr);
+    std::abort();
+  }
   block_signals();
   callback_thread_ = std::thread([this] { callback_loop(); });
   signal_thread_ = std::thread([this] { signal_loop(); });
@@ -44,6 +54,7 @@ SignalWatcher::~SignalWatcher() {
   pthread_kill(signal_thread_.native_handle(), SIGHUP);
   signal_thread_.join();
   callback_thread_.join();
+  g_watcher_alive = false;
 }
 
 void SignalWatcher::signal_loop() {

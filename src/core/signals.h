@@ -19,6 +19,7 @@
 // Signals must come from outside the thread (kill(getpid(), sig), the shell, systemd):
 // raise() targets the calling thread, which has them blocked, so the watcher never sees it.
 //
+// At most one watcher may exist at a time (a second one aborts: two sigwait loops would race).
 // Destruction stops both threads; the signals stay blocked (the process is about to exit).
 
 #include <atomic>
