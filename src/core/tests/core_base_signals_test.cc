@@ -5,8 +5,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
 #include <thread>
 
+#include "core/config.h"
+#include "core/data_dir.h"
+#include "core/logging.h"
 #include "core/signals.h"
 
 namespace klyn::core {
@@ -91,6 +98,59 @@ TEST(CoreBaseSignals, WatcherShutsDownCleanly) {
     SignalWatcher w;
   }
   SUCCEED();
+}
+
+// The whole SIGHUP path as the node wires it: reopen the log files, re-read the configs,
+// apply the new levels.
+TEST(CoreBaseSignals, SighupFlowReopensLogsAndReloadsLevels) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("klyn-core-sig-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  DataDir dir(root);
+  ASSERT_TRUE(dir.create_layout().ok());
+  std::ofstream(dir.genesis("alpha")) << "{}";
+  std::ofstream(dir.node_config()) << "[log]\nlevel = \"warn\"\nconsole = false\n";
+  std::ofstream(dir.symbiote_config("alpha")) << "genesis = \"GENESIS/alpha.json\"\n";
+
+  auto node = load_node_config(dir);
+  auto syms = load_symbiote_configs(dir);
+  ASSERT_TRUE(node.ok() && syms.ok());
+  std::mutex mu;
+  LogLevels levels = log_levels_of(*node, *syms);
+  std::atomic<int> reloads{0};
+  std::unique_ptr<LogHub> hub;
+  SignalWatcher w({nullptr, [&] {
+                     std::lock_guard<std::mutex> lock(mu);
+                     (void)hub->reopen();
+                     ReloadResult r = reload_log_levels(dir, levels);
+                     if (hub->apply(r.levels).ok()) levels = r.levels;
+                     ++reloads;
+                   }});
+  {
+    auto opened = LogHub::open(dir, node->log);  // after the watcher: threads inherit the mask
+    ASSERT_TRUE(opened.ok());
+    std::lock_guard<std::mutex> lock(mu);
+    hub = std::move(*opened);
+  }
+  auto alpha = *hub->symbiote("alpha", "");
+  alpha->info("hidden-at-warn");
+  fs::rename(dir.symbiote_log("alpha"), root / "LOGS/alpha.log.1");
+  std::ofstream(dir.symbiote_config("alpha"))
+      << "genesis = \"GENESIS/alpha.json\"\nlog_level = \"debug\"\n";
+  send(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return reloads.load() == 1; }));
+  alpha->debug("shown-after-reload");
+  hub->flush();
+  std::ifstream in(dir.symbiote_log("alpha"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("shown-after-reload"), std::string::npos);
+  EXPECT_EQ(text.find("hidden-at-warn"), std::string::npos);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(levels.symbiotes.at("alpha"), "debug");
+  }
+  hub.reset();
+  fs::remove_all(root);
 }
 
 // The second SIGTERM exits at once with 130. Done in a child process, which the signal kills.
