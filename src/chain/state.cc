@@ -211,10 +211,13 @@ Status BlockApplier::apply(const Event& e, const Hash32& event_hash, const Accou
   if (st) {
     rec.status = EventStatus::kApplied;
     ++applied_;
+    applied_hashes_.insert(std::string(reinterpret_cast<const char*>(event_hash.data()), 32));
   } else {
     rec.status = EventStatus::kRejected;
     rec.reason = st.error().to_string();
     ++rejected_;
+    // A copy of an already applied event (e.g. carried twice) must not overwrite its record.
+    if (already_applied(event_hash)) return st;
   }
   batch_->Put(keys::event(event_hash), sv(encode_event_record(rec)));
   return st;
@@ -229,7 +232,15 @@ void BlockApplier::reject(const Hash32& event_hash, const Hash32& block, uint32_
   rec.position = position;
   rec.reason = std::move(reason);
   ++rejected_;
+  if (already_applied(event_hash)) return;
   batch_->Put(keys::event(event_hash), sv(encode_event_record(rec)));
+}
+
+bool BlockApplier::already_applied(const Hash32& event_hash) const {
+  if (applied_hashes_.count(std::string(reinterpret_cast<const char*>(event_hash.data()), 32)))
+    return true;
+  auto rec = load_event_record(store_, event_hash);
+  return rec && rec->status == EventStatus::kApplied;
 }
 
 Result<Hash32> BlockApplier::commit() {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "chain/event.h"
 #include "chain/genesis.h"
@@ -81,6 +82,7 @@ class BlockApplier {
   Slot& slot(const AccountId& id);
   Status transition(const Event& e, const AccountId& producer);
   void release_unlocks();
+  bool already_applied(const Hash32& event_hash) const;
 
   ChainStore& store_;
   const Manifest& manifest_;
@@ -88,6 +90,7 @@ class BlockApplier {
   Height height_;
   std::unordered_map<std::string, Slot> accounts_;        // key = keys::account(id)
   std::map<std::string, std::optional<Amount>> unlocks_;  // u: keys; nullopt = delete
+  std::unordered_set<std::string> applied_hashes_;        // events applied by this block
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   size_t applied_ = 0, rejected_ = 0;
 };

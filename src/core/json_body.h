@@ -15,15 +15,20 @@ inline Result<nlohmann::json> parse_json_body(std::string_view body, size_t max_
   bool in_string = false, escaped = false;
   for (char c : body) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       if (++depth > max_depth)
-        return Error("bad_json", "JSON nested deeper than " + std::to_string(max_depth) + " levels");
+        return Error("bad_json",
+                     "JSON nested deeper than " + std::to_string(max_depth) + " levels");
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }

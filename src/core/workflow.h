@@ -35,12 +35,12 @@ struct WorkflowContext {
   std::string alias;
   chain::Genesis genesis;
   chain::SymbioteId id{};
-  SymbioteConfig config;                      // node-local settings ([workflow] is for the workflow)
-  std::filesystem::path chaindata;            // CHAINDATA/<id>/, owned by this symbiote
-  std::shared_ptr<const crypto::KeyPair> key; // null for a follower
-  std::shared_ptr<spdlog::logger> log;        // LOGS/<alias>.log (+ console)
-  EventBus* bus = nullptr;                    // never null when prepare() is called
-  unsigned cores = 2;                         // executor size hint
+  SymbioteConfig config;            // node-local settings ([workflow] is for the workflow)
+  std::filesystem::path chaindata;  // CHAINDATA/<id>/, owned by this symbiote
+  std::shared_ptr<const crypto::KeyPair> key;  // null for a follower
+  std::shared_ptr<spdlog::logger> log;         // LOGS/<alias>.log (+ console)
+  EventBus* bus = nullptr;                     // never null when prepare() is called
+  unsigned cores = 2;                          // executor size hint
 };
 
 // Registers routes of one symbiote under /s/<alias>/... and /s/<id-hex>/... (the API accepts
@@ -75,7 +75,8 @@ using WorkflowFactory = std::function<std::unique_ptr<Workflow>()>;
 class WorkflowRegistry {
  public:
   Status add(std::string name, std::string version, WorkflowFactory factory);
-  Result<std::unique_ptr<Workflow>> create(const std::string& name, const std::string& version) const;
+  Result<std::unique_ptr<Workflow>> create(const std::string& name,
+                                           const std::string& version) const;
   std::vector<std::pair<std::string, std::string>> list() const;
 
  private:

@@ -177,3 +177,13 @@ TEST_F(Transition, UnsupportedTypeRejected) {
   e.sign(key(1));
   EXPECT_EQ(block({e})[0].error().code, "unsupported_type");
 }
+
+TEST_F(Transition, DuplicateCopyDoesNotOverwriteAppliedRecord) {
+  auto e = make_transfer(id(), key(1), 1, 10, key(2).public_key(), 5);
+  auto r = block({e, e});
+  EXPECT_TRUE(r[0].ok());
+  EXPECT_FALSE(r[1].ok());
+  EXPECT_EQ(load_event_record(*store_, e.hash())->status, EventStatus::kApplied);
+  block({e});  // and again in a later block
+  EXPECT_EQ(load_event_record(*store_, e.hash())->status, EventStatus::kApplied);
+}

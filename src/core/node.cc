@@ -1,0 +1,209 @@
+#include "core/node.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "codec/hex.h"
+#include "core/data_dir.h"
+#include "core/keystore.h"
+#include "core/logging.h"
+#include "core/password.h"
+#include "core/signals.h"
+#include "net/http_server.h"
+
+namespace klyn::core {
+
+namespace {
+
+constexpr const char* kNodeVersion = "0.1.0";
+
+struct Hosted {
+  SymbioteConfig config;
+  chain::SymbioteId id{};
+  std::unique_ptr<Workflow> workflow;
+  std::string workflow_name, workflow_version;
+};
+
+int fail(int code, const std::string& message) {
+  std::cerr << "klyn74r: " << message << std::endl;
+  return code;
+}
+
+}  // namespace
+
+int run_node(const NodeOptions& options, const WorkflowRegistry& registry) {
+  // Signals are blocked before any thread exists so that only the watcher receives them.
+  SignalWatcher::block_signals();
+  DataDir dir(options.dir);
+  if (auto st = dir.check_layout(); !st)
+    return fail(2, st.error().reason + " (create it with: klyn74r init --dir " +
+                       options.dir.string() + ")");
+  auto node_cfg = load_node_config(dir);
+  if (!node_cfg) return fail(2, "configuration error:\n" + node_cfg.error().reason);
+  if (options.port) node_cfg->server.port = *options.port;
+  if (options.interface) node_cfg->server.interface = *options.interface;
+  auto sym_cfgs = load_symbiote_configs(dir);
+  if (!sym_cfgs) return fail(2, "configuration error:\n" + sym_cfgs.error().reason);
+
+  auto logs = LogHub::open(dir, node_cfg->log);
+  if (!logs) return fail(2, "logging: " + logs.error().to_string());
+  auto log = (*logs)->core();
+  log->info("klyn74r {} starting in {}", kNodeVersion, dir.root().string());
+
+  EventBus bus;
+  Keystore keystore(dir.keys_dir(), log);
+  PasswordSource passwords = PasswordSource::from_config(node_cfg->keys);
+  std::map<std::string, std::shared_ptr<const crypto::KeyPair>> keys;  // by key name
+  std::vector<Hosted> hosted;
+
+  // Phase 1: everything that can be wrong in files is checked before anything starts.
+  for (auto& sc : *sym_cfgs) {
+    if (!sc.enabled) {
+      log->info("symbiote {} is stopped in {} (enabled = false); its data is kept", sc.alias,
+                sc.file);
+      continue;
+    }
+    auto genesis = chain::load_genesis_file(sc.genesis_path.string());
+    if (!genesis) return fail(2, sc.file + ": genesis: " + genesis.error().reason);
+    Hosted h;
+    h.config = sc;
+    h.id = genesis->id();
+    h.workflow_name = genesis->manifest.workflow;
+    h.workflow_version = genesis->manifest.workflow_version;
+    auto wf = registry.create(h.workflow_name, h.workflow_version);
+    if (!wf) return fail(2, sc.file + ": symbiote " + sc.alias + ": " + wf.error().reason);
+    h.workflow = std::move(*wf);
+
+    std::shared_ptr<const crypto::KeyPair> key;
+    if (!sc.key.empty()) {
+      auto it = keys.find(sc.key);
+      if (it != keys.end()) {
+        key = it->second;
+      } else {
+        auto info = keystore.info(sc.key);
+        if (!info) return fail(2, sc.file + ": key: " + info.error().reason);
+        SecretString password;
+        if (info->encrypted) {
+          auto pw = passwords.get("keystore password for " + sc.key);
+          if (!pw) return fail(2, sc.file + ": key: " + pw.error().reason);
+          password = std::move(*pw);
+        }
+        auto kp =
+            keystore.load(sc.key, password.view(),
+                          node_cfg->keys.allow_plain_keys ? PlainKeys::allow : PlainKeys::refuse);
+        if (!kp) return fail(2, sc.file + ": key: " + kp.error().reason);
+        key = std::make_shared<const crypto::KeyPair>(std::move(*kp));
+        keys.emplace(sc.key, key);
+      }
+    }
+    auto slog = (*logs)->symbiote(sc.alias, sc.log_level);
+    if (!slog) return fail(2, sc.file + ": log_level: " + slog.error().reason);
+
+    WorkflowContext ctx;
+    ctx.alias = sc.alias;
+    ctx.genesis = std::move(*genesis);
+    ctx.id = h.id;
+    ctx.config = sc;
+    ctx.chaindata = dir.chaindata(codec::hex_encode(h.id));
+    ctx.key = key;
+    ctx.log = *slog;
+    ctx.bus = &bus;
+    ctx.cores = node_cfg->server.effective_threads();
+    std::error_code ec;
+    std::filesystem::create_directories(ctx.chaindata, ec);
+    if (auto st = h.workflow->prepare(std::move(ctx)); !st) {
+      int code = st.error().code == "config" || st.error().code == "bad_genesis" ? 2 : 1;
+      return fail(code, "symbiote " + sc.alias + ": " + st.error().reason);
+    }
+    hosted.push_back(std::move(h));
+  }
+  if (node_cfg->keys.allow_plain_keys)
+    log->warn(
+        "keys.allow_plain_keys = true: UNENCRYPTED keys may be used; this is for a devnet only");
+
+  // Phase 2: routes and the server.
+  net::ServerOptions so;
+  so.address = node_cfg->server.interface;
+  so.port = node_cfg->server.port;
+  so.threads = node_cfg->server.effective_threads();
+  so.max_body_bytes = node_cfg->server.max_body_bytes;
+  so.header_timeout = node_cfg->server.header_timeout;
+  so.body_timeout = node_cfg->server.body_timeout;
+  so.idle_timeout = node_cfg->server.idle_timeout;
+  so.max_connections = node_cfg->server.max_connections;
+  so.logger = log;
+  net::HttpServer server(so);
+  net::Router& router = server.router();
+  const auto started = std::chrono::steady_clock::now();
+  auto symbiotes_json = [&hosted] {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& h : hosted) {
+      nlohmann::json s = h.workflow->summary();
+      s["alias"] = h.config.alias;
+      list.push_back(std::move(s));
+    }
+    return list;
+  };
+  (void)router.add(net::Method::kGet, "/info", [&](const net::Request&) {
+    auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                               started);
+    return net::Response::json({{"node", "klyn74r"},
+                                {"version", kNodeVersion},
+                                {"uptime_s", up.count()},
+                                {"symbiotes", symbiotes_json()}});
+  });
+  (void)router.add(net::Method::kGet, "/symbiotes", [&](const net::Request&) {
+    return net::Response::json({{"symbiotes", symbiotes_json()}});
+  });
+  for (auto& h : hosted) {
+    SymbioteRoutes routes(router, h.config.alias, codec::hex_encode(h.id));
+    if (auto st = h.workflow->routes(routes); !st)
+      return fail(1, "symbiote " + h.config.alias + ": " + st.error().reason);
+  }
+
+  LogLevels levels = log_levels_of(*node_cfg, *sym_cfgs);
+  SignalWatcher signals(
+      {.on_stop = [&] { log->info("stop requested: finishing blocks in flight"); },
+       .on_reload =
+           [&] {
+             auto r = reload_log_levels(dir, levels);
+             for (const auto& e : r.errors) log->error("reload: {}", e.to_string());
+             levels = r.levels;
+             (void)(*logs)->apply(levels);
+             if (auto st = (*logs)->reopen(); !st)
+               log->error("reopening logs: {}", st.error().reason);
+             log->info("SIGHUP: log files reopened, log levels reloaded");
+           }});
+
+  for (auto& h : hosted) {
+    if (auto st = h.workflow->start(); !st) {
+      log->error("symbiote {}: {}", h.config.alias, st.error().to_string());
+      for (auto& o : hosted) o.workflow->stop();
+      return fail(1, "symbiote " + h.config.alias + ": " + st.error().reason);
+    }
+  }
+  if (auto st = server.start(); !st) {
+    for (auto& h : hosted) h.workflow->stop();
+    return fail(1, "server: " + st.error().reason);
+  }
+  log->info("serving on http://{}:{} with {} threads; {} symbiote(s): {}", so.address,
+            server.port(), so.threads, hosted.size(), [&] {
+              std::string s;
+              for (auto& h : hosted)
+                s += (s.empty() ? "" : ", ") + h.config.alias + " (" + h.workflow_name + ")";
+              return s;
+            }());
+  (*logs)->flush();
+
+  signals.wait_for_stop();
+  // Graceful stop (§4.8): stop accepting, finish blocks in flight and flush, then exit 0.
+  server.stop();
+  for (auto it = hosted.rbegin(); it != hosted.rend(); ++it) it->workflow->stop();
+  log->info("stopped cleanly");
+  (*logs)->flush();
+  return 0;
+}
+
+}  // namespace klyn::core

@@ -1,0 +1,241 @@
+// Public JSON routes of a dev_controller symbiote, under /s/{alias-or-id}/... (§4.7).
+#include <charconv>
+
+#include "chain/event_json.h"
+#include "codec/binary.h"
+#include "codec/hex.h"
+#include "core/json_body.h"
+#include "workflows/dev_controller/dev_controller.h"
+
+namespace klyn::dev_controller {
+
+using net::Method;
+using net::Request;
+using net::Response;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxBatch = 10'000;
+
+unsigned status_for(const std::string& code) {
+  if (code == "duplicate" || code == "nonce_used") return 409;
+  if (code == "mempool_full") return 429;
+  if (code == "stopping") return 503;
+  if (code == "too_large") return 413;
+  return 400;
+}
+
+Response error_response(const Error& e) {
+  return Response::error(status_for(e.code), e.code, e.reason);
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  uint64_t v = 0;
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Result<Hash32> parse_hash(const std::string& text, const char* what) {
+  auto h = codec::hex_decode_fixed<32>(text);
+  if (!h) return Error("bad_request", std::string(what) + " must be 64 hex digits");
+  return *h;
+}
+
+json record_json(const chain::EventRecord& r) {
+  json j;
+  j["status"] = r.status == chain::EventStatus::kApplied ? "applied" : "rejected";
+  j["height"] = r.height;
+  j["instant_block"] = codec::hex_encode(r.block);
+  j["position"] = r.position;
+  if (!r.reason.empty()) j["reason"] = r.reason;
+  return j;
+}
+
+}  // namespace
+
+json DevController::account_json(const chain::AccountId& id) const {
+  chain::Account a = store_->account(id);
+  json j = {{"address", crypto::address_of(id)},
+            {"balance", a.balance},
+            {"nonce", a.nonce},
+            {"stake", a.stake},
+            {"unstaking", a.unstaking},
+            {"unlock_at", a.unlock_at}};
+  j["delegate"] = a.delegate ? json(crypto::address_of(*a.delegate)) : json(nullptr);
+  j["height"] = applied_.load();
+  return j;
+}
+
+json DevController::controller_block_json(uint64_t index) const {
+  auto bytes = store_->get(dc_keys::controller(index));
+  if (!bytes) return nullptr;
+  auto cb = decode_controller_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
+  if (!cb) return nullptr;
+  json ibs = json::array();
+  for (const auto& h : cb->instant_blocks) ibs.push_back(codec::hex_encode(h));
+  json j = {{"index", cb->index},
+            {"hash", codec::hex_encode(ControllerBlock::hash_of(as_bytes(*bytes)))},
+            {"prev_hash", codec::hex_encode(cb->prev_hash)},
+            {"created_ms", cb->created_ms},
+            {"instant_blocks", ibs},
+            {"signature", codec::hex_encode(cb->signature)},
+            {"applied", index <= applied_.load()}};
+  if (index <= applied_.load())
+    if (auto r = store_->state_root(index)) j["state_root"] = codec::hex_encode(*r);
+  return j;
+}
+
+Status DevController::routes(core::SymbioteRoutes& r) {
+  KLYN_TRY(
+      r.add(Method::kGet, "/info", [this](const Request&) { return Response::json(summary()); }));
+
+  KLYN_TRY(r.add(Method::kGet, "/account/{addr}", [this](const Request& req) {
+    auto id = crypto::parse_address(req.param("addr"));
+    if (!id) return Response::error(400, "bad_address", id.error().reason);
+    return Response::json(account_json(*id));
+  }));
+
+  KLYN_TRY(r.add(Method::kGet, "/state_root", [this](const Request& req) {
+    uint64_t h = applied_.load();
+    if (auto q = req.query("height")) {
+      auto v = parse_u64(*q);
+      if (!v) return Response::error(400, "bad_query", "height must be a non-negative integer");
+      if (*v > h) return Response::error(404, "not_found", "height " + *q + " is not applied yet");
+      h = *v;
+    }
+    auto root = store_->state_root(h);
+    if (!root)
+      return Response::error(404, "not_found",
+                             "no state root stored for height " + std::to_string(h));
+    return Response::json({{"height", h}, {"state_root", codec::hex_encode(*root)}});
+  }));
+
+  KLYN_TRY(r.add(Method::kGet, "/block/controller/{index}", [this](const Request& req) {
+    auto idx = parse_u64(req.param("index"));
+    if (!idx) return Response::error(400, "bad_request", "index must be a non-negative integer");
+    json j = controller_block_json(*idx);
+    if (j.is_null())
+      return Response::error(404, "not_found", "no controller block " + req.param("index"));
+    return Response::json(j);
+  }));
+
+  KLYN_TRY(r.add(Method::kGet, "/block/instant/{hash}", [this](const Request& req) {
+    auto h = parse_hash(req.param("hash"), "hash");
+    if (!h) return error_response(h.error());
+    auto bytes = store_->get(dc_keys::instant(*h));
+    if (!bytes) return Response::error(404, "not_found", "no instant block " + req.param("hash"));
+    auto ib = decode_instant_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
+    if (!ib) return Response::error(500, "corrupt", ib.error().reason);
+    json evs = json::array();
+    for (const auto& e : ib->events) evs.push_back(chain::event_to_json(e));
+    return Response::json({{"hash", req.param("hash")},
+                           {"producer", crypto::address_of(ib->producer)},
+                           {"created_ms", ib->created_ms},
+                           {"events", evs},
+                           {"signature", codec::hex_encode(ib->signature)}});
+  }));
+
+  KLYN_TRY(r.add(Method::kGet, "/blocks", [this](const Request& req) {
+    uint64_t from = 1, limit = 20;
+    if (auto q = req.query("from")) {
+      auto v = parse_u64(*q);
+      if (!v || *v == 0) return Response::error(400, "bad_query", "from must be an integer >= 1");
+      from = *v;
+    }
+    if (auto q = req.query("limit")) {
+      auto v = parse_u64(*q);
+      if (!v || *v == 0 || *v > 100)
+        return Response::error(400, "bad_query", "limit must be an integer in 1..100");
+      limit = *v;
+    }
+    json blocks = json::array();
+    uint64_t head = head_.load();
+    for (uint64_t i = from; i < from + limit && i <= head; ++i) {
+      json b = controller_block_json(i);
+      if (b.is_null()) break;
+      blocks.push_back(std::move(b));
+    }
+    return Response::json(
+        {{"from", from}, {"height", applied_.load()}, {"stored_height", head}, {"blocks", blocks}});
+  }));
+
+  KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
+    auto h = parse_hash(req.param("hash"), "hash");
+    if (!h) return error_response(h.error());
+    if (auto rec = chain::load_event_record(*store_, *h)) {
+      json j = record_json(*rec);
+      j["hash"] = req.param("hash");
+      if (auto bytes = store_->get(dc_keys::instant(rec->block))) {
+        auto ib = decode_instant_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
+        if (ib && rec->position < ib->events.size())
+          j["event"] = chain::event_to_json(ib->events[rec->position]);
+      }
+      return Response::json(j);
+    }
+    if (mempool_->contains(*h))
+      return Response::json({{"hash", req.param("hash")}, {"status", "pending"}});
+    return Response::error(404, "not_found", "unknown event " + req.param("hash"));
+  }));
+
+  KLYN_TRY(r.add(Method::kPost, "/event", [this](const Request& req) {
+    auto j = core::parse_json_body(req.body);
+    if (!j) return error_response(j.error());
+    auto e = chain::event_from_json(*j);
+    if (!e) return error_response(e.error());
+    auto h = submit(*e);
+    if (!h) return error_response(h.error());
+    return Response::json({{"hash", codec::hex_encode(*h)}, {"status", "pending"}}, 202);
+  }));
+
+  // A batch: a JSON array of events, or (Content-Type application/octet-stream) the canonical
+  // encoding "varint n, n events". Per-item results; the request fails only if the batch itself
+  // is malformed.
+  KLYN_TRY(r.add(Method::kPost, "/events", [this](const Request& req) {
+    std::vector<Result<chain::Event>> items;
+    std::string ct = req.header("content-type").value_or("");
+    if (ct.rfind("application/octet-stream", 0) == 0) {
+      codec::Reader rd(as_bytes(req.body));
+      uint64_t n = 0;
+      if (!rd.varint(n)) return Response::error(400, "malformed", "batch: missing event count");
+      if (n > kMaxBatch) return Response::error(413, "too_large", "at most 10000 events per batch");
+      for (uint64_t i = 0; i < n; ++i) {
+        chain::Event e;
+        if (!chain::read_event(rd, e))
+          return error_response(rd.error("batch item " + std::to_string(i)));
+        items.emplace_back(std::move(e));
+      }
+      if (auto st = rd.finish("batch"); !st) return error_response(st.error());
+    } else {
+      auto j = core::parse_json_body(req.body);
+      if (!j) return error_response(j.error());
+      if (!j->is_array())
+        return Response::error(400, "bad_request", "body must be a JSON array of events");
+      if (j->size() > kMaxBatch)
+        return Response::error(413, "too_large", "at most 10000 events per batch");
+      for (const auto& item : *j) items.push_back(chain::event_from_json(item));
+    }
+    json results = json::array();
+    size_t accepted = 0;
+    for (auto& item : items) {
+      if (!item) {
+        results.push_back({{"error", item.error().code}, {"reason", item.error().reason}});
+        continue;
+      }
+      auto h = submit(*item);
+      if (h) {
+        ++accepted;
+        results.push_back({{"hash", codec::hex_encode(*h)}});
+      } else {
+        results.push_back({{"error", h.error().code}, {"reason", h.error().reason}});
+      }
+    }
+    return Response::json(
+        {{"accepted", accepted}, {"rejected", items.size() - accepted}, {"results", results}});
+  }));
+  return Status();
+}
+
+}  // namespace klyn::dev_controller

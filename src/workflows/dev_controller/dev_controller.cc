@@ -1,0 +1,331 @@
+#include "workflows/dev_controller/dev_controller.h"
+
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include "codec/hex.h"
+
+namespace klyn::dev_controller {
+
+using namespace std::chrono_literals;
+
+const char* DevController::version() {
+  return KLYN_DEV_CONTROLLER_VERSION;
+}
+
+DevController::DevController() = default;
+DevController::~DevController() {
+  stop();
+}
+
+static uint64_t now_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+Status DevController::parse_config() {
+  core::ConfigReader r(ctx_.config.workflow, ctx_.config.file, "workflow");
+  config_.phantom_blocks = r.boolean("phantom_blocks", true);
+  config_.block_interval = r.duration_ms("block_interval_ms", 100ms, 1ms, 60'000ms);
+  config_.mempool_max_events =
+      static_cast<size_t>(r.integer("mempool_max_events", 1'000'000, 1, 100'000'000));
+  config_.signature_cache =
+      static_cast<size_t>(r.integer("signature_cache", 2'000'000, 1024, 100'000'000));
+  config_.sync_writes = r.boolean("sync_writes", false);
+  return r.finish_status();
+}
+
+Status DevController::prepare(core::WorkflowContext context) {
+  ctx_ = std::move(context);
+  KLYN_TRY(parse_config());
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  if (!m.controller)
+    return Error(
+        "bad_genesis",
+        ctx_.config.genesis + ": manifest.controller: dev_controller needs a controller address");
+
+  if (ctx_.config.role == core::SymbioteRole::controller) {
+    if (!ctx_.key)
+      return Error("config",
+                   ctx_.config.file + ": key: role \"controller\" needs the controller's key");
+    if (ctx_.key->public_key() != *m.controller)
+      return Error("config", ctx_.config.file + ": key: key \"" + ctx_.config.key + "\" (" +
+                                 ctx_.key->address() +
+                                 ") is not the controller of this symbiote (" +
+                                 crypto::address_of(*m.controller) + ")");
+    is_controller_ = true;
+  } else if (ctx_.config.role == core::SymbioteRole::producer) {
+    return Error(
+        "config",
+        ctx_.config.file +
+            ": role: \"producer\" needs peers to hand instant blocks to a controller; this "
+            "node version runs dev_controller as controller or follower only");
+  }
+
+  chain::StoreOptions so;
+  so.sync_writes = config_.sync_writes;
+  auto store = chain::ChainStore::open(ctx_.chaindata.string(), ctx_.genesis, so);
+  if (!store) return store.error();
+  store_ = std::move(*store);
+  sigcache_ = std::make_unique<chain::SignatureCache>(config_.signature_cache);
+  MempoolLimits ml;
+  ml.max_events = config_.mempool_max_events;
+  ml.nonce_window = m.limits.nonce_window;
+  mempool_ = std::make_unique<Mempool>(ml);
+  verifier_ = std::make_unique<Verifier>(*store_, ctx_.genesis.manifest, sigcache_.get());
+  KLYN_TRY(verifier_->init());
+
+  head_ = verifier_->head();
+  applied_ = store_->applied_height();
+  if (applied_ > head_)
+    return Error("corrupt", ctx_.chaindata.string() + ": applied height " +
+                                std::to_string(applied_.load()) + " is above the stored head " +
+                                std::to_string(head_.load()));
+  if (is_controller_) {
+    Hash32 prev = store_->symbiote_id();
+    if (head_ > 0) {
+      auto hh = store_->get(dc_keys::kHeadHash);
+      if (!hh || hh->size() != 32)
+        return Error("corrupt", "hash of the stored head block is missing");
+      std::copy(hh->begin(), hh->end(), prev.begin());
+    }
+    ordering_ = std::make_unique<Ordering>(store_->symbiote_id(), *ctx_.key, head_ + 1, prev,
+                                           m.limits.max_instant_blocks_per_controller_block,
+                                           config_.phantom_blocks);
+    chain::Account self = store_->account(ctx_.key->public_key());
+    if (self.stake < m.instant_producer_stake)
+      ctx_.log->warn(
+          "the controller's account has stake {} < instant_producer {}: its instant blocks will be "
+          "skipped until it stakes",
+          self.stake, m.instant_producer_stake);
+  }
+  ctx_.log->info("prepared: id {}, height {} applied / {} stored, state root {}, role {}",
+                 codec::hex_encode(store_->symbiote_id()), applied_.load(), head_.load(),
+                 codec::hex_encode(store_->state_root(applied_).value_or(Hash32{})),
+                 core::to_string(ctx_.config.role));
+  return Status();
+}
+
+Status DevController::start() {
+  stopping_ = false;
+  verification_ = std::thread([this] { verification_loop(); });
+  if (is_controller_) generation_ = std::thread([this] { generation_loop(); });
+  started_ = true;
+  return Status();
+}
+
+void DevController::stop() {
+  if (!started_.exchange(false)) {
+    store_.reset();
+    return;
+  }
+  stopping_ = true;
+  mempool_->wake();
+  if (generation_.joinable()) generation_.join();
+  head_cv_.notify_all();
+  if (verification_.joinable()) verification_.join();
+  if (store_) {
+    (void)store_->flush();
+    ctx_.log->info("stopped at height {} (stored {}), state root {}", applied_.load(), head_.load(),
+                   codec::hex_encode(store_->state_root(applied_).value_or(Hash32{})));
+  }
+  store_.reset();
+}
+
+// One round of the controller: every ready event into instant blocks, every instant block into
+// controller blocks (phantom) or one controller block (tick mode); all stored in one batch (D2).
+bool DevController::produce_round() {
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  const size_t max_events = m.limits.max_events_per_instant_block;
+  const size_t max_instant =
+      config_.phantom_blocks ? 256 : m.limits.max_instant_blocks_per_controller_block;
+  rocksdb::WriteBatch batch;
+  size_t made = 0;
+  while (made < max_instant) {
+    auto evs = mempool_->take(max_events);
+    if (evs.empty()) break;
+    InstantBlock ib;
+    ib.symbiote = store_->symbiote_id();
+    ib.created_ms = now_ms();
+    ib.events.reserve(evs.size());
+    for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
+    ib.sign(*ctx_.key);
+    Bytes enc = ib.encode();
+    Hash32 h = InstantBlock::hash_of(enc);
+    batch.Put(dc_keys::instant(h),
+              std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+    ordering_->add(h);
+    ++made;
+  }
+  if (ordering_->pending() == 0) return false;
+  auto cbs = ordering_->emit(now_ms());
+  for (const auto& cb : cbs) {
+    Bytes enc = cb.encode();
+    batch.Put(dc_keys::controller(cb.index),
+              std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+  }
+  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(cbs.back().index));
+  Hash32 hh = ordering_->prev_hash();
+  batch.Put(std::string(dc_keys::kHeadHash),
+            std::string_view(reinterpret_cast<const char*>(hh.data()), 32));
+  Status st = store_->write(batch);
+  if (!st) {
+    ctx_.log->error("cannot store blocks: {}", st.error().to_string());
+    return false;
+  }
+  {
+    std::lock_guard lock(head_mu_);
+    head_ = cbs.back().index;
+  }
+  head_cv_.notify_all();
+  ctx_.log->debug("ordered {} instant blocks into controller blocks {}..{}", made,
+                  cbs.front().index, cbs.back().index);
+  return true;
+}
+
+void DevController::generation_loop() {
+  auto last_expire = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    mempool_->wait_ready(config_.block_interval);
+    if (stopping_) break;
+    auto tick_start = std::chrono::steady_clock::now();
+    produce_round();
+    if (tick_start - last_expire > 10s) {
+      if (size_t n = mempool_->expire(tick_start))
+        ctx_.log->info("expired {} queued events with nonce gaps", n);
+      last_expire = tick_start;
+    }
+    if (!config_.phantom_blocks) {
+      // Tick mode: at most one controller block per interval.
+      auto next = tick_start + config_.block_interval;
+      while (!stopping_ && std::chrono::steady_clock::now() < next)
+        std::this_thread::sleep_for(1ms);
+    }
+  }
+  // Finish the round in flight: events already taken are in blocks; nothing else to do.
+}
+
+void DevController::verification_loop() {
+  // On stop, blocks already stored are applied for at most this long; the rest are applied at
+  // the next start (storage stays consistent either way).
+  std::optional<std::chrono::steady_clock::time_point> drain_deadline;
+  auto nonce_of = [this](const chain::AccountId& id) { return store_->account(id).nonce; };
+  while (true) {
+    {
+      std::unique_lock lock(head_mu_);
+      if (!halted_.empty()) {
+        // A bad block stops this chain here; nothing to do but wait for the stop.
+        head_cv_.wait_for(lock, 200ms, [&] { return stopping_.load(); });
+        if (stopping_) break;
+        continue;
+      }
+      head_cv_.wait_for(lock, 200ms, [&] { return stopping_ || head_ > applied_; });
+    }
+    if (stopping_) {
+      if (!drain_deadline) drain_deadline = std::chrono::steady_clock::now() + 5s;
+      if (applied_ >= head_ || std::chrono::steady_clock::now() > *drain_deadline) break;
+    }
+    if (applied_ >= head_) continue;
+    auto r = verifier_->apply_next();
+    if (!r) {
+      if (r.error().code == "not_available") continue;
+      std::lock_guard lock(head_mu_);
+      halted_ = r.error().to_string();
+      ctx_.log->critical("verification halted: {}", halted_);
+      continue;
+    }
+    applied_ = r->index;
+    events_applied_ += r->applied;
+    events_rejected_ += r->rejected;
+    for (const auto& why : verifier_->last_skips())
+      ctx_.log->warn("block {}: skipped {}", r->index, why);
+    for (const auto& [sender, hash] : r->decided) mempool_->on_decided(sender, hash, nonce_of);
+    if (ctx_.bus && ctx_.bus->has_subscribers("block_applied"))
+      ctx_.bus->publish("block_applied", {{"symbiote", ctx_.alias},
+                                          {"index", r->index},
+                                          {"hash", codec::hex_encode(r->hash)},
+                                          {"state_root", codec::hex_encode(r->state_root)},
+                                          {"applied", r->applied},
+                                          {"rejected", r->rejected}});
+  }
+}
+
+Result<Hash32> DevController::submit(const chain::Event& e) {
+  if (stopping_) return Error("stopping", "the node is shutting down");
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  if (e.symbiote != store_->symbiote_id())
+    return Error("wrong_symbiote", "the event is signed for symbiote " +
+                                       codec::hex_encode(e.symbiote) + ", not this one (" +
+                                       codec::hex_encode(store_->symbiote_id()) + ")");
+  size_t size = 32 + 2 + 32 + 8 + 8 + 1 + e.payload.size() + 64;
+  if (size > m.limits.max_event_bytes)
+    return Error("too_large", "event of " + std::to_string(size) + " bytes exceeds the limit of " +
+                                  std::to_string(m.limits.max_event_bytes));
+  KLYN_TRY(e.check_payload());
+  if (e.fee < m.fee.per_event)
+    return Error("fee_too_low", "fee " + std::to_string(e.fee) + " is below the minimum " +
+                                    std::to_string(m.fee.per_event));
+  Hash32 hash = e.hash();
+  if (mempool_->contains(hash)) return Error("duplicate", "this event is already pending");
+  chain::Account a = store_->account(e.creator);
+  if (e.nonce <= a.nonce)
+    return Error("nonce_used", "nonce " + std::to_string(e.nonce) +
+                                   " is already used (account nonce " + std::to_string(a.nonce) +
+                                   ")");
+  // Balance sanity against the committed state (pending events of the sender are not counted;
+  // the verifier has the final word).
+  chain::Amount need = e.fee;
+  if (e.type == chain::EventType::kTransfer) {
+    auto p = chain::decode_transfer(e.payload);
+    if (__builtin_add_overflow(need, p->amount, &need)) need = UINT64_MAX;
+  } else if (e.type == chain::EventType::kStake) {
+    auto p = chain::decode_amount(e.payload);
+    if (__builtin_add_overflow(need, p->amount, &need)) need = UINT64_MAX;
+  } else if (e.type == chain::EventType::kUnstake) {
+    auto p = chain::decode_amount(e.payload);
+    if (a.stake < p->amount)
+      return Error("insufficient_stake",
+                   "stake " + std::to_string(a.stake) + " < " + std::to_string(p->amount));
+  }
+  if (a.balance < need)
+    return Error("insufficient_balance", "balance " + std::to_string(a.balance) + " < " +
+                                             std::to_string(need) + " needed (amount + fee)");
+  if (!sigcache_->contains(hash)) {
+    if (!e.verify_signature())
+      return Error("bad_signature",
+                   "the signature does not verify for creator " + crypto::address_of(e.creator));
+    sigcache_->insert(hash);
+  }
+  KLYN_TRY(mempool_->add(PendingEvent{e, hash}, a.nonce));
+  ++events_admitted_;
+  if (ctx_.bus && ctx_.bus->has_subscribers("event_admitted"))
+    ctx_.bus->publish("event_admitted",
+                      {{"symbiote", ctx_.alias}, {"hash", codec::hex_encode(hash)}});
+  return hash;
+}
+
+nlohmann::json DevController::summary() const {
+  nlohmann::json j;
+  j["workflow"] = kName;
+  j["workflow_version"] = version();
+  j["id"] = codec::hex_encode(ctx_.id);
+  j["role"] = std::string(core::to_string(ctx_.config.role));
+  j["controller"] = crypto::address_of(*ctx_.genesis.manifest.controller);
+  j["height"] = applied_.load();
+  j["stored_height"] = head_.load();
+  if (store_) {
+    if (auto r = store_->state_root(applied_)) j["state_root"] = codec::hex_encode(*r);
+    j["mempool"] = mempool_->size();
+  }
+  {
+    std::lock_guard lock(head_mu_);
+    if (!halted_.empty()) j["halted"] = halted_;
+  }
+  j["events"] = {{"admitted", events_admitted_.load()},
+                 {"applied", events_applied_.load()},
+                 {"rejected", events_rejected_.load()}};
+  return j;
+}
+
+}  // namespace klyn::dev_controller

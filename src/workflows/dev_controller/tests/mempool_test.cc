@@ -1,0 +1,107 @@
+// D6: gap-free, nonce-ordered hand-out per sender; no (sender, nonce) handed out twice.
+#include <gtest/gtest.h>
+
+#include "chain/tests/test_util.h"
+#include "workflows/dev_controller/mempool.h"
+
+#include <map>
+#include <thread>
+
+using namespace klyn;
+using namespace klyn::dev_controller;
+using klyn::chain::testing::key;
+
+static PendingEvent ev(uint8_t k, uint64_t nonce, chain::Amount amount = 1) {
+  chain::SymbioteId s{};
+  auto e = chain::make_transfer(s, key(k), nonce, 10, key(9).public_key(), amount);
+  return {e, e.hash()};
+}
+
+TEST(Mempool, OutOfOrderArrivalIsHandedOutInOrder) {
+  Mempool m({});
+  ASSERT_TRUE(m.add(ev(1, 3), 0).ok());
+  ASSERT_TRUE(m.add(ev(1, 2), 0).ok());
+  EXPECT_EQ(m.ready_count(), 0u);  // nonce 1 missing
+  ASSERT_TRUE(m.add(ev(1, 1), 0).ok());
+  auto out = m.take(10);
+  ASSERT_EQ(out.size(), 3u);
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(out[i].event.nonce, i + 1);
+}
+
+TEST(Mempool, RejectsDuplicatesReuseAndFarNonces) {
+  MempoolLimits l;
+  l.nonce_window = 10;
+  Mempool m(l);
+  auto a = ev(1, 1);
+  ASSERT_TRUE(m.add(a, 0).ok());
+  EXPECT_EQ(m.add(a, 0).error().code, "duplicate");
+  EXPECT_EQ(m.add(ev(1, 1, 2), 0).error().code,
+            "nonce_used");  // other event, same nonce, already ready
+  ASSERT_TRUE(m.add(ev(1, 5), 0).ok());
+  EXPECT_EQ(m.add(ev(1, 5, 2), 0).error().code, "nonce_used");  // same nonce queued
+  EXPECT_EQ(m.add(ev(1, 11), 0).error().code, "nonce_too_high");
+  EXPECT_EQ(m.add(ev(2, 3), 5).error().code, "nonce_used");  // below the account nonce
+}
+
+TEST(Mempool, FullIsAnErrorNotAnEviction) {
+  MempoolLimits l;
+  l.max_events = 2;
+  Mempool m(l);
+  ASSERT_TRUE(m.add(ev(1, 1), 0).ok());
+  ASSERT_TRUE(m.add(ev(2, 1), 0).ok());
+  EXPECT_EQ(m.add(ev(3, 1), 0).error().code, "mempool_full");
+  EXPECT_EQ(m.size(), 2u);
+}
+
+TEST(Mempool, RejectionReopensTheSenderAtTheCommittedNonce) {
+  Mempool m({});
+  auto e1 = ev(1, 1), e2 = ev(1, 2), e3 = ev(1, 3);
+  ASSERT_TRUE(m.add(e1, 0).ok());
+  ASSERT_TRUE(m.add(e2, 0).ok());
+  ASSERT_TRUE(m.add(e3, 0).ok());
+  auto taken = m.take(10);
+  ASSERT_EQ(taken.size(), 3u);
+  // e1 applied, e2 rejected (e.g. balance), e3 rejected (nonce gap): committed nonce is 1.
+  uint64_t committed = 1;
+  auto nonce = [&](const chain::AccountId&) { return committed; };
+  for (auto* e : {&e1, &e2, &e3}) m.on_decided(e->event.creator, e->hash, nonce);
+  EXPECT_EQ(m.size(), 0u);
+  // The sender can now reuse nonce 2.
+  ASSERT_TRUE(m.add(ev(1, 2, 7), committed).ok());
+  EXPECT_EQ(m.take(10).size(), 1u);
+}
+
+TEST(Mempool, ManySendersConcurrentlyNeverDuplicateOrGap) {
+  Mempool m({});
+  constexpr int kSenders = 8, kPer = 200;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 2; ++t)
+    ts.emplace_back([&, t] {
+      // Each thread submits half of every sender's nonces, interleaved.
+      for (int n = 1 + t; n <= kPer; n += 2)
+        for (uint8_t s = 1; s <= kSenders; ++s) ASSERT_TRUE(m.add(ev(s, n), 0).ok());
+    });
+  for (auto& t : ts) t.join();
+  std::map<chain::AccountId, uint64_t> last;
+  size_t total = 0;
+  while (true) {
+    auto out = m.take(97);
+    if (out.empty()) break;
+    for (auto& pe : out) {
+      EXPECT_EQ(pe.event.nonce, last[pe.event.creator] + 1);
+      last[pe.event.creator] = pe.event.nonce;
+      ++total;
+    }
+  }
+  EXPECT_EQ(total, size_t(kSenders * kPer));
+}
+
+TEST(Mempool, QueuedGapsExpire) {
+  MempoolLimits l;
+  l.queued_ttl = std::chrono::seconds(1);
+  Mempool m(l);
+  ASSERT_TRUE(m.add(ev(1, 5), 0).ok());
+  EXPECT_EQ(m.expire(std::chrono::steady_clock::now()), 0u);
+  EXPECT_EQ(m.expire(std::chrono::steady_clock::now() + std::chrono::seconds(2)), 1u);
+  EXPECT_EQ(m.size(), 0u);
+}

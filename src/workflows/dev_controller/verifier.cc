@@ -1,0 +1,120 @@
+#include "workflows/dev_controller/verifier.h"
+
+#include <rocksdb/write_batch.h>
+
+#include "codec/hex.h"
+
+namespace klyn::dev_controller {
+
+namespace dc_keys {
+std::string controller(uint64_t index) {
+  return "c:" + chain::keys::be64(index);
+}
+std::string instant(const Hash32& hash) {
+  return "i:" + std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
+}
+}  // namespace dc_keys
+
+static std::string_view sv(const Hash32& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+Verifier::Verifier(chain::ChainStore& store, const chain::Manifest& manifest,
+                   chain::SignatureCache* sigcache)
+    : store_(store), manifest_(manifest), sigcache_(sigcache), limits_(BlockLimits::of(manifest)) {}
+
+Status Verifier::init() {
+  auto acc = store_.lthash();
+  if (!acc) return acc.error();
+  acc_ = *acc;
+  return Status();
+}
+
+uint64_t Verifier::head() const {
+  auto v = store_.get(dc_keys::kHead);
+  return v ? chain::keys::read_be64(*v) : 0;
+}
+
+Result<AppliedBlock> Verifier::apply_next() {
+  const uint64_t index = store_.applied_height() + 1;
+  auto bytes = store_.get(dc_keys::controller(index));
+  if (!bytes)
+    return Error("not_available", "controller block " + std::to_string(index) + " is not stored");
+  auto cb = decode_controller_block(as_bytes(*bytes), limits_);
+  if (!cb)
+    return Error("bad_block",
+                 "controller block " + std::to_string(index) + ": " + cb.error().reason);
+  Hash32 prev = store_.symbiote_id();
+  if (index > 1) {
+    auto ph = store_.get(dc_keys::kAppliedHash);
+    if (!ph || ph->size() != 32) return Error("bad_block", "hash of the applied block is missing");
+    std::copy(ph->begin(), ph->end(), prev.begin());
+  }
+  if (cb->index != index || cb->symbiote != store_.symbiote_id() || cb->prev_hash != prev)
+    return Error("bad_block", "controller block " + std::to_string(index) +
+                                  " does not link to the applied chain");
+  if (!manifest_.controller || !cb->verify_signature(*manifest_.controller))
+    return Error("bad_block",
+                 "controller block " + std::to_string(index) + " is not signed by the controller");
+
+  AppliedBlock out;
+  out.index = index;
+  out.hash = ControllerBlock::hash_of(as_bytes(*bytes));
+  skips_.clear();
+  chain::BlockApplier b(store_, manifest_, acc_, index);
+  for (const Hash32& ih : cb->instant_blocks) {
+    auto ibytes = store_.get(dc_keys::instant(ih));
+    if (!ibytes)
+      return Error("bad_block", "instant block " + codec::hex_encode(ih) + " of controller block " +
+                                    std::to_string(index) + " is not stored");
+    auto skip = [&](const std::string& why) {
+      ++out.skipped_instant_blocks;
+      skips_.push_back("instant block " + codec::hex_encode(ih) + ": " + why);
+    };
+    auto ib = decode_instant_block(as_bytes(*ibytes), limits_);
+    if (!ib) {
+      skip(ib.error().reason);
+      continue;
+    }
+    if (InstantBlock::hash_of(as_bytes(*ibytes)) != ih) {
+      skip("hash mismatch");
+      continue;
+    }
+    if (ib->symbiote != store_.symbiote_id()) {
+      skip("belongs to another symbiote");
+      continue;
+    }
+    // D3: stake as of the state before this controller block (the committed state).
+    chain::Account producer = store_.account(ib->producer);
+    if (producer.stake < manifest_.instant_producer_stake) {
+      skip("producer " + crypto::address_of(ib->producer) + " has stake " +
+           std::to_string(producer.stake) + " < " +
+           std::to_string(manifest_.instant_producer_stake));
+      continue;
+    }
+    if (!ib->verify_signature()) {
+      skip("bad producer signature");
+      continue;
+    }
+    uint32_t pos = 0;
+    for (const auto& e : ib->events) {
+      Hash32 eh = e.hash();
+      bool sig_ok = (sigcache_ && sigcache_->take(eh)) || e.verify_signature();
+      if (!sig_ok)
+        b.reject(eh, ih, pos, "bad_signature: event signature does not verify");
+      else
+        (void)b.apply(e, eh, ib->producer, ih, pos);
+      out.decided.emplace_back(e.creator, eh);
+      ++pos;
+    }
+  }
+  b.batch().Put(std::string(dc_keys::kAppliedHash), sv(out.hash));
+  out.applied = b.applied();
+  out.rejected = b.rejected();
+  auto root = b.commit();
+  if (!root) return root.error();
+  out.state_root = *root;
+  return out;
+}
+
+}  // namespace klyn::dev_controller
