@@ -1,10 +1,13 @@
 // Functional tests of HttpServer over real HTTP on 127.0.0.1.
 
 #include <atomic>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
 
 #include "net/http_client.h"
 #include "net/http_server.h"
@@ -314,6 +317,27 @@ TEST(HttpServer, StatsCountResponseClasses) {
   EXPECT_EQ(st.open_connections, 1u);
   client.close();
   EXPECT_TRUE(test::wait_until([&] { return server->stats().open_connections == 0; }));
+}
+
+TEST(HttpServer, LogsAccessLinesAndHandlerFailuresToTheGivenLogger) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  auto logger = std::make_shared<spdlog::logger>("net-test", sink);
+  logger->set_level(spdlog::level::debug);
+  ServerOptions opt;
+  opt.logger = logger;
+  {
+    auto server = test::start_server(opt);
+    HttpClient client("127.0.0.1", server->port(), 3s);
+    ASSERT_TRUE(client.get("/n/77").ok());
+    ASSERT_TRUE(client.get("/throw").ok());
+    server->stop();
+  }
+  logger->flush();
+  const std::string text = out.str();
+  EXPECT_NE(text.find("GET /n/77 -> 200"), std::string::npos) << text;
+  EXPECT_NE(text.find("handler failure on purpose"), std::string::npos) << text;
+  EXPECT_NE(text.find("[error]"), std::string::npos) << text;
 }
 
 }  // namespace
