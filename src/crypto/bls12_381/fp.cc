@@ -93,3 +93,12 @@ bool Fp::is_lexicographically_largest() const {
 }
 
 }  // namespace klyn::bls
+
+namespace klyn::bls {
+#if KLYN_BLS_ADX_ASM
+const bool cpu_has_adx = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
+}();
+#endif
+}  // namespace klyn::bls

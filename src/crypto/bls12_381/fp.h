@@ -9,10 +9,30 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
+
+// The MULX/ADCX/ADOX multiplication kernel (GCC inline assembly, x86-64 only). The library stays
+// baseline x86-64: the kernel only runs after a run-time CPUID check.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(KLYN_BLS_NO_ASM)
+#define KLYN_BLS_ADX_ASM 1
+#else
+#define KLYN_BLS_ADX_ASM 0
+#endif
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#define KLYN_BLS_X86_INTRINSICS 1
+#else
+#define KLYN_BLS_X86_INTRINSICS 0
+#endif
 
 namespace klyn::bls {
 
 using u128 = unsigned __int128;
+
+#if KLYN_BLS_ADX_ASM
+// True when the CPU supports BMI2 and ADX (set during static initialisation; false before).
+extern const bool cpu_has_adx;
+#endif
 
 class Fp {
  public:
@@ -76,6 +96,9 @@ class Fp {
   constexpr bool operator!=(const Fp& o) const { return !(*this == o); }
 
   friend constexpr Fp operator+(const Fp& a, const Fp& b) {
+#if KLYN_BLS_X86_INTRINSICS
+    if (!std::is_constant_evaluated()) return add_x86(a, b);
+#endif
     Fp r;
     uint64_t carry = 0;
     for (int i = 0; i < 6; i++) {
@@ -87,6 +110,9 @@ class Fp {
     return r;
   }
   friend constexpr Fp operator-(const Fp& a, const Fp& b) {
+#if KLYN_BLS_X86_INTRINSICS
+    if (!std::is_constant_evaluated()) return sub_x86(a, b);
+#endif
     Fp r;
     uint64_t borrow = 0;
     for (int i = 0; i < 6; i++) {
@@ -104,38 +130,603 @@ class Fp {
     }
     return r;
   }
-  constexpr Fp operator-() const { return Fp() - *this; }
-  Fp& operator+=(const Fp& o) { return *this = *this + o; }
-  Fp& operator-=(const Fp& o) { return *this = *this - o; }
-  Fp& operator*=(const Fp& o) { return *this = *this * o; }
+  constexpr Fp operator-() const {
+    return Fp() - *this;
+  }
+  Fp& operator+=(const Fp& o) {
+    return *this = *this + o;
+  }
+  Fp& operator-=(const Fp& o) {
+    return *this = *this - o;
+  }
+  Fp& operator*=(const Fp& o) {
+    return *this = *this * o;
+  }
 
-  // Montgomery multiplication (CIOS; p's top limb leaves two spare bits, so the
-  // intermediate never needs a seventh limb).
+  // Montgomery multiplication. Uses the MULX/ADCX/ADOX kernel when the CPU has BMI2 and ADX
+  // (checked once at start-up), the portable product-scanning code otherwise.
   friend constexpr Fp operator*(const Fp& a, const Fp& b) {
-    uint64_t t[6] = {0, 0, 0, 0, 0, 0};
-#pragma GCC unroll 6
-    for (int i = 0; i < 6; i++) {
-      u128 uv = u128(a.l_[0]) * b.l_[i] + t[0];
-      uint64_t hi_a = uint64_t(uv >> 64);
-      uint64_t t0 = uint64_t(uv);
-      uint64_t m = t0 * kInv;
-      u128 c = u128(m) * kModulus[0] + t0;
-      uint64_t hi_c = uint64_t(c >> 64);
-#pragma GCC unroll 5
-      for (int j = 1; j < 6; j++) {
-        uv = u128(a.l_[j]) * b.l_[i] + t[j] + hi_a;
-        hi_a = uint64_t(uv >> 64);
-        c = u128(m) * kModulus[j] + uint64_t(uv) + hi_c;
-        hi_c = uint64_t(c >> 64);
-        t[j - 1] = uint64_t(c);
-      }
-      t[5] = hi_c + hi_a;
-    }
+    if (std::is_constant_evaluated()) return mul_portable(a, b);
+#if KLYN_BLS_ADX_ASM
+    if (cpu_has_adx) return mul_adx(a, b);
+#endif
+    return mul_portable(a, b);
+  }
+
+  // Montgomery multiplication by product scanning (FIPS method), fully unrolled: a 192-bit
+  // accumulator (u128 + high word) absorbs the a*b and m*p column products.
+  static constexpr Fp mul_portable(const Fp& x, const Fp& y) {
+    const Limbs& a = x.l_;
+    const Limbs& b = y.l_;
+    uint64_t m[6];
     Fp r;
-    for (int i = 0; i < 6; i++) r.l_[i] = t[i];
+    u128 acc = 0;
+    uint64_t hi = 0;
+    u128 prod;
+    prod = u128(a[0]) * b[0];
+    acc += prod;
+    hi += acc < prod;
+    m[0] = uint64_t(acc) * kInv;
+    prod = u128(m[0]) * kModulus[0];
+    acc += prod;
+    hi += acc < prod;
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[0]) * b[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[0]) * kModulus[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[1]) * b[0];
+    acc += prod;
+    hi += acc < prod;
+    m[1] = uint64_t(acc) * kInv;
+    prod = u128(m[1]) * kModulus[0];
+    acc += prod;
+    hi += acc < prod;
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[0]) * b[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[0]) * kModulus[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[1]) * b[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[1]) * kModulus[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[2]) * b[0];
+    acc += prod;
+    hi += acc < prod;
+    m[2] = uint64_t(acc) * kInv;
+    prod = u128(m[2]) * kModulus[0];
+    acc += prod;
+    hi += acc < prod;
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[0]) * b[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[0]) * kModulus[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[1]) * b[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[1]) * kModulus[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[2]) * b[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[2]) * kModulus[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[3]) * b[0];
+    acc += prod;
+    hi += acc < prod;
+    m[3] = uint64_t(acc) * kInv;
+    prod = u128(m[3]) * kModulus[0];
+    acc += prod;
+    hi += acc < prod;
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[0]) * b[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[0]) * kModulus[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[1]) * b[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[1]) * kModulus[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[2]) * b[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[2]) * kModulus[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[3]) * b[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[3]) * kModulus[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[4]) * b[0];
+    acc += prod;
+    hi += acc < prod;
+    m[4] = uint64_t(acc) * kInv;
+    prod = u128(m[4]) * kModulus[0];
+    acc += prod;
+    hi += acc < prod;
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[0]) * b[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[0]) * kModulus[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[1]) * b[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[1]) * kModulus[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[2]) * b[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[2]) * kModulus[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[3]) * b[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[3]) * kModulus[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[4]) * b[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[4]) * kModulus[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[5]) * b[0];
+    acc += prod;
+    hi += acc < prod;
+    m[5] = uint64_t(acc) * kInv;
+    prod = u128(m[5]) * kModulus[0];
+    acc += prod;
+    hi += acc < prod;
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[1]) * b[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[1]) * kModulus[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[2]) * b[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[2]) * kModulus[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[3]) * b[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[3]) * kModulus[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[4]) * b[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[4]) * kModulus[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[5]) * b[1];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[5]) * kModulus[1];
+    acc += prod;
+    hi += acc < prod;
+    r.l_[0] = uint64_t(acc);
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[2]) * b[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[2]) * kModulus[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[3]) * b[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[3]) * kModulus[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[4]) * b[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[4]) * kModulus[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[5]) * b[2];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[5]) * kModulus[2];
+    acc += prod;
+    hi += acc < prod;
+    r.l_[1] = uint64_t(acc);
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[3]) * b[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[3]) * kModulus[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[4]) * b[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[4]) * kModulus[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[5]) * b[3];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[5]) * kModulus[3];
+    acc += prod;
+    hi += acc < prod;
+    r.l_[2] = uint64_t(acc);
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[4]) * b[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[4]) * kModulus[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(a[5]) * b[4];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[5]) * kModulus[4];
+    acc += prod;
+    hi += acc < prod;
+    r.l_[3] = uint64_t(acc);
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    prod = u128(a[5]) * b[5];
+    acc += prod;
+    hi += acc < prod;
+    prod = u128(m[5]) * kModulus[5];
+    acc += prod;
+    hi += acc < prod;
+    r.l_[4] = uint64_t(acc);
+    acc = (acc >> 64) | (u128(hi) << 64);
+    hi = 0;
+    r.l_[5] = uint64_t(acc);
     r.reduce_once();
     return r;
   }
+
+#if KLYN_BLS_X86_INTRINSICS
+  // Add/sub with explicit carry chains (plain ADC/SBB, baseline x86-64).
+  [[gnu::always_inline]] static Fp add_x86(const Fp& a, const Fp& b) {
+    unsigned long long s[6], d[6];
+    unsigned char c = 0;
+    for (int i = 0; i < 6; i++) c = _addcarry_u64(c, a.l_[i], b.l_[i], &s[i]);
+    unsigned char br = 0;
+    for (int i = 0; i < 6; i++) br = _subborrow_u64(br, s[i], kModulus[i], &d[i]);
+    const uint64_t keep = 0 - uint64_t(br);  // a + b < p: keep the sum
+    Fp r;
+    for (int i = 0; i < 6; i++) r.l_[i] = (s[i] & keep) | (d[i] & ~keep);
+    return r;
+  }
+  [[gnu::always_inline]] static Fp sub_x86(const Fp& a, const Fp& b) {
+    unsigned long long d[6];
+    unsigned char br = 0;
+    for (int i = 0; i < 6; i++) br = _subborrow_u64(br, a.l_[i], b.l_[i], &d[i]);
+    const uint64_t mask = 0 - uint64_t(br);
+    unsigned char c = 0;
+    Fp r;
+    unsigned long long out;
+    for (int i = 0; i < 6; i++) {
+      c = _addcarry_u64(c, d[i], kModulus[i] & mask, &out);
+      r.l_[i] = out;
+    }
+    return r;
+  }
+#endif
+
+#if KLYN_BLS_ADX_ASM
+  // CIOS with two interleaved carry chains (ADCX uses CF, ADOX uses OF); the seven t registers
+  // rotate by one per row instead of shifting.
+  static Fp mul_adx(const Fp& x, const Fp& y) {
+    uint64_t r0, r1, r2, r3, r4, r5, r6, lo, hi, zero;
+    asm("xorl %k[zero], %k[zero]\n\t"
+        "xorl %k[r0], %k[r0]\n\t"
+        "xorl %k[r1], %k[r1]\n\t"
+        "xorl %k[r2], %k[r2]\n\t"
+        "xorl %k[r3], %k[r3]\n\t"
+        "xorl %k[r4], %k[r4]\n\t"
+        "xorl %k[r5], %k[r5]\n\t"
+        "movq 0(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[hi], %[r1]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[hi], %[r2]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[hi], %[r3]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "mulxq 32(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r5]\n\t"
+        "mulxq 40(%[a]), %[lo], %[r6]\n\t"
+        "adoxq %[lo], %[r5]\n\t"
+        "adcxq %[zero], %[r6]\n\t"
+        "adoxq %[zero], %[r6]\n\t"
+        "movq %[r0], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "mulxq 8+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "mulxq 16+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "mulxq 24+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "mulxq 32+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r5]\n\t"
+        "mulxq 40+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r5]\n\t"
+        "adoxq %[hi], %[r6]\n\t"
+        "adcxq %[zero], %[r6]\n\t"
+        "movq 8(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[hi], %[r2]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[hi], %[r3]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r5]\n\t"
+        "mulxq 32(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r5]\n\t"
+        "adcxq %[hi], %[r6]\n\t"
+        "mulxq 40(%[a]), %[lo], %[r0]\n\t"
+        "adoxq %[lo], %[r6]\n\t"
+        "adcxq %[zero], %[r0]\n\t"
+        "adoxq %[zero], %[r0]\n\t"
+        "movq %[r1], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "mulxq 8+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "mulxq 16+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "mulxq 24+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r5]\n\t"
+        "mulxq 32+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r5]\n\t"
+        "adoxq %[hi], %[r6]\n\t"
+        "mulxq 40+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r6]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "adcxq %[zero], %[r0]\n\t"
+        "movq 16(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[hi], %[r3]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r5]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r5]\n\t"
+        "adcxq %[hi], %[r6]\n\t"
+        "mulxq 32(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r6]\n\t"
+        "adcxq %[hi], %[r0]\n\t"
+        "mulxq 40(%[a]), %[lo], %[r1]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[zero], %[r1]\n\t"
+        "adoxq %[zero], %[r1]\n\t"
+        "movq %[r2], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "mulxq 8+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "mulxq 16+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r5]\n\t"
+        "mulxq 24+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r5]\n\t"
+        "adoxq %[hi], %[r6]\n\t"
+        "mulxq 32+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r6]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "mulxq 40+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "adcxq %[zero], %[r1]\n\t"
+        "movq 24(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[hi], %[r4]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r5]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r5]\n\t"
+        "adcxq %[hi], %[r6]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r6]\n\t"
+        "adcxq %[hi], %[r0]\n\t"
+        "mulxq 32(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[hi], %[r1]\n\t"
+        "mulxq 40(%[a]), %[lo], %[r2]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[zero], %[r2]\n\t"
+        "adoxq %[zero], %[r2]\n\t"
+        "movq %[r3], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "mulxq 8+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r5]\n\t"
+        "mulxq 16+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r5]\n\t"
+        "adoxq %[hi], %[r6]\n\t"
+        "mulxq 24+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r6]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "mulxq 32+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "mulxq 40+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "adcxq %[zero], %[r2]\n\t"
+        "movq 32(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r4]\n\t"
+        "adcxq %[hi], %[r5]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r5]\n\t"
+        "adcxq %[hi], %[r6]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r6]\n\t"
+        "adcxq %[hi], %[r0]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[hi], %[r1]\n\t"
+        "mulxq 32(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[hi], %[r2]\n\t"
+        "mulxq 40(%[a]), %[lo], %[r3]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[zero], %[r3]\n\t"
+        "adoxq %[zero], %[r3]\n\t"
+        "movq %[r4], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r4]\n\t"
+        "adoxq %[hi], %[r5]\n\t"
+        "mulxq 8+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r5]\n\t"
+        "adoxq %[hi], %[r6]\n\t"
+        "mulxq 16+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r6]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "mulxq 24+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "mulxq 32+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "mulxq 40+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "adcxq %[zero], %[r3]\n\t"
+        "movq 40(%[b]), %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r5]\n\t"
+        "adcxq %[hi], %[r6]\n\t"
+        "mulxq 8(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r6]\n\t"
+        "adcxq %[hi], %[r0]\n\t"
+        "mulxq 16(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r0]\n\t"
+        "adcxq %[hi], %[r1]\n\t"
+        "mulxq 24(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r1]\n\t"
+        "adcxq %[hi], %[r2]\n\t"
+        "mulxq 32(%[a]), %[lo], %[hi]\n\t"
+        "adoxq %[lo], %[r2]\n\t"
+        "adcxq %[hi], %[r3]\n\t"
+        "mulxq 40(%[a]), %[lo], %[r4]\n\t"
+        "adoxq %[lo], %[r3]\n\t"
+        "adcxq %[zero], %[r4]\n\t"
+        "adoxq %[zero], %[r4]\n\t"
+        "movq %[r5], %%rdx\n\t"
+        "imulq %[inv], %%rdx\n\t"
+        "xorl %k[lo], %k[lo]\n\t"
+        "mulxq 0+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r5]\n\t"
+        "adoxq %[hi], %[r6]\n\t"
+        "mulxq 8+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r6]\n\t"
+        "adoxq %[hi], %[r0]\n\t"
+        "mulxq 16+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r0]\n\t"
+        "adoxq %[hi], %[r1]\n\t"
+        "mulxq 24+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r1]\n\t"
+        "adoxq %[hi], %[r2]\n\t"
+        "mulxq 32+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r2]\n\t"
+        "adoxq %[hi], %[r3]\n\t"
+        "mulxq 40+%[p], %[lo], %[hi]\n\t"
+        "adcxq %[lo], %[r3]\n\t"
+        "adoxq %[hi], %[r4]\n\t"
+        "adcxq %[zero], %[r4]\n\t"
+        : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
+          [r5] "=&r"(r5), [r6] "=&r"(r6), [lo] "=&r"(lo), [hi] "=&r"(hi), [zero] "=&r"(zero)
+        : [a] "r"(x.l_.data()), [b] "r"(y.l_.data()), [p] "m"(kModulus), [inv] "m"(kInv)
+        : "rdx", "cc");
+    Fp r;
+    r.l_ = {r6, r0, r1, r2, r3, r4};
+    r.reduce_once();
+    return r;
+  }
+#endif
+
   constexpr Fp square() const {
     return *this * *this;
   }
@@ -163,17 +754,71 @@ class Fp {
   }
 
  private:
-  constexpr void reduce_once() {
-    uint64_t t[6];
-    uint64_t borrow = 0;
-    for (int i = 0; i < 6; i++) {
-      u128 d = u128(l_[i]) - kModulus[i] - borrow;
-      t[i] = uint64_t(d);
-      borrow = uint64_t(d >> 64) & 1;
-    }
-    // borrow == 1 means l_ < p: keep l_.
-    uint64_t keep = 0 - borrow;
-    for (int i = 0; i < 6; i++) l_[i] = (l_[i] & keep) | (t[i] & ~keep);
+  // Subtract p once if the value is >= p (branch-free).
+  [[gnu::always_inline]] constexpr void reduce_once() {
+    uint64_t t0, t1, t2, t3, t4, t5, borrow;
+    u128 d = u128(l_[0]) - kModulus[0];
+    t0 = uint64_t(d);
+    borrow = uint64_t(d >> 64) & 1;
+    d = u128(l_[1]) - kModulus[1] - borrow;
+    t1 = uint64_t(d);
+    borrow = uint64_t(d >> 64) & 1;
+    d = u128(l_[2]) - kModulus[2] - borrow;
+    t2 = uint64_t(d);
+    borrow = uint64_t(d >> 64) & 1;
+    d = u128(l_[3]) - kModulus[3] - borrow;
+    t3 = uint64_t(d);
+    borrow = uint64_t(d >> 64) & 1;
+    d = u128(l_[4]) - kModulus[4] - borrow;
+    t4 = uint64_t(d);
+    borrow = uint64_t(d >> 64) & 1;
+    d = u128(l_[5]) - kModulus[5] - borrow;
+    t5 = uint64_t(d);
+    borrow = uint64_t(d >> 64) & 1;
+    // borrow == 1 means the value was already < p: keep it.
+    const uint64_t keep = 0 - borrow;
+    l_[0] = (l_[0] & keep) | (t0 & ~keep);
+    l_[1] = (l_[1] & keep) | (t1 & ~keep);
+    l_[2] = (l_[2] & keep) | (t2 & ~keep);
+    l_[3] = (l_[3] & keep) | (t3 & ~keep);
+    l_[4] = (l_[4] & keep) | (t4 & ~keep);
+    l_[5] = (l_[5] & keep) | (t5 & ~keep);
+  }
+
+  // One CIOS row: t = (t + a * bi + m * p) / 2^64 with m chosen to clear the low limb.
+  [[gnu::always_inline]] static constexpr void mont_row(uint64_t* t, const Limbs& a, uint64_t bi) {
+    u128 uv = u128(a[0]) * bi + t[0];
+    uint64_t ca = uint64_t(uv >> 64);
+    const uint64_t t0 = uint64_t(uv);
+    const uint64_t m = t0 * kInv;
+    u128 c = u128(m) * kModulus[0] + t0;
+    uint64_t cc = uint64_t(c >> 64);
+    uv = u128(a[1]) * bi + t[1] + ca;
+    ca = uint64_t(uv >> 64);
+    c = u128(m) * kModulus[1] + uint64_t(uv) + cc;
+    cc = uint64_t(c >> 64);
+    t[0] = uint64_t(c);
+    uv = u128(a[2]) * bi + t[2] + ca;
+    ca = uint64_t(uv >> 64);
+    c = u128(m) * kModulus[2] + uint64_t(uv) + cc;
+    cc = uint64_t(c >> 64);
+    t[1] = uint64_t(c);
+    uv = u128(a[3]) * bi + t[3] + ca;
+    ca = uint64_t(uv >> 64);
+    c = u128(m) * kModulus[3] + uint64_t(uv) + cc;
+    cc = uint64_t(c >> 64);
+    t[2] = uint64_t(c);
+    uv = u128(a[4]) * bi + t[4] + ca;
+    ca = uint64_t(uv >> 64);
+    c = u128(m) * kModulus[4] + uint64_t(uv) + cc;
+    cc = uint64_t(c >> 64);
+    t[3] = uint64_t(c);
+    uv = u128(a[5]) * bi + t[5] + ca;
+    ca = uint64_t(uv >> 64);
+    c = u128(m) * kModulus[5] + uint64_t(uv) + cc;
+    cc = uint64_t(c >> 64);
+    t[4] = uint64_t(c);
+    t[5] = cc + ca;
   }
 
   Limbs l_;
