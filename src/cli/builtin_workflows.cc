@@ -1,0 +1,14 @@
+#include "cli/builtin_workflows.h"
+
+#include "workflows/dev_controller/dev_controller.h"
+
+namespace klyn::cli {
+
+core::WorkflowRegistry builtin_workflows() {
+  core::WorkflowRegistry r;
+  (void)r.add(dev_controller::DevController::kName, dev_controller::DevController::version(),
+              [] { return std::make_unique<dev_controller::DevController>(); });
+  return r;
+}
+
+}  // namespace klyn::cli

@@ -1,0 +1,252 @@
+// klyn74r init (data dir, optionally a ready devnet) and klyn74r genesis new.
+#include <fstream>
+
+#include "chain/genesis.h"
+#include "cli/cli_common.h"
+#include "codec/hex.h"
+#include "core/data_dir.h"
+#include "core/keystore.h"
+#include "workflows/dev_controller/dev_controller.h"
+
+namespace klyn::cli {
+
+namespace {
+
+struct GenesisParams {
+  std::string alias;
+  std::string controller_key;
+  chain::Amount fee = 1;
+  uint32_t generator_share = 500;
+  std::string fee_rest = "burn";
+  chain::Amount instant_freeze = 1000;
+  chain::Amount controller_stake = 0;  // 0 = instant_freeze
+  chain::Amount controller_balance = 1'000'000'000'000;
+  uint64_t unstake_delay = 10;
+  uint64_t checkpoint_every = 0;
+  std::vector<std::string> fund;          // ADDR=AMOUNT
+  std::vector<std::string> fund_derived;  // LABEL:COUNT:AMOUNT
+  uint32_t max_events_per_instant_block = 5000;
+  bool phantom = true;
+  bool overwrite = false;
+};
+
+Result<chain::Amount> parse_amount(const std::string& s, const std::string& what) {
+  try {
+    size_t pos = 0;
+    unsigned long long v = std::stoull(s, &pos);
+    if (pos != s.size() || s.empty() || s[0] == '-') throw std::invalid_argument("x");
+    return static_cast<chain::Amount>(v);
+  } catch (...) {
+    return Error("usage", what + ": \"" + s + "\" is not a non-negative integer");
+  }
+}
+
+// Writes GENESIS/<alias>.json and CONFIGS/symbiotes/<alias>.toml; returns the symbiote id.
+Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const GenesisParams& p) {
+  if (!core::is_valid_alias(p.alias))
+    return Error("usage", "--alias \"" + p.alias + "\": must match [a-z][a-z0-9_-]{0,31}");
+  core::Keystore ks(dir.keys_dir());
+  auto ck = ks.info(p.controller_key);
+  if (!ck) return Error("usage", "--controller-key: " + ck.error().reason);
+  auto controller = crypto::parse_address(ck->address);
+  if (!controller) return controller.error();
+
+  chain::Genesis g;
+  chain::Manifest& m = g.manifest;
+  m.name = p.alias;
+  m.workflow = dev_controller::DevController::kName;
+  m.workflow_version = dev_controller::DevController::version();
+  m.controller = *controller;
+  m.fee.per_event = p.fee;
+  m.fee.generator_share_permille = p.generator_share;
+  if (p.fee_rest != "burn") {
+    auto rest = crypto::parse_address(p.fee_rest);
+    if (!rest) return Error("usage", "--fee-rest: " + rest.error().reason);
+    m.fee.rest_to = *rest;
+  }
+  m.instant_producer_stake = p.instant_freeze;
+  m.unstake_delay = p.unstake_delay;
+  m.checkpoint_every = p.checkpoint_every;
+  m.limits.max_events_per_instant_block = p.max_events_per_instant_block;
+
+  std::map<chain::AccountId, chain::GenesisAccount> accounts;
+  auto& c = accounts[*controller];
+  c.id = *controller;
+  c.balance = p.controller_balance;
+  c.stake = p.controller_stake ? p.controller_stake : p.instant_freeze;
+  for (const auto& f : p.fund) {
+    auto eq = f.find('=');
+    if (eq == std::string::npos) return Error("usage", "--fund " + f + ": expected ADDRESS=AMOUNT");
+    auto id = crypto::parse_address(f.substr(0, eq));
+    if (!id) return Error("usage", "--fund " + f + ": " + id.error().reason);
+    auto amount = parse_amount(f.substr(eq + 1), "--fund");
+    if (!amount) return amount.error();
+    accounts[*id].id = *id;
+    accounts[*id].balance += *amount;
+  }
+  for (const auto& f : p.fund_derived) {
+    auto a = f.find(':'), b = f.rfind(':');
+    if (a == std::string::npos || a == b)
+      return Error("usage", "--fund-derived " + f + ": expected LABEL:COUNT:AMOUNT");
+    auto count = parse_amount(f.substr(a + 1, b - a - 1), "--fund-derived count");
+    auto amount = parse_amount(f.substr(b + 1), "--fund-derived amount");
+    if (!count) return count.error();
+    if (!amount) return amount.error();
+    for (uint64_t i = 0; i < *count; ++i) {
+      auto k = derived_test_key(f.substr(0, a), i);
+      auto& acc = accounts[k.public_key()];
+      acc.id = k.public_key();
+      acc.balance += *amount;
+    }
+  }
+  for (auto& [id, a] : accounts) g.accounts.push_back(a);
+  auto check = chain::decode_genesis(g.encode());  // validates
+  if (!check) return check.error();
+
+  auto gpath = dir.genesis(p.alias);
+  auto cpath = dir.symbiote_config(p.alias);
+  if (!p.overwrite && (std::filesystem::exists(gpath) || std::filesystem::exists(cpath)))
+    return Error("exists", "symbiote " + p.alias + " already exists (" + dir.display(gpath) + ")");
+  KLYN_TRY(core::write_file_atomic(gpath, chain::genesis_to_json(g), 0644, true));
+  std::string toml = "# Node-local settings of symbiote " + p.alias + " (id " +
+                     codec::hex_encode(g.id()) + ")\n" +
+                     "enabled = true\n"
+                     "genesis = \"GENESIS/" +
+                     p.alias +
+                     ".json\"\n"
+                     "key = \"" +
+                     p.controller_key +
+                     "\"\n"
+                     "role = \"controller\"\n"
+                     "peers = []\n\n"
+                     "[workflow]\n"
+                     "phantom_blocks = " +
+                     std::string(p.phantom ? "true" : "false") +
+                     "\n"
+                     "block_interval_ms = 100\n";
+  KLYN_TRY(core::write_file_atomic(cpath, toml, 0644, true));
+  return g.id();
+}
+
+void add_genesis_options(CLI::App* c, GenesisParams& p) {
+  c->add_option("--alias", p.alias, "alias of the new symbiote (its config and genesis file names)")
+      ->required();
+  c->add_option("--controller-key", p.controller_key, "keystore key of the controller")->required();
+  c->add_option("--fee", p.fee, "minimum fee per event")->capture_default_str();
+  c->add_option("--generator-share", p.generator_share,
+                "per-mille of each fee paid to the block producer")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  c->add_option("--fee-rest", p.fee_rest, "where the rest of each fee goes: burn or an address")
+      ->capture_default_str();
+  c->add_option("--instant-freeze", p.instant_freeze, "stake needed to produce instant blocks")
+      ->capture_default_str();
+  c->add_option("--controller-stake", p.controller_stake,
+                "the controller's initial stake (default: the instant freeze)");
+  c->add_option("--controller-balance", p.controller_balance, "the controller's initial balance")
+      ->capture_default_str();
+  c->add_option("--unstake-delay", p.unstake_delay,
+                "controller blocks until unstaked funds are released")
+      ->capture_default_str();
+  c->add_option("--checkpoint-every", p.checkpoint_every,
+                "controller blocks between hostchain checkpoints (0 = none)");
+  c->add_option("--max-events-per-block", p.max_events_per_instant_block,
+                "events per instant block at most")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  c->add_option("--fund", p.fund, "ADDRESS=AMOUNT initial balance (repeatable)");
+  c->add_option(
+      "--fund-derived", p.fund_derived,
+      "LABEL:COUNT:AMOUNT fund COUNT deterministic TEST keys (benchmarks and tests only)");
+  c->add_flag(
+      "--no-phantom", [&p](int64_t) { p.phantom = false; }, "one controller block per tick");
+  c->add_flag("--force", p.overwrite, "overwrite an existing symbiote of that alias");
+}
+
+Status create_plain_test_key(const core::DataDir& dir, const std::string& name,
+                             const std::string& label) {
+  core::Keystore ks(dir.keys_dir());
+  if (ks.info(name)) return Status();
+  auto k = derived_test_key(label, 0);
+  auto r = ks.import(name, k.seed(), core::KeyProtection::unencrypted());
+  if (!r) return r.error();
+  return Status();
+}
+
+}  // namespace
+
+void add_init_commands(CLI::App& app) {
+  auto* init = app.add_subcommand(
+      "init", "create a data directory (CONFIGS, GENESIS, CHAINDATA, LOGS, KEYS, ...)");
+  auto dir = std::make_shared<std::string>();
+  auto devnet = std::make_shared<bool>(false);
+  auto port = std::make_shared<uint16_t>(7777);
+  init->add_option("--dir", *dir, "data directory")->required();
+  init->add_flag("--devnet", *devnet,
+                 "also create a local devnet: symbiotes alpha and beta (dev_controller, this node "
+                 "their controller) "
+                 "and funded UNENCRYPTED test keys");
+  init->add_option("--port", *port, "API port written to node.toml")->capture_default_str();
+  init->callback([=] {
+    core::DataDir d(*dir);
+    if (auto st = d.create_layout(); !st) std::exit(report(kExitConfig, st.error().reason));
+    bool wrote = false;
+    if (!std::filesystem::exists(d.node_config())) {
+      std::string text = core::default_node_config_text();
+      auto set = [&text](const std::string& from, const std::string& to) {
+        auto pos = text.find(from);
+        if (pos != std::string::npos) text.replace(pos, from.size(), to);
+      };
+      set("port = 7777", "port = " + std::to_string(*port));
+      if (*devnet) set("allow_plain_keys = false", "allow_plain_keys = true ");
+      if (auto st = core::write_file_atomic(d.node_config(), text, 0644, false); !st)
+        std::exit(report(kExitConfig, st.error().reason));
+      wrote = true;
+    }
+    std::cout << "data directory " << *dir << " ready"
+              << (wrote ? " (wrote CONFIGS/node.toml)" : "") << "\n";
+    if (!*devnet) return;
+    for (auto [name, label] : {std::pair{"controller", "devnet-controller"},
+                               {"alice", "devnet-alice"},
+                               {"bob", "devnet-bob"}})
+      if (auto st = create_plain_test_key(d, name, label); !st)
+        std::exit(report(kExitConfig, st.error().to_string()));
+    core::Keystore ks(d.keys_dir());
+    std::string alice = ks.info("alice")->address, bob = ks.info("bob")->address;
+    for (const char* alias : {"alpha", "beta"}) {
+      if (std::filesystem::exists(d.genesis(alias))) continue;
+      GenesisParams p;
+      p.alias = alias;
+      p.controller_key = "controller";
+      p.controller_stake = 1'000'000;
+      p.fund = {alice + "=1000000000", bob + "=1000000000"};
+      auto id = write_symbiote(d, p);
+      if (!id) std::exit(report(kExitConfig, id.error().to_string()));
+      std::cout << "symbiote " << alias << ": id " << codec::hex_encode(*id) << "\n";
+    }
+    std::cout << "devnet keys (UNENCRYPTED, for testing only): controller, alice " << alice
+              << ", bob " << bob << "\n";
+  });
+
+  auto* gen = app.add_subcommand("genesis", "symbiote genesis files");
+  gen->require_subcommand(1);
+  auto* gnew = gen->add_subcommand(
+      "new", "found a new dev_controller symbiote: writes its genesis and node config");
+  auto p = std::make_shared<GenesisParams>();
+  gnew->add_option("--dir", *dir, "data directory")->required();
+  add_genesis_options(gnew, *p);
+  gnew->callback([=] {
+    core::DataDir d(*dir);
+    if (auto st = d.check_layout(); !st) std::exit(report(kExitConfig, st.error().reason));
+    auto id = write_symbiote(d, *p);
+    if (!id) std::exit(report(kExitConfig, id.error().to_string()));
+    std::cout << nlohmann::json({{"alias", p->alias},
+                                 {"id", codec::hex_encode(*id)},
+                                 {"genesis", d.display(d.genesis(p->alias))},
+                                 {"config", d.display(d.symbiote_config(p->alias))}})
+                     .dump()
+              << "\n";
+  });
+}
+
+}  // namespace klyn::cli
