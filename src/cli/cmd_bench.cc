@@ -1,6 +1,388 @@
+// klyn74r bench: the node load benchmark of issue 2 (numbers go to bench/README.md).
+//
+// By default it is self-contained: it creates a temporary data directory whose genesis funds
+// --accounts deterministic TEST keys, starts `klyn74r run` on a free loopback port as a child
+// process, measures this machine's Ed25519 ceiling, pre-signs --events transfers, submits them
+// over --connections keep-alive connections (batched binary POST /events, or single JSON POST
+// /event with --batch 0), waits until all are applied, and prints accepted/s, applied/s,
+// p50/p99 submit->applied latency (sampled) and the node's peak RSS.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "chain/event_json.h"
 #include "cli/cli_common.h"
+#include "codec/binary.h"
+#include "codec/hex.h"
+
 namespace klyn::cli {
-void add_bench_command(CLI::App& app) {
-  (void)app;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  uint64_t events = 200'000;
+  uint64_t accounts = 1'000;
+  unsigned connections = 4;
+  unsigned batch = 500;
+  std::string dir;  // keep the data dir here instead of a temp dir
+  bool ceiling_only = false;
+  double timeout_s = 600;
+  unsigned sample_every = 100;
+  unsigned max_events_per_block = 5000;
+};
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
 }
+
+// libsodium Ed25519 verifications per second using every core.
+double ed25519_ceiling(unsigned threads, double seconds) {
+  constexpr int kMsgs = 256;
+  std::vector<crypto::KeyPair> keys;
+  std::vector<Bytes> msgs;
+  std::vector<crypto::Signature> sigs;
+  for (int i = 0; i < kMsgs; ++i) {
+    keys.push_back(derived_test_key("ceiling", i));
+    Bytes m(150, static_cast<uint8_t>(i));
+    sigs.push_back(keys.back().sign(m));
+    msgs.push_back(std::move(m));
+  }
+  std::atomic<uint64_t> total{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> ts;
+  auto t0 = Clock::now();
+  for (unsigned t = 0; t < threads; ++t)
+    ts.emplace_back([&] {
+      uint64_t n = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        for (int i = 0; i < 64; ++i, ++n)
+          if (!crypto::verify(keys[n % kMsgs].public_key(), msgs[n % kMsgs], sigs[n % kMsgs]))
+            std::abort();
+      }
+      total += n;
+    });
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : ts) t.join();
+  return static_cast<double>(total) / seconds_since(t0);
+}
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  uint16_t p = ntohs(a.sin_port);
+  ::close(fd);
+  return p;
+}
+
+int run_cmd(const std::vector<std::string>& args, bool quiet = true) {
+  std::cout.flush();
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (quiet) {
+      FILE* f = freopen("/dev/null", "w", stdout);
+      (void)f;
+    }
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+uint64_t peak_rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));
+  return 0;
+}
+
+int bench(const BenchOptions& o) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::cout << "machine: " << cores << " cores\n";
+  double ceiling = ed25519_ceiling(cores, 2.0);
+  std::cout << "ed25519 ceiling (libsodium verify, " << cores
+            << " threads): " << static_cast<uint64_t>(ceiling) << " verifications/s\n";
+  if (o.ceiling_only) return kExitOk;
+
+  // 1. A data dir with a genesis funding the benchmark accounts.
+  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::filesystem::path dir = o.dir.empty() ? std::filesystem::temp_directory_path() /
+                                                  ("klyn-bench-" + std::to_string(::getpid()))
+                                            : std::filesystem::path(o.dir);
+  bool temp = o.dir.empty();
+  std::filesystem::remove_all(dir);
+  auto t_setup = Clock::now();
+  if (run_cmd({self, "init", "--dir", dir.string(), "--devnet"}) != 0)
+    return report(kExitFailure, "init failed");
+  { std::ofstream f(dir / "CONFIGS" / "node.toml", std::ios::app); }
+  if (run_cmd({self, "genesis", "new", "--dir", dir.string(), "--alias", "bench",
+               "--controller-key", "controller", "--controller-stake", "1000000", "--fund-derived",
+               "bench:" + std::to_string(o.accounts) + ":1000000000000", "--max-events-per-block",
+               std::to_string(o.max_events_per_block)}) != 0)
+    return report(kExitFailure, "genesis new failed");
+  // Only the benchmark symbiote runs.
+  std::filesystem::remove(dir / "CONFIGS" / "symbiotes" / "alpha.toml");
+  std::filesystem::remove(dir / "CONFIGS" / "symbiotes" / "beta.toml");
+  {
+    // Quieter logs during the load.
+    std::ifstream in(dir / "CONFIGS" / "node.toml");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    auto pos = text.find("level = \"info\"");
+    if (pos != std::string::npos) text.replace(pos, 14, "level = \"warn\"");
+    std::ofstream out(dir / "CONFIGS" / "node.toml");
+    out << text;
+  }
+  std::cout << "setup: " << o.accounts << " funded accounts in " << seconds_since(t_setup)
+            << " s\n";
+
+  // 2. Start the node.
+  uint16_t port = free_port();
+  std::cout.flush();
+  pid_t node = fork();
+  if (node == 0) {
+    execl(self.c_str(), self.c_str(), "run", "--dir", dir.c_str(), "--port",
+          std::to_string(port).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto stop_node = [&] {
+    kill(node, SIGTERM);
+    int st = 0;
+    waitpid(node, &st, 0);
+    if (temp) std::filesystem::remove_all(dir);
+  };
+  net::HttpClient probe("127.0.0.1", port, std::chrono::seconds(5));
+  auto t_start = Clock::now();
+  bool ready = false;
+  while (seconds_since(t_start) < 120) {
+    auto r = probe.get("/s/bench/info");
+    if (r && r->status == 200) {
+      ready = true;
+      break;
+    }
+    int st = 0;
+    if (waitpid(node, &st, WNOHANG) == node)
+      return report(kExitFailure, "the node exited during start-up");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ready) {
+    stop_node();
+    return report(kExitFailure, "the node did not become ready");
+  }
+  std::cout << "node started in " << seconds_since(t_start) << " s (pid " << node << ", port "
+            << port << "), RSS after start " << peak_rss_kib(node) / 1024 << " MiB\n";
+  auto info = nlohmann::json::parse(probe.get("/s/bench/info")->body);
+  auto sym = *codec::hex_decode_fixed<32>(info["id"].get<std::string>());
+  chain::Amount fee = 1;
+
+  // 3. Pre-sign.
+  const uint64_t per_account = (o.events + o.accounts - 1) / o.accounts;
+  const uint64_t n_accounts = std::min<uint64_t>(o.accounts, o.events);
+  struct Signed {
+    Bytes bin;
+    Hash32 hash;
+  };
+  std::vector<Signed> evs(o.events);
+  auto t_sign = Clock::now();
+  {
+    std::vector<std::thread> ts;
+    for (unsigned t = 0; t < cores; ++t)
+      ts.emplace_back([&, t] {
+        for (uint64_t a = t; a < n_accounts; a += cores) {
+          auto from = derived_test_key("bench", a);
+          auto to = derived_test_key("bench", (a + 1) % o.accounts).public_key();
+          for (uint64_t k = 0; k < per_account; ++k) {
+            uint64_t idx = k * n_accounts + a;  // round-robin over accounts in submission order
+            if (idx >= o.events) break;
+            auto e = chain::make_transfer(sym, from, k + 1, fee, to, 1);
+            evs[idx] = {e.encode(), e.hash()};
+          }
+        }
+      });
+    for (auto& t : ts) t.join();
+  }
+  std::cout << "pre-signed " << o.events << " transfers from " << n_accounts << " accounts in "
+            << seconds_since(t_sign) << " s\n";
+
+  // 4. Submit over C connections; a sampler measures submit->applied latency.
+  std::vector<Clock::time_point> submitted(o.events);
+  std::atomic<uint64_t> accepted{0}, refused{0}, cursor{0};
+  std::atomic<bool> submit_failed{false};
+  const unsigned batch = o.batch;
+  auto t0 = Clock::now();
+  std::vector<std::thread> senders;
+  for (unsigned c = 0; c < o.connections; ++c)
+    senders.emplace_back([&] {
+      net::HttpClient http("127.0.0.1", port, std::chrono::seconds(60));
+      const uint64_t step = batch ? batch : 1;
+      while (true) {
+        uint64_t from = cursor.fetch_add(step);
+        if (from >= o.events) break;
+        uint64_t to = std::min(o.events, from + step);
+        auto now = Clock::now();
+        for (uint64_t i = from; i < to; ++i) submitted[i] = now;
+        Result<net::Response> r = Error("", "");
+        if (batch) {
+          codec::Writer w((to - from) * 160 + 8);
+          w.varint(to - from);
+          for (uint64_t i = from; i < to; ++i) w.raw(evs[i].bin);
+          r = http.post("/s/bench/events", std::string(w.data().begin(), w.data().end()),
+                        "application/octet-stream");
+          if (r && r->status == 200) {
+            auto j = nlohmann::json::parse(r->body, nullptr, false);
+            accepted += j.value("accepted", 0);
+            refused += j.value("rejected", 0);
+          } else {
+            submit_failed = true;
+          }
+        } else {
+          nlohmann::json j = {{"raw", codec::hex_encode(evs[from].bin)}};
+          r = http.post("/s/bench/event", j.dump());
+          if (r && r->status == 202)
+            ++accepted;
+          else if (r)
+            ++refused;
+          else
+            submit_failed = true;
+        }
+      }
+    });
+  // Latency: a poller records when each controller height first shows as applied; afterwards
+  // every sample_every-th event's height is looked up, so latency = (first time its block was seen
+  // applied) - (its submit time), with the poller's resolution (about a millisecond).
+  std::vector<std::pair<uint64_t, Clock::time_point>> height_seen;  // (height, first seen)
+  std::atomic<bool> polling{true};
+  std::thread poller([&] {
+    net::HttpClient http("127.0.0.1", port, std::chrono::seconds(10));
+    uint64_t last = 0;
+    while (polling) {
+      auto r = http.get("/s/bench/state_root");
+      if (r && r->status == 200) {
+        auto j = nlohmann::json::parse(r->body, nullptr, false);
+        uint64_t h = j.is_object() ? j.value("height", uint64_t{0}) : 0;
+        if (h > last) {
+          height_seen.emplace_back(h, Clock::now());
+          last = h;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  });
+  for (auto& t : senders) t.join();
+  double submit_s = seconds_since(t0);
+  // 5. Wait until everything admitted is applied.
+  uint64_t applied = 0, rejected = 0;
+  while (seconds_since(t0) < o.timeout_s) {
+    auto r = probe.get("/s/bench/info");
+    if (r && r->status == 200) {
+      auto j = nlohmann::json::parse(r->body, nullptr, false);
+      applied = j["events"].value("applied", uint64_t{0});
+      rejected = j["events"].value("rejected", uint64_t{0});
+      if (applied + rejected >= accepted.load()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  double total_s = seconds_since(t0);
+  polling = false;
+  poller.join();
+  std::vector<double> latencies;
+  for (uint64_t i = 0; i < o.events; i += o.sample_every) {
+    auto r = probe.get("/s/bench/event/" + codec::hex_encode(evs[i].hash));
+    if (!r || r->status != 200) continue;
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    if (!j.is_object() || j.value("status", "") != "applied") continue;
+    uint64_t h = j.value("height", uint64_t{0});
+    auto it = std::lower_bound(height_seen.begin(), height_seen.end(), h,
+                               [](const auto& p, uint64_t v) { return p.first < v; });
+    if (it == height_seen.end()) continue;
+    latencies.push_back(
+        std::chrono::duration<double, std::milli>(it->second - submitted[i]).count());
+  }
+  uint64_t rss = peak_rss_kib(node);
+  stop_node();
+
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    return latencies.empty() ? 0.0
+                             : latencies[std::min(latencies.size() - 1,
+                                                  static_cast<size_t>(p * latencies.size()))];
+  };
+  nlohmann::json out = {
+      {"cores", cores},
+      {"events", o.events},
+      {"accounts", o.accounts},
+      {"connections", o.connections},
+      {"batch", batch},
+      {"accepted", accepted.load()},
+      {"refused", refused.load()},
+      {"applied", applied},
+      {"rejected_in_blocks", rejected},
+      {"submit_seconds", submit_s},
+      {"total_seconds", total_s},
+      {"accepted_per_s", accepted.load() / submit_s},
+      {"applied_per_s", applied / total_s},
+      {"latency_ms_p50", pct(0.50)},
+      {"latency_ms_p99", pct(0.99)},
+      {"latency_samples", latencies.size()},
+      {"node_peak_rss_mib", rss / 1024.0},
+      {"ed25519_ceiling_per_s", ceiling},
+      {"applied_vs_ceiling", (applied / total_s) / ceiling},
+  };
+  std::cout << out.dump(2) << "\n";
+  if (submit_failed) return report(kExitFailure, "some submissions failed at the transport level");
+  if (applied + rejected < accepted)
+    return report(kExitFailure, "not every accepted event was applied in time");
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto* b = app.add_subcommand(
+      "bench", "load benchmark: starts a node, submits pre-signed transfers, measures");
+  auto o = std::make_shared<BenchOptions>();
+  b->add_option("--events,-n", o->events, "transfers to submit")->capture_default_str();
+  b->add_option("--accounts,-a", o->accounts, "funded sender accounts")->capture_default_str();
+  b->add_option("--connections,-c", o->connections, "keep-alive connections")
+      ->capture_default_str();
+  b->add_option("--batch,-b", o->batch,
+                "events per POST /events (binary); 0 = one JSON POST /event each")
+      ->capture_default_str();
+  b->add_option("--max-events-per-block", o->max_events_per_block,
+                "manifest limit of the benchmark symbiote")
+      ->capture_default_str();
+  b->add_option("--sample-every", o->sample_every, "measure latency of every N-th event")
+      ->capture_default_str();
+  b->add_option("--dir", o->dir,
+                "data directory to use (default: a temporary one, removed afterwards)");
+  b->add_option("--timeout", o->timeout_s, "seconds to wait for everything to be applied")
+      ->capture_default_str();
+  b->add_flag("--ceiling-only", o->ceiling_only, "only measure the Ed25519 ceiling");
+  b->callback([o] { std::exit(bench(*o)); });
+}
+
 }  // namespace klyn::cli
