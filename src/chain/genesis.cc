@@ -214,10 +214,49 @@ class JsonObject {
 
 }  // namespace
 
-Result<Genesis> genesis_from_json(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Error("bad_genesis", "not valid JSON");
+// Accounts are converted while parsing and their JSON objects discarded at once, so a genesis
+// with millions of accounts never exists as a JSON tree in memory (node RSS stays small).
+class AccountStream {
+ public:
+  std::vector<GenesisAccount> accounts;
   std::string err;
+  json::parser_callback_t callback() {
+    return [this](int depth, json::parse_event_t ev, json& parsed) -> bool {
+      if (ev == json::parse_event_t::key && depth == 1) in_accounts_ = parsed == "accounts";
+      if (ev == json::parse_event_t::object_end && depth == 2 && in_accounts_) {
+        if (err.empty()) {
+          std::string path = "accounts[" + std::to_string(index_) + "]";
+          JsonObject ao(parsed, path, err);
+          GenesisAccount a;
+          if (auto id = ao.address("address", true)) a.id = *id;
+          a.balance = ao.u64("balance", false, 0);
+          a.stake = ao.u64("stake", false, 0);
+          ao.finish();
+          accounts.push_back(a);
+        }
+        ++index_;
+        return false;  // discard the object
+      }
+      return true;
+    };
+  }
+
+ private:
+  bool in_accounts_ = false;
+  size_t index_ = 0;
+};
+
+static Result<Genesis> genesis_from_parsed(const json& j, AccountStream& stream);
+
+Result<Genesis> genesis_from_json(std::string_view text) {
+  AccountStream stream;
+  json j = json::parse(text, stream.callback(), /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error("bad_genesis", "not valid JSON");
+  return genesis_from_parsed(j, stream);
+}
+
+static Result<Genesis> genesis_from_parsed(const json& j, AccountStream& stream) {
+  std::string err = stream.err;
   Genesis g;
   JsonObject top(j, "", err);
   if (const json* mj = top.get("manifest", true)) {
@@ -283,19 +322,10 @@ Result<Genesis> genesis_from_json(std::string_view text) {
     mo.finish();
   }
   if (const json* aj = top.get("accounts", true)) {
-    if (!aj->is_array()) {
+    if (!aj->is_array())
       top.fail("accounts", "must be an array");
-    } else {
-      for (size_t i = 0; i < aj->size() && err.empty(); ++i) {
-        JsonObject ao((*aj)[i], "accounts[" + std::to_string(i) + "]", err);
-        GenesisAccount a;
-        if (auto id = ao.address("address", true)) a.id = *id;
-        a.balance = ao.u64("balance", false, 0);
-        a.stake = ao.u64("stake", false, 0);
-        ao.finish();
-        g.accounts.push_back(a);
-      }
-    }
+    else
+      g.accounts = std::move(stream.accounts);
   }
   top.finish();
   if (!err.empty()) return Error("bad_genesis", err);
@@ -345,10 +375,10 @@ std::string genesis_to_json(const Genesis& g) {
 Result<Genesis> load_genesis_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error("bad_genesis", path + ": cannot open");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (ss.str().size() > (256u << 20)) return Error("bad_genesis", path + ": larger than 256 MiB");
-  auto g = genesis_from_json(ss.str());
+  AccountStream stream;
+  json j = json::parse(in, stream.callback(), /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error("bad_genesis", path + ": not valid JSON");
+  auto g = genesis_from_parsed(j, stream);
   if (!g) return Error("bad_genesis", path + ": " + g.error().reason);
   return g;
 }
