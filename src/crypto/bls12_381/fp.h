@@ -13,16 +13,19 @@
 
 // The MULX/ADCX/ADOX multiplication kernel (GCC inline assembly, x86-64 only). The library stays
 // baseline x86-64: the kernel only runs after a run-time CPUID check.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(KLYN_BLS_NO_ASM)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(KLYN_BLS_NO_ASM)
 #define KLYN_BLS_ADX_ASM 1
 #else
 #define KLYN_BLS_ADX_ASM 0
 #endif
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#define KLYN_BLS_X86_INTRINSICS 1
+// Plain x86-64 (ADC/SBB/CMOV) assembly for add/sub; optimized GCC builds only, so that debug and
+// sanitizer builds keep enough free registers (and exercise the portable code).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && \
+    !defined(__SANITIZE_ADDRESS__) && !defined(KLYN_BLS_NO_ASM)
+#define KLYN_BLS_X86_ASM 1
 #else
-#define KLYN_BLS_X86_INTRINSICS 0
+#define KLYN_BLS_X86_ASM 0
 #endif
 
 namespace klyn::bls {
@@ -96,7 +99,7 @@ class Fp {
   constexpr bool operator!=(const Fp& o) const { return !(*this == o); }
 
   friend constexpr Fp operator+(const Fp& a, const Fp& b) {
-#if KLYN_BLS_X86_INTRINSICS
+#if KLYN_BLS_X86_ASM
     if (!std::is_constant_evaluated()) return add_x86(a, b);
 #endif
     Fp r;
@@ -110,7 +113,7 @@ class Fp {
     return r;
   }
   friend constexpr Fp operator-(const Fp& a, const Fp& b) {
-#if KLYN_BLS_X86_INTRINSICS
+#if KLYN_BLS_X86_ASM
     if (!std::is_constant_evaluated()) return sub_x86(a, b);
 #endif
     Fp r;
@@ -417,31 +420,80 @@ class Fp {
     return r;
   }
 
-#if KLYN_BLS_X86_INTRINSICS
-  // Add/sub with explicit carry chains (plain ADC/SBB, baseline x86-64).
+#if KLYN_BLS_X86_ASM
+  // Add/sub as straight-line ADC/SBB chains with CMOV selection (baseline x86-64).
   [[gnu::always_inline]] static Fp add_x86(const Fp& a, const Fp& b) {
-    unsigned long long s[6], d[6];
-    unsigned char c = 0;
-    for (int i = 0; i < 6; i++) c = _addcarry_u64(c, a.l_[i], b.l_[i], &s[i]);
-    unsigned char br = 0;
-    for (int i = 0; i < 6; i++) br = _subborrow_u64(br, s[i], kModulus[i], &d[i]);
-    const uint64_t keep = 0 - uint64_t(br);  // a + b < p: keep the sum
+    uint64_t r0 = a.l_[0], r1 = a.l_[1], r2 = a.l_[2], r3 = a.l_[3], r4 = a.l_[4], r5 = a.l_[5];
+    uint64_t t0, t1, t2, t3, t4, t5;
+    asm("addq 0(%[b]), %[r0]\n\t"
+        "adcq 8(%[b]), %[r1]\n\t"
+        "adcq 16(%[b]), %[r2]\n\t"
+        "adcq 24(%[b]), %[r3]\n\t"
+        "adcq 32(%[b]), %[r4]\n\t"
+        "adcq 40(%[b]), %[r5]\n\t"
+        "movq %[r0], %[t0]\n\t"
+        "movq %[r1], %[t1]\n\t"
+        "movq %[r2], %[t2]\n\t"
+        "movq %[r3], %[t3]\n\t"
+        "movq %[r4], %[t4]\n\t"
+        "movq %[r5], %[t5]\n\t"
+        "subq 0+%[p], %[t0]\n\t"
+        "sbbq 8+%[p], %[t1]\n\t"
+        "sbbq 16+%[p], %[t2]\n\t"
+        "sbbq 24+%[p], %[t3]\n\t"
+        "sbbq 32+%[p], %[t4]\n\t"
+        "sbbq 40+%[p], %[t5]\n\t"
+        // No borrow: the sum was >= p, take the difference.
+        "cmovncq %[t0], %[r0]\n\t"
+        "cmovncq %[t1], %[r1]\n\t"
+        "cmovncq %[t2], %[r2]\n\t"
+        "cmovncq %[t3], %[r3]\n\t"
+        "cmovncq %[t4], %[r4]\n\t"
+        "cmovncq %[t5], %[r5]\n\t"
+        : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4),
+          [r5] "+&r"(r5), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3),
+          [t4] "=&r"(t4), [t5] "=&r"(t5)
+        : [b] "r"(b.l_.data()), [p] "m"(kModulus), "m"(b.l_)  // b.l_: the asm reads it
+        : "cc");
     Fp r;
-    for (int i = 0; i < 6; i++) r.l_[i] = (s[i] & keep) | (d[i] & ~keep);
+    r.l_ = {r0, r1, r2, r3, r4, r5};
     return r;
   }
   [[gnu::always_inline]] static Fp sub_x86(const Fp& a, const Fp& b) {
-    unsigned long long d[6];
-    unsigned char br = 0;
-    for (int i = 0; i < 6; i++) br = _subborrow_u64(br, a.l_[i], b.l_[i], &d[i]);
-    const uint64_t mask = 0 - uint64_t(br);
-    unsigned char c = 0;
+    uint64_t r0 = a.l_[0], r1 = a.l_[1], r2 = a.l_[2], r3 = a.l_[3], r4 = a.l_[4], r5 = a.l_[5];
+    uint64_t t0, t1, t2, t3, t4, t5;
+    asm("subq 0(%[b]), %[r0]\n\t"
+        "sbbq 8(%[b]), %[r1]\n\t"
+        "sbbq 16(%[b]), %[r2]\n\t"
+        "sbbq 24(%[b]), %[r3]\n\t"
+        "sbbq 32(%[b]), %[r4]\n\t"
+        "sbbq 40(%[b]), %[r5]\n\t"
+        // On borrow add p back: t = borrow ? p : 0 (MOV and CMOV leave the flags alone).
+        "movq $0, %[t0]\n\t"
+        "movq $0, %[t1]\n\t"
+        "movq $0, %[t2]\n\t"
+        "movq $0, %[t3]\n\t"
+        "movq $0, %[t4]\n\t"
+        "movq $0, %[t5]\n\t"
+        "cmovcq 0+%[p], %[t0]\n\t"
+        "cmovcq 8+%[p], %[t1]\n\t"
+        "cmovcq 16+%[p], %[t2]\n\t"
+        "cmovcq 24+%[p], %[t3]\n\t"
+        "cmovcq 32+%[p], %[t4]\n\t"
+        "cmovcq 40+%[p], %[t5]\n\t"
+        "addq %[t0], %[r0]\n\t"
+        "adcq %[t1], %[r1]\n\t"
+        "adcq %[t2], %[r2]\n\t"
+        "adcq %[t3], %[r3]\n\t"
+        "adcq %[t4], %[r4]\n\t"
+        "adcq %[t5], %[r5]\n\t"
+        : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4),
+          [r5] "+&r"(r5), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3),
+          [t4] "=&r"(t4), [t5] "=&r"(t5)
+        : [b] "r"(b.l_.data()), [p] "m"(kModulus), "m"(b.l_)  // b.l_: the asm reads it
+        : "cc");
     Fp r;
-    unsigned long long out;
-    for (int i = 0; i < 6; i++) {
-      c = _addcarry_u64(c, d[i], kModulus[i] & mask, &out);
-      r.l_[i] = out;
-    }
+    r.l_ = {r0, r1, r2, r3, r4, r5};
     return r;
   }
 #endif
@@ -718,7 +770,8 @@ class Fp {
         "adcxq %[zero], %[r4]\n\t"
         : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
           [r5] "=&r"(r5), [r6] "=&r"(r6), [lo] "=&r"(lo), [hi] "=&r"(hi), [zero] "=&r"(zero)
-        : [a] "r"(x.l_.data()), [b] "r"(y.l_.data()), [p] "m"(kModulus), [inv] "m"(kInv)
+        : [a] "r"(x.l_.data()), [b] "r"(y.l_.data()), [p] "m"(kModulus), [inv] "m"(kInv), "m"(x.l_),
+          "m"(y.l_)  // the asm reads both operands through a and b
         : "rdx", "cc");
     Fp r;
     r.l_ = {r6, r0, r1, r2, r3, r4};

@@ -156,19 +156,9 @@ struct Projective {
     return {F::select(a.x, b.x, choice), F::select(a.y, b.y, choice), F::select(a.z, b.z, choice)};
   }
 
-  // [k] P for a 64-bit public scalar (variable time).
-  Projective mul_u64_vartime(uint64_t k) const {
-    Projective acc = identity();
-    bool started = false;
-    for (int i = 63; i >= 0; i--) {
-      if (started) acc = acc.dbl();
-      if ((k >> i) & 1) {
-        acc = started ? acc + *this : *this;
-        started = true;
-      }
-    }
-    return acc;
-  }
+  // [k] P for a 64-bit public scalar (variable time). Runs in Jacobian coordinates, whose
+  // doubling is much cheaper than the complete formula; exceptional cases are handled.
+  Projective mul_u64_vartime(uint64_t k) const;
 
   // [k] P for a secret scalar given as little-endian 64-bit limbs: fixed 4-bit windows with a
   // constant-time table lookup, so timing depends only on the number of limbs.
@@ -191,6 +181,83 @@ struct Projective {
     return acc;
   }
 };
+
+// Jacobian coordinates (x, y) = (X/Z^2, Y/Z^3), used only inside variable-time routines on
+// public data (cheaper doubling; the addition below branches on exceptional cases).
+template <typename F>
+struct Jacobian {
+  F x, y, z;
+
+  static Jacobian from_projective(const Projective<F>& p) {
+    // (X : Y : Z) homogeneous -> (X Z : Y Z^2 : Z) Jacobian.
+    F z2 = p.z.square();
+    return {p.x * p.z, p.y * z2, p.z};
+  }
+  Projective<F> to_projective() const {
+    // (X : Y : Z) Jacobian -> (X Z : Y : Z^3) homogeneous.
+    return {x * z, y, z.square() * z};
+  }
+  bool is_identity() const { return z.is_zero(); }
+
+  Jacobian dbl() const {
+    // dbl-2009-l (a = 0): 1M + 5S.
+    F a = x.square();
+    F b = y.square();
+    F c = b.square();
+    F d = (x + b).square() - a - c;
+    d = d + d;
+    F e = a + a + a;
+    F f = e.square();
+    F x3 = f - (d + d);
+    F c8 = c + c;
+    c8 = c8 + c8;
+    c8 = c8 + c8;
+    F y3 = e * (d - x3) - c8;
+    F z3 = y * z;
+    return {x3, y3, z3 + z3};
+  }
+
+  // add-2007-bl with the exceptional cases (equal points, opposite points, identity).
+  Jacobian add(const Jacobian& q) const {
+    if (is_identity()) return q;
+    if (q.is_identity()) return *this;
+    F z1z1 = z.square();
+    F z2z2 = q.z.square();
+    F u1 = x * z2z2;
+    F u2 = q.x * z1z1;
+    F s1 = y * q.z * z2z2;
+    F s2 = q.y * z * z1z1;
+    F h = u2 - u1;
+    F rr = s2 - s1;
+    if (h.is_zero()) {
+      if (rr.is_zero()) return dbl();
+      return {F::one(), F::one(), F::zero()};
+    }
+    F i = (h + h).square();
+    F j = h * i;
+    rr = rr + rr;
+    F v = u1 * i;
+    F x3 = rr.square() - j - (v + v);
+    F s1j = s1 * j;
+    F y3 = rr * (v - x3) - (s1j + s1j);
+    F z3 = ((z + q.z).square() - z1z1 - z2z2) * h;
+    return {x3, y3, z3};
+  }
+};
+
+template <typename F>
+Projective<F> Projective<F>::mul_u64_vartime(uint64_t k) const {
+  if (k == 0 || is_identity()) return identity();
+  Jacobian<F> base = Jacobian<F>::from_projective(*this);
+  Jacobian<F> acc = base;
+  int top = 63 - __builtin_clzll(k);
+  for (int i = top - 1; i >= 0; i--) {
+    acc = acc.dbl();
+    if ((k >> i) & 1) acc = acc.add(base);
+  }
+  if (acc.is_identity()) return identity();
+  return acc.to_projective();
+}
 
 // sum [k_i] P_i for 64-bit public scalars (Straus interleaving: one shared chain of doublings).
 template <typename F>
