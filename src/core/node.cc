@@ -157,6 +157,40 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry) {
   (void)router.add(net::Method::kGet, "/symbiotes", [&](const net::Request&) {
     return net::Response::json({{"symbiotes", symbiotes_json()}});
   });
+  // Prometheus text format (§4.7): server counters and each symbiote's progress.
+  (void)router.add(net::Method::kGet, "/metrics", [&](const net::Request&) {
+    net::ServerStats st = server.stats();
+    std::string out;
+    auto metric = [&out](const std::string& name, const std::string& type,
+                         const std::string& help) {
+      out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+    };
+    metric("klyn_http_requests_total", "counter", "HTTP responses by status class");
+    for (auto [cls, v] :
+         {std::pair{"2xx", st.responses_2xx}, {"4xx", st.responses_4xx}, {"5xx", st.responses_5xx}})
+      out += std::string("klyn_http_requests_total{class=\"") + cls + "\"} " + std::to_string(v) +
+             "\n";
+    metric("klyn_http_open_connections", "gauge", "open HTTP connections");
+    out += "klyn_http_open_connections " + std::to_string(st.open_connections) + "\n";
+    metric("klyn_http_timeouts_total", "counter", "connections closed by a timeout");
+    out += "klyn_http_timeouts_total " + std::to_string(st.timeouts) + "\n";
+    metric("klyn_symbiote_height", "gauge", "applied height per symbiote");
+    metric("klyn_symbiote_events_total", "counter", "events per symbiote by outcome");
+    metric("klyn_symbiote_mempool", "gauge", "events waiting in the mempool");
+    for (const auto& h : hosted) {
+      nlohmann::json s = h.workflow->summary();
+      std::string label = "{symbiote=\"" + h.config.alias + "\"}";
+      out += "klyn_symbiote_height" + label + " " + std::to_string(s.value("height", uint64_t{0})) +
+             "\n";
+      out += "klyn_symbiote_mempool" + label + " " +
+             std::to_string(s.value("mempool", uint64_t{0})) + "\n";
+      if (s.contains("events") && s["events"].is_object())
+        for (auto& [k, v] : s["events"].items())
+          out += "klyn_symbiote_events_total{symbiote=\"" + h.config.alias + "\",outcome=\"" + k +
+                 "\"} " + v.dump() + "\n";
+    }
+    return net::Response::text(out, 200, "text/plain; version=0.0.4");
+  });
   for (auto& h : hosted) {
     SymbioteRoutes routes(router, h.config.alias, codec::hex_encode(h.id));
     if (auto st = h.workflow->routes(routes); !st)
