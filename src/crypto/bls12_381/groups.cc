@@ -98,6 +98,57 @@ G2Projective g2_clear_cofactor(const G2Projective& p) {
   return t3 + (-p);
 }
 
+namespace {
+
+// q = floor(n / z), returns n mod z; bit-serial restoring division, no data-dependent branches
+// or division instructions (the digits of a secret key are secret).
+uint64_t divmod_by_curve_x(std::array<uint64_t, 4>* n) {
+  u128 rem = 0;
+  std::array<uint64_t, 4> q{};
+  for (int i = 255; i >= 0; i--) {
+    rem = (rem << 1) | (((*n)[i / 64] >> (i % 64)) & 1);
+    u128 t = rem - kCurveXAbs;
+    uint64_t ge = uint64_t(~(t >> 127)) & 1;  // rem >= z (rem < 2^65, so t's sign bit is exact)
+    u128 mask = 0 - u128(ge);
+    rem = (t & mask) | (rem & ~mask);
+    q[i / 64] |= ge << (i % 64);
+  }
+  *n = q;
+  return uint64_t(rem);
+}
+
+}  // namespace
+
+G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>& k) {
+  std::array<uint64_t, 4> n = k;
+  uint64_t d[4];
+  for (int i = 0; i < 4; i++) d[i] = divmod_by_curve_x(&n);
+  G2Projective base[4];
+  base[0] = p;
+  base[1] = -g2_psi(p);        // [z] P
+  base[2] = g2_psi2(p);        // [z^2] P
+  base[3] = -g2_psi(base[2]);  // [z^3] P
+  G2Projective table[16];
+  table[0] = G2Projective::identity();
+  for (int m = 1; m < 16; m++) {
+    int low = m & -m;
+    int i = __builtin_ctz(unsigned(m));
+    table[m] = (m == low) ? base[i] : table[m - low] + base[i];
+  }
+  G2Projective acc = G2Projective::identity();
+  for (int b = 63; b >= 0; b--) {
+    acc = acc.dbl();
+    unsigned idx = unsigned((d[0] >> b) & 1) | unsigned(((d[1] >> b) & 1) << 1) |
+                   unsigned(((d[2] >> b) & 1) << 2) | unsigned(((d[3] >> b) & 1) << 3);
+    G2Projective pick = table[0];
+    for (unsigned j = 1; j < 16; j++)
+      pick = G2Projective::select(pick, table[j], uint64_t(j == idx));
+    acc = acc + pick;
+  }
+  for (uint64_t& v : d) v = 0;
+  return acc;
+}
+
 std::array<uint8_t, 48> g1_compress(const G1Projective& p) {
   std::array<uint8_t, 48> out{};
   if (p.is_identity()) {

@@ -131,13 +131,13 @@ PublicKey SecretKey::public_key() const {
 
 Signature SecretKey::sign(ByteSpan message) const {
   G2Projective h = hash_to_g2(message, as_span(kSignatureDst));
-  return Signature::from_subgroup_point(h.mul_ct(k_.data(), 4));
+  return Signature::from_subgroup_point(g2_mul_secret(h, k_));
 }
 
 Signature SecretKey::prove_possession() const {
   auto pk = public_key().to_bytes();
   G2Projective h = hash_to_g2(pk, as_span(kPopDst));
-  return Signature::from_subgroup_point(h.mul_ct(k_.data(), 4));
+  return Signature::from_subgroup_point(g2_mul_secret(h, k_));
 }
 
 // ---- Verification and aggregation -----------------------------------------------------------

@@ -96,3 +96,22 @@ TEST(PairingTest, Bilinearity) {
 
 }  // namespace
 }  // namespace klyn::bls
+
+namespace klyn::bls {
+namespace {
+
+TEST(GroupTest, GlsSecretMultiplicationMatchesWindowedMultiplication) {
+  G2Projective p = g2_generator().mul_u64_vartime(0x1234567890abcdefULL);
+  const std::array<uint64_t, 4> scalars[] = {
+      {1, 0, 0, 0},
+      {0xd201000000010000, 0, 0, 0},                                                     // z itself
+      {0xffffffff00000000, 0x53bda402fffe5bfe, 0x3339d80809a1d805, 0x73eda753299d7d48},  // r - 1
+      {0x0123456789abcdef, 0xfedcba9876543210, 0x0f1e2d3c4b5a6978, 0x1122334455667788},
+  };
+  for (const auto& k : scalars) {
+    EXPECT_EQ(g2_mul_secret(p, k), p.mul_ct(k.data(), 4));
+  }
+}
+
+}  // namespace
+}  // namespace klyn::bls
