@@ -1,0 +1,129 @@
+// Transfers through a real node: exact balances, nonces and fees; state survives a restart.
+#include "cli/cli_common.h"
+#include "test_chain.h"
+
+namespace klyn::itest {
+namespace {
+
+// The 20 funded accounts plus 10 fresh (unfunded) addresses as recipients.
+std::vector<chain::AccountId> recipients_of(const TestChain& c, const std::string& fresh_label,
+                                            size_t fresh) {
+  std::vector<chain::AccountId> out;
+  for (const auto& k : c.accounts) out.push_back(k.public_key());
+  for (size_t i = 0; i < fresh; ++i)
+    out.push_back(cli::derived_test_key(fresh_label, i).public_key());
+  return out;
+}
+
+std::string first(const std::vector<std::string>& v) {
+  return v.empty() ? "" : v.front();
+}
+
+TEST(Transfers, TwoThousandFromTwentyAccountsGiveExactBalancesAndFees) {
+  NodeProcess node("transfers");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(node, {.alias = "load", .label = "it-transfers"}, c));
+  ASSERT_TRUE(node.start());
+  const chain::SymbioteId sym = symbiote_id(node.http(), "load");
+  ASSERT_EQ(hex(sym), hex(c.genesis.id()));
+
+  const TransferPlan plan =
+      plan_transfers(sym, c.accounts, recipients_of(c, "it-transfers-fresh", 10),
+                     {.per_sender = 100,
+                      .fee = c.genesis.manifest.fee.per_event,
+                      .max_amount = 1000,
+                      .seed = 20261125});
+  ASSERT_EQ(plan.total(), 2000u);
+
+  const SubmitResult sub = submit_plan(node.port(), "load", plan, 4);
+  EXPECT_EQ(sub.accepted, 2000u) << first(sub.refusals);
+  EXPECT_TRUE(sub.transport_errors.empty()) << first(sub.transport_errors);
+  EXPECT_GT(sub.single, 0u);
+  EXPECT_GT(sub.json_batches, 0u);
+  EXPECT_GT(sub.binary_batches, 0u);
+  // Keep-alive: every one of the 4 submitters used a single connection.
+  EXPECT_EQ(sub.connections_opened, 4u);
+
+  ASSERT_TRUE(wait_applied(node.http(), "load", plan.hashes(), 60s));
+  ASSERT_TRUE(wait_idle(node.http(), "load", 10s));
+
+  // Expected state from the manifest: fee per event, the producer's (the controller's) share,
+  // the rest burned.
+  const ExpectedState x = expected_after(c.genesis, c.controller, {&plan});
+  ASSERT_GT(x.producer_fees, 0u) << "choose a fee whose generator share is not zero";
+  ASSERT_GT(x.burned, 0u);
+  EXPECT_TRUE(accounts_match(node.http(), "load", x));
+  const AccountView ctl = get_account(node.http(), "load", c.controller);
+  EXPECT_EQ(ctl.stake, c.genesis.manifest.instant_producer_stake);
+
+  const SymbioteView info = get_symbiote(node.http(), "load");
+  EXPECT_EQ(info.applied, 2000u);
+  EXPECT_GE(info.height, 1u);
+  auto root = get_json(node.http(), "/s/load/state_root");
+  ASSERT_EQ(root.status, 200u) << root.raw;
+  EXPECT_EQ(root.str("state_root"), info.state_root);
+  EXPECT_EQ(root.body.value("height", uint64_t{0}), info.height);
+  EXPECT_EQ(info.state_root.size(), 64u);
+
+  auto stopped = node.stop();
+  EXPECT_TRUE(stopped.exited_with(0)) << stopped.describe();
+}
+
+TEST(Transfers, RestartKeepsStateRootHeightsAndBalances) {
+  NodeProcess node("restart");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(node, {.alias = "load", .label = "it-restart"}, c));
+  ASSERT_TRUE(node.start());
+  const chain::SymbioteId sym = symbiote_id(node.http(), "load");
+  const auto recipients = recipients_of(c, "it-restart-fresh", 5);
+  const TransferPlan before = plan_transfers(
+      sym, c.accounts, recipients, {.per_sender = 10, .fee = c.genesis.manifest.fee.per_event});
+  const SubmitResult sub = submit_plan(node.port(), "load", before, 2);
+  ASSERT_EQ(sub.accepted, before.total()) << first(sub.refusals);
+  ASSERT_TRUE(wait_applied(node.http(), "load", before.hashes(), 30s));
+  ASSERT_TRUE(wait_idle(node.http(), "load", 10s));
+
+  const SymbioteView s1 = get_symbiote(node.http(), "load");
+  const auto root1 = get_json(node.http(), "/s/load/state_root");
+  const auto head1 = get_json(node.http(), "/s/load/block/controller/" + std::to_string(s1.height));
+  ASSERT_EQ(head1.status, 200u) << head1.raw;
+  const ExpectedState x1 = expected_after(c.genesis, c.controller, {&before});
+  ASSERT_TRUE(accounts_match(node.http(), "load", x1));
+
+  const ProcessResult stopped = node.stop();
+  ASSERT_TRUE(stopped.exited_with(0)) << stopped.describe();
+  ASSERT_TRUE(node.start());
+
+  // Right after the restart, before any new event: the same heights, root and balances.
+  const SymbioteView s2 = get_symbiote(node.http(), "load");
+  EXPECT_EQ(s2.height, s1.height);
+  EXPECT_EQ(s2.stored_height, s1.stored_height);
+  EXPECT_EQ(s2.state_root, s1.state_root);
+  const auto root2 = get_json(node.http(), "/s/load/state_root");
+  EXPECT_EQ(root2.str("state_root"), root1.str("state_root"));
+  const auto head2 = get_json(node.http(), "/s/load/block/controller/" + std::to_string(s1.height));
+  EXPECT_EQ(head2.str("hash"), head1.str("hash"));
+  EXPECT_TRUE(accounts_match(node.http(), "load", x1));
+  for (const auto& h : before.hashes()) {
+    EventView e = get_event(node.http(), "load", h);
+    ASSERT_EQ(e.status, "applied") << hex(h);
+  }
+
+  // The chain continues where it stopped: new events apply on top, linked to the old head.
+  const TransferPlan after = plan_transfers(
+      sym, c.accounts, recipients,
+      {.per_sender = 5, .fee = c.genesis.manifest.fee.per_event, .seed = 7, .first_nonce = 11});
+  const SubmitResult sub2 = submit_plan(node.port(), "load", after, 2);
+  ASSERT_EQ(sub2.accepted, after.total()) << first(sub2.refusals);
+  ASSERT_TRUE(wait_applied(node.http(), "load", after.hashes(), 30s));
+  ASSERT_TRUE(wait_idle(node.http(), "load", 10s));
+  const auto next =
+      get_json(node.http(), "/s/load/block/controller/" + std::to_string(s1.height + 1));
+  ASSERT_EQ(next.status, 200u) << next.raw;
+  EXPECT_EQ(next.str("prev_hash"), head1.str("hash"));
+  EXPECT_TRUE(accounts_match(node.http(), "load",
+                             expected_after(c.genesis, c.controller, {&before, &after})));
+}
+
+}  // namespace
+}  // namespace klyn::itest
