@@ -1,5 +1,7 @@
 #include "crypto/bls12_381/fp.h"
 
+#include <algorithm>
+
 namespace klyn::bls {
 namespace {
 
@@ -63,19 +65,53 @@ Fp Fp::pow(const Limbs& e) const {
   return acc;
 }
 
+Fp Fp::pow_vartime(const Limbs& e) const {
+  // Sliding window of up to 5 bits over the odd powers a, a^3, ..., a^31.
+  Fp odd[16];
+  odd[0] = *this;
+  Fp sq = square();
+  for (int i = 1; i < 16; i++) odd[i] = odd[i - 1] * sq;
+  auto bit = [&](int i) { return int((e[i / 64] >> (i % 64)) & 1); };
+  int i = 383;
+  while (i >= 0 && !bit(i)) i--;
+  Fp acc = one();
+  bool started = false;
+  while (i >= 0) {
+    if (!bit(i)) {
+      if (started) acc = acc.square();
+      i--;
+      continue;
+    }
+    int j = std::max(i - 4, 0);
+    while (!bit(j)) j++;  // the window [j, i] starts and ends with a set bit
+    int val = 0;
+    for (int k = i; k >= j; k--) {
+      val = (val << 1) | bit(k);
+      if (started) acc = acc.square();
+    }
+    acc = started ? acc * odd[val >> 1] : odd[val >> 1];
+    started = true;
+    i = j - 1;
+  }
+  return acc;
+}
+
 Fp Fp::inverse() const {
   return pow(kPMinus2);
 }
+Fp Fp::inverse_vartime() const {
+  return pow_vartime(kPMinus2);
+}
 
 bool Fp::sqrt(Fp* out) const {
-  Fp r = pow(kPPlus1Div4);
+  Fp r = pow_vartime(kPPlus1Div4);
   if (r.square() != *this) return false;
   *out = r;
   return true;
 }
 
 bool Fp::is_square() const {
-  Fp l = pow(kPMinus1Div2);
+  Fp l = pow_vartime(kPMinus1Div2);
   return l.is_zero() || l == one();
 }
 

@@ -789,10 +789,14 @@ class Fp {
 
   // a^e for a little-endian exponent (constant time in a, the exponent is public).
   Fp pow(const Limbs& e) const;
-  Fp inverse() const;  // 0 maps to 0
-  // A square root if one exists; the result r satisfies r^2 == *this.
+  // Same, variable time in the exponent bits (sliding window); for public exponents and bases.
+  Fp pow_vartime(const Limbs& e) const;
+  Fp inverse() const;          // constant time; 0 maps to 0
+  Fp inverse_vartime() const;  // for public values only; 0 maps to 0
+  // A square root if one exists; the result r satisfies r^2 == *this. Variable time: only for
+  // public values (point decoding, hashing to the curve).
   bool sqrt(Fp* out) const;
-  bool is_square() const;  // 0 counts as a square
+  bool is_square() const;  // 0 counts as a square; variable time
   // RFC 9380 sgn0: parity of the canonical value.
   bool sgn0() const;
   // ZCash serialization sign: value > (p-1)/2.

@@ -39,10 +39,15 @@ bool Fp2::sqrt(Fp2* out) const {
   }
   Fp s;
   if (!norm().sqrt(&s)) return false;
+  return sqrt_given_norm_root(s, out);
+}
+
+bool Fp2::sqrt_given_norm_root(const Fp& s, Fp2* out) const {
+  if (c1.is_zero()) return sqrt(out);
   static const Fp kHalf = Fp::from_u64(2).inverse();
   Fp t = (c0 + s) * kHalf;
   if (t.is_zero()) t = (c0 - s) * kHalf;
-  Fp w = t.pow(kPMinus3Div4);
+  Fp w = t.pow_vartime(kPMinus3Div4);
   Fp tw = t * w;
   Fp2 cand;
   if (tw * w == Fp::one()) {

@@ -42,10 +42,16 @@ struct Fp2 {
     Fp t = norm().inverse();
     return {c0 * t, -(c1 * t)};
   }
+  Fp2 inverse_vartime() const {  // public values only
+    Fp t = norm().inverse_vartime();
+    return {c0 * t, -(c1 * t)};
+  }
   Fp2 pow_vartime(const uint64_t* e, int limbs) const;
 
   // A square root if one exists (variable time in the input; only used on public data).
   bool sqrt(Fp2* out) const;
+  // Second half of sqrt when a square root s of norm() is already known (s^2 == norm()).
+  bool sqrt_given_norm_root(const Fp& s, Fp2* out) const;
   bool is_square() const { return norm().is_square(); }
   // RFC 9380 sgn0 for m = 2.
   bool sgn0() const;

@@ -234,30 +234,68 @@ F horner(const std::array<F, N>& c, const F& x, bool monic) {
 
 // ---- Simplified SWU (RFC 9380 section 6.6.2, straight-line form of appendix F.2) ----------
 
+// Steps 1-15 of the straight-line map: x1, x2 = Z u^2 x1, g(x1), g(x2).
 template <typename F>
-void simple_swu(const F& u, const F& a, const F& b, const F& z, F* x_out, F* y_out) {
+void swu_candidates(const F& u, const F& a, const F& b, const F& z, F* x1_out, F* x2_out,
+                    F* gx1_out, F* gx2_out) {
   static const F c1 = -(b * a.inverse());
   static const F c2 = -(z.inverse());
   F tv1 = z * u.square();
   F tv2 = tv1.square();
-  F x1 = (tv1 + tv2).inverse();
+  F x1 = (tv1 + tv2).inverse_vartime();
   bool e1 = x1.is_zero();
   x1 = x1 + F::one();
   if (e1) x1 = c2;
   x1 = x1 * c1;
   F gx1 = (x1.square() + a) * x1 + b;
-  F x2 = tv1 * x1;
-  F gx2 = gx1 * (tv1 * tv2);
-  F x, y;
+  *x1_out = x1;
+  *x2_out = tv1 * x1;
+  *gx1_out = gx1;
+  *gx2_out = gx1 * (tv1 * tv2);
+}
+
+void simple_swu(const Fp& u, const Fp& a, const Fp& b, const Fp& z, Fp* x_out, Fp* y_out) {
+  Fp x1, x2, gx1, gx2, y;
+  swu_candidates(u, a, b, z, &x1, &x2, &gx1, &gx2);
   if (gx1.sqrt(&y)) {
-    x = x1;
+    *x_out = x1;
   } else {
-    x = x2;
-    bool ok = gx2.sqrt(&y);
-    (void)ok;  // one of gx1, gx2 is always a square
+    bool ok = gx2.sqrt(&y);  // one of g(x1), g(x2) is always a square
+    (void)ok;
+    *x_out = x2;
   }
   if (u.sgn0() != y.sgn0()) y = -y;
-  *x_out = x;
+  *y_out = y;
+}
+
+// sqrt(-5) in Fp (5 = norm(Z) for G2's Z = -(2 + u); -5 is a square since -1 and 5 are not).
+const Fp kSqrtMinus5 = Fp::from_hex(
+    "0x186417302d5a65347a88b0f999ab2b504614aa5e2eebdeb1a014c40bceb7d2306c12a6d436befcf94d39c9db7b"
+    "263cd4");
+
+void simple_swu(const Fp2& u, const Fp2& a, const Fp2& b, const Fp2& z, Fp2* x_out, Fp2* y_out) {
+  Fp2 x1, x2, gx1, gx2, y;
+  swu_candidates(u, a, b, z, &x1, &x2, &gx1, &gx2);
+  // Fp2 square roots start from a square root of the norm. One exponentiation decides which
+  // of g(x1), g(x2) is a square and yields that root: with n1 = norm(g(x1)) and
+  // c = n1^((p+1)/4), either c^2 = n1, or c^2 = -n1 and, as norm(g(x2)) = n1 * 125 * N(u)^6,
+  // sqrt(norm(g(x2))) = 5 * N(u)^3 * sqrt(-5) * c.
+  static const Fp::Limbs kPPlus1Div4 = {0xee7fbfffffffeaab, 0x07aaffffac54ffff, 0xd9cc34a83dac3d89,
+                                        0xd91dd2e13ce144af, 0x92c6e9ed90d2eb35, 0x0680447a8e5ff9a6};
+  Fp n1 = gx1.norm();
+  Fp c = n1.pow_vartime(kPPlus1Div4);
+  bool ok;
+  if (c.square() == n1) {
+    ok = gx1.sqrt_given_norm_root(c, &y);
+    *x_out = x1;
+  } else {
+    Fp nu = u.norm();
+    Fp s2 = Fp::from_u64(5) * nu.square() * nu * kSqrtMinus5 * c;
+    ok = gx2.sqrt_given_norm_root(s2, &y);
+    *x_out = x2;
+  }
+  (void)ok;  // one of g(x1), g(x2) is always a square
+  if (u.sgn0() != y.sgn0()) y = -y;
   *y_out = y;
 }
 

@@ -56,6 +56,13 @@ struct Projective {
     return Affine<F>{x * zi, y * zi, false};
   }
 
+  // Same for points derived from public data only (faster, variable-time inversion).
+  Affine<F> to_affine_vartime() const {
+    if (is_identity()) return Affine<F>{F::zero(), F::zero(), true};
+    F zi = z.inverse_vartime();
+    return Affine<F>{x * zi, y * zi, false};
+  }
+
   bool operator==(const Projective& o) const {
     bool a = is_identity(), b = o.is_identity();
     if (a || b) return a == b;

@@ -12,7 +12,7 @@ namespace klyn::bls {
 namespace {
 
 G2Affine hash_message(ByteSpan message, std::string_view dst) {
-  return hash_to_g2(message, as_span(dst)).to_affine();
+  return hash_to_g2(message, as_span(dst)).to_affine_vartime();
 }
 
 const G1Affine& neg_g1_generator() {
