@@ -125,5 +125,54 @@ TEST(Transfers, RestartKeepsStateRootHeightsAndBalances) {
                              expected_after(c.genesis, c.controller, {&before, &after})));
 }
 
+// Admission checks the balance against committed state only, so two events that each fit but
+// together overspend are both admitted; the second is rejected when applied: it costs nothing
+// (no fee, no nonce), is reported "rejected" with a reason, and its nonce can be used again.
+TEST(Transfers, OverspendIsRejectedAtApplyWithoutFeeOrNonce) {
+  NodeProcess node("overspend");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(
+      node, {.alias = "load", .label = "it-overspend", .accounts = 2, .balance = 1000}, c));
+  ASSERT_TRUE(node.start());
+  const chain::SymbioteId sym = symbiote_id(node.http(), "load");
+  const uint64_t fee = c.genesis.manifest.fee.per_event;
+  const auto& from = c.accounts[0];
+  const auto to = c.accounts[1].public_key();
+  TransferPlan plan;
+  plan.per_sender = {{chain::make_transfer(sym, from, 1, fee, to, 600),
+                      chain::make_transfer(sym, from, 2, fee, to, 600)}};
+  // The second first: it waits for nonce 1, so both are admitted against the same balance.
+  JsonReply r = post_body(node.http(), "/s/load/event", event_body(plan.per_sender[0][1]));
+  ASSERT_EQ(r.status, 202u) << r.raw;
+  r = post_body(node.http(), "/s/load/event", event_body(plan.per_sender[0][0]));
+  ASSERT_EQ(r.status, 202u) << r.raw;
+  const Hash32 first = plan.per_sender[0][0].hash(), second = plan.per_sender[0][1].hash();
+  ASSERT_TRUE(wait_applied(node.http(), "load", {first}, 10s));
+  EventView v;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        v = get_event(node.http(), "load", second);
+        return v.status != "pending";
+      },
+      10s));
+  EXPECT_EQ(v.status, "rejected");
+  EXPECT_NE(v.reason.find("balance"), std::string::npos) << v.reason;
+
+  TransferPlan applied;
+  applied.per_sender = {{plan.per_sender[0][0]}};
+  EXPECT_TRUE(
+      accounts_match(node.http(), "load", expected_after(c.genesis, c.controller, {&applied})));
+
+  // Nonce 2 is still free.
+  TransferPlan retry;
+  retry.per_sender = {{chain::make_transfer(sym, from, 2, fee, to, 100)}};
+  r = post_body(node.http(), "/s/load/event", event_body(retry.per_sender[0][0]));
+  ASSERT_EQ(r.status, 202u) << r.raw;
+  ASSERT_TRUE(wait_applied(node.http(), "load", retry.hashes(), 10s));
+  EXPECT_TRUE(accounts_match(node.http(), "load",
+                             expected_after(c.genesis, c.controller, {&applied, &retry})));
+  EXPECT_EQ(get_event(node.http(), "load", second).status, "rejected");
+}
+
 }  // namespace
 }  // namespace klyn::itest
