@@ -22,7 +22,7 @@ $(FUZZ_DIR)/build.ninja:
 	cmake --preset fuzz
 
 build-fuzz: deps $(FUZZ_DIR)/build.ninja
-	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
 
 # Creates a devnet (alpha + beta, dev keys funded) in $(DEVNET_DIR) if missing, then runs the node
 # in the foreground on 127.0.0.1:7777. Ctrl-C stops it gracefully.
