@@ -786,6 +786,21 @@ class Fp {
   Fp dbl() const {
     return *this + *this;
   }
+  // this / 2: halving the Montgomery representation halves the value (add p first if odd).
+  Fp half() const {
+    const uint64_t mask = 0 - (l_[0] & 1);
+    uint64_t t[6];
+    uint64_t carry = 0;
+    for (int i = 0; i < 6; i++) {
+      u128 s = u128(l_[i]) + (kModulus[i] & mask) + carry;
+      t[i] = uint64_t(s);
+      carry = uint64_t(s >> 64);
+    }
+    Fp r;
+    for (int i = 0; i < 5; i++) r.l_[i] = (t[i] >> 1) | (t[i + 1] << 63);
+    r.l_[5] = (t[5] >> 1) | (carry << 63);
+    return r;
+  }
 
   // a^e for a little-endian exponent (constant time in a, the exponent is public).
   Fp pow(const Limbs& e) const;

@@ -34,6 +34,7 @@ struct Fp2 {
 
   Fp2 square() const { return {(c0 + c1) * (c0 - c1), (c0 * c1).dbl()}; }
   Fp2 dbl() const { return {c0.dbl(), c1.dbl()}; }
+  Fp2 half() const { return {c0.half(), c1.half()}; }
   Fp2 conjugate() const { return {c0, -c1}; }
   // Multiply by the sextic non-residue xi = 1 + u.
   Fp2 mul_by_xi() const { return {c0 - c1, c0 + c1}; }

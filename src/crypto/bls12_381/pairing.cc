@@ -14,22 +14,17 @@ struct Line {
   Fp2 a, b, c;
 };
 
-const Fp2& half_fp2() {
-  static const Fp2 h{Fp::from_u64(2).inverse(), Fp::zero()};
-  return h;
-}
-
 // T <- 2T, returning the tangent line at T evaluated at P (xp_neg = -xP).
 Line doubling_step(G2Projective* t, const Fp& xp_neg, const Fp& yp) {
   const Fp2& x = t->x;
   const Fp2& y = t->y;
   const Fp2& z = t->z;
-  Fp2 a = (x * y) * half_fp2();
+  Fp2 a = (x * y).half();
   Fp2 b = y.square();
   Fp2 c = z.square();
   Fp2 e = mul_by_3b(c);
   Fp2 f = e + e + e;
-  Fp2 g = (b + f) * half_fp2();
+  Fp2 g = (b + f).half();
   Fp2 h = (y + z).square() - (b + c);
   Fp2 x_sq = x.square();
   Line l{b - e, (x_sq + x_sq + x_sq) * xp_neg, h * yp};
@@ -62,6 +57,37 @@ Fp12 cyclotomic_pow_vartime(const Fp12& f, uint64_t e) {
       acc = started ? acc * f : f;
       started = true;
     }
+  }
+  return acc;
+}
+
+// f^e with a sliding window over odd powers (for the dense exponent of the final
+// exponentiation; f in the cyclotomic subgroup).
+Fp12 cyclotomic_pow_window_vartime(const Fp12& f, uint64_t e) {
+  Fp12 odd[8];
+  odd[0] = f;
+  Fp12 f2 = f.cyclotomic_square();
+  for (int i = 1; i < 8; i++) odd[i] = odd[i - 1] * f2;
+  Fp12 acc = Fp12::one();
+  bool started = false;
+  int i = 63;
+  while (i >= 0) {
+    if (!((e >> i) & 1)) {
+      if (started) acc = acc.cyclotomic_square();
+      i--;
+      continue;
+    }
+    int j = i - 3 < 0 ? 0 : i - 3;
+    while (!((e >> j) & 1)) j++;
+    unsigned val = unsigned((e >> j) & ((uint64_t(1) << (i - j + 1)) - 1));
+    if (started) {
+      for (int k = i; k >= j; k--) acc = acc.cyclotomic_square();
+      acc = acc * odd[val >> 1];
+    } else {
+      acc = odd[val >> 1];
+      started = true;
+    }
+    i = j - 1;
   }
   return acc;
 }
@@ -112,7 +138,7 @@ Fp12 final_exponentiation(const Fp12& f) {
   m = m.frobenius().frobenius() * m;
   // Hard part: (p^4 - p^2 + 1) / r = ((x - 1)^2 / 3) (x + p) (x^2 + p^2 - 1) + 1,
   // where (x - 1) / 3 = -0x460055555555aaab is an integer.
-  Fp12 t = cyclotomic_pow_vartime(m, 0x460055555555aaab).conjugate();          // m^((x-1)/3)
+  Fp12 t = cyclotomic_pow_window_vartime(m, 0x460055555555aaab).conjugate();   // m^((x-1)/3)
   t = pow_by_x(t) * t.conjugate();                                             // ^(x - 1)
   Fp12 u = pow_by_x(t) * t.frobenius();                                        // ^(x + p)
   Fp12 v = pow_by_x(pow_by_x(u)) * u.frobenius().frobenius() * u.conjugate();  // ^(x^2+p^2-1)

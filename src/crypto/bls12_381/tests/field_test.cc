@@ -115,3 +115,17 @@ TEST(GroupTest, GlsSecretMultiplicationMatchesWindowedMultiplication) {
 
 }  // namespace
 }  // namespace klyn::bls
+
+namespace klyn::bls {
+namespace {
+
+TEST(FieldTest, HalfIsDivisionByTwo) {
+  for (uint64_t v = 0; v < 20; v++) {
+    Fp a = Fp::from_u64(v * 7919 + 3).square();
+    EXPECT_EQ(a.half() + a.half(), a);
+    EXPECT_EQ((-a).half().dbl(), -a);
+  }
+}
+
+}  // namespace
+}  // namespace klyn::bls
