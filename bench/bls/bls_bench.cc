@@ -152,6 +152,12 @@ void BM_FpInverse(benchmark::State& state) {
 }
 BENCHMARK(BM_FpInverse)->Unit(benchmark::kMicrosecond);
 
+void BM_FpInverseVartime(benchmark::State& state) {
+  Fp a = Fp::from_u64(123456789).square();
+  for (auto _ : state) benchmark::DoNotOptimize(a.inverse_vartime());
+}
+BENCHMARK(BM_FpInverseVartime)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 }  // namespace klyn::bls
 

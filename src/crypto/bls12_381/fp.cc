@@ -99,8 +99,79 @@ Fp Fp::pow_vartime(const Limbs& e) const {
 Fp Fp::inverse() const {
   return pow(kPMinus2);
 }
+namespace {
+
+using Wide = std::array<uint64_t, 6>;
+
+inline bool is_even(const Wide& a) {
+  return (a[0] & 1) == 0;
+}
+inline bool is_one(const Wide& a) {
+  return a[0] == 1 && (a[1] | a[2] | a[3] | a[4] | a[5]) == 0;
+}
+inline void shr1(Wide* a, uint64_t top) {
+  for (int i = 0; i < 5; i++) (*a)[i] = ((*a)[i] >> 1) | ((*a)[i + 1] << 63);
+  (*a)[5] = ((*a)[5] >> 1) | (top << 63);
+}
+// a -= b, returns the borrow.
+inline uint64_t sub_in_place(Wide* a, const Wide& b) {
+  uint64_t borrow = 0;
+  for (int i = 0; i < 6; i++) {
+    u128 d = u128((*a)[i]) - b[i] - borrow;
+    (*a)[i] = uint64_t(d);
+    borrow = uint64_t(d >> 64) & 1;
+  }
+  return borrow;
+}
+inline uint64_t add_in_place(Wide* a, const Wide& b) {
+  uint64_t carry = 0;
+  for (int i = 0; i < 6; i++) {
+    u128 s = u128((*a)[i]) + b[i] + carry;
+    (*a)[i] = uint64_t(s);
+    carry = uint64_t(s >> 64);
+  }
+  return carry;
+}
+// x / 2 mod p for x < p.
+inline void half_mod_p(Wide* x) {
+  uint64_t carry = 0;
+  if ((*x)[0] & 1) carry = add_in_place(x, Fp::kModulus);
+  shr1(x, carry);
+}
+// x - y mod p for x, y < p.
+inline void sub_mod_p(Wide* x, const Wide& y) {
+  if (sub_in_place(x, y)) add_in_place(x, Fp::kModulus);
+}
+
+// R^3 mod p: turns the integer inverse of a Montgomery representation back into Montgomery form.
+constexpr Fp::Limbs kR3 = {0xed48ac6bd94ca1e0, 0x315f831e03a7adf8, 0x9a53352a615e29dd,
+                           0x34c04e5e921e1761, 0x2512d43565724728, 0x0aa6346091755d4d};
+
+}  // namespace
+
 Fp Fp::inverse_vartime() const {
-  return pow_vartime(kPMinus2);
+  // Binary extended Euclid on the raw representation A = aR: A^-1 * R^3 / R = a^-1 R.
+  if (is_zero()) return zero();
+  Wide u = l_, v = kModulus, x1 = {1, 0, 0, 0, 0, 0}, x2 = {};
+  while (!is_one(u) && !is_one(v)) {
+    while (is_even(u)) {
+      shr1(&u, 0);
+      half_mod_p(&x1);
+    }
+    while (is_even(v)) {
+      shr1(&v, 0);
+      half_mod_p(&x2);
+    }
+    Wide t = u;
+    if (!sub_in_place(&t, v)) {  // u >= v
+      u = t;
+      sub_mod_p(&x1, x2);
+    } else {
+      sub_in_place(&v, u);
+      sub_mod_p(&x2, x1);
+    }
+  }
+  return from_raw(is_one(u) ? x1 : x2) * from_raw(kR3);
 }
 
 bool Fp::sqrt(Fp* out) const {

@@ -129,3 +129,20 @@ TEST(FieldTest, HalfIsDivisionByTwo) {
 
 }  // namespace
 }  // namespace klyn::bls
+
+namespace klyn::bls {
+namespace {
+
+TEST(FieldTest, VariableTimeInverseMatchesConstantTime) {
+  Fp a = Fp::from_u64(3);
+  for (int i = 0; i < 200; i++) {
+    a = a.square() + Fp::from_u64(uint64_t(i));
+    EXPECT_EQ(a.inverse_vartime(), a.inverse());
+  }
+  EXPECT_EQ(Fp::one().inverse_vartime(), Fp::one());
+  EXPECT_EQ((-Fp::one()).inverse_vartime(), -Fp::one());
+  EXPECT_TRUE(Fp::zero().inverse_vartime().is_zero());
+}
+
+}  // namespace
+}  // namespace klyn::bls
