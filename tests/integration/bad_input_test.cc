@@ -256,7 +256,7 @@ TEST(BadInput, SlowHeadersAreCutOffWhileOthersAreServed) {
     auto other = node.new_client();
     const auto q0 = Clock::now();
     EXPECT_EQ(get_json(*other, "/info").status, 200u);
-    EXPECT_LT(Clock::now() - q0, 500ms);
+    EXPECT_LT(Clock::now() - q0, 1s);
     closed = slow.closed_within(1s);  // one byte a second
   }
   const auto elapsed = Clock::now() - t0;

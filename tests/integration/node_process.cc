@@ -405,9 +405,9 @@ ProcessResult NodeProcess::wait_exit(std::chrono::milliseconds timeout) {
   return r;
 }
 
-ProcessResult NodeProcess::stop(std::chrono::milliseconds timeout) {
+ProcessResult NodeProcess::stop(std::chrono::milliseconds timeout, int sig) {
   signalled_at_ = Clock::now();
-  signal(SIGTERM);
+  signal(sig);
   return wait_exit(timeout);
 }
 

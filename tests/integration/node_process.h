@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -117,8 +118,9 @@ class NodeProcess {
   net::HttpClient& http();                              // for the test's main thread
   std::unique_ptr<net::HttpClient> new_client() const;  // for other threads
   void signal(int sig) const;
-  // SIGTERM, then waits up to `timeout` (then SIGKILL). `elapsed` is measured from the signal.
-  ProcessResult stop(std::chrono::milliseconds timeout = 15s);
+  // SIGTERM (or `sig`), then waits up to `timeout` (then SIGKILL). `elapsed` is measured from
+  // the signal.
+  ProcessResult stop(std::chrono::milliseconds timeout = 15s, int sig = SIGTERM);
   ProcessResult kill9();
   ProcessResult wait_exit(std::chrono::milliseconds timeout);
   ::testing::AssertionResult restart(const EnvList& env = {});

@@ -1,4 +1,6 @@
 // Transfers through a real node: exact balances, nonces and fees; state survives a restart.
+#include <signal.h>
+
 #include "cli/cli_common.h"
 #include "test_chain.h"
 
@@ -90,8 +92,10 @@ TEST(Transfers, RestartKeepsStateRootHeightsAndBalances) {
   const ExpectedState x1 = expected_after(c.genesis, c.controller, {&before});
   ASSERT_TRUE(accounts_match(node.http(), "load", x1));
 
-  const ProcessResult stopped = node.stop();
+  // SIGINT (Ctrl-C) is a graceful stop too.
+  const ProcessResult stopped = node.stop(15s, SIGINT);
   ASSERT_TRUE(stopped.exited_with(0)) << stopped.describe();
+  EXPECT_NE(stopped.output.find("stopped cleanly"), std::string::npos);
   ASSERT_TRUE(node.start());
 
   // Right after the restart, before any new event: the same heights, root and balances.
@@ -172,6 +176,43 @@ TEST(Transfers, OverspendIsRejectedAtApplyWithoutFeeOrNonce) {
   EXPECT_TRUE(accounts_match(node.http(), "load",
                              expected_after(c.genesis, c.controller, {&applied, &retry})));
   EXPECT_EQ(get_event(node.http(), "load", second).status, "rejected");
+}
+
+// The stop switch (§4.1): `enabled = false` in a symbiote's toml stops serving it without
+// removing its data; enabling it again brings back the same state.
+TEST(Transfers, DisabledSymbioteKeepsItsData) {
+  NodeProcess node("stopswitch");
+  ASSERT_TRUE(node.init(true));  // alpha and beta
+  ASSERT_TRUE(node.start());
+  const chain::SymbioteId beta = symbiote_id(node.http(), "beta");
+  const crypto::KeyPair alice = cli::derived_test_key("devnet-alice", 0);
+  const crypto::KeyPair bob = cli::derived_test_key("devnet-bob", 0);
+  const chain::Event e = chain::make_transfer(beta, alice, 1, 1, bob.public_key(), 12345);
+  ASSERT_EQ(post_body(node.http(), "/s/beta/event", event_body(e)).status, 202u);
+  ASSERT_TRUE(wait_applied(node.http(), "beta", {e.hash()}, 10s));
+  ASSERT_TRUE(wait_idle(node.http(), "beta", 10s));
+  const SymbioteView before = get_symbiote(node.http(), "beta");
+  const AccountView bob_before = get_account(node.http(), "beta", bob.public_key());
+
+  ASSERT_TRUE(node.stop().exited_with(0));
+  ASSERT_TRUE(node.set_toml("CONFIGS/symbiotes/beta.toml", "", "enabled", "false"));
+  ASSERT_TRUE(node.start());
+  auto r = get_json(node.http(), "/s/beta/info");
+  EXPECT_EQ(r.status, 404u) << r.raw;
+  EXPECT_EQ(r.str("error"), "unknown_symbiote");
+  auto list = get_json(node.http(), "/symbiotes");
+  ASSERT_TRUE(list.body.is_object()) << list.raw;
+  EXPECT_EQ(list.body["symbiotes"].size(), 1u) << list.raw;
+  EXPECT_EQ(get_json(node.http(), "/s/alpha/info").status, 200u);
+
+  ASSERT_TRUE(node.stop().exited_with(0));
+  ASSERT_TRUE(node.set_toml("CONFIGS/symbiotes/beta.toml", "", "enabled", "true"));
+  ASSERT_TRUE(node.start());
+  const SymbioteView after = get_symbiote(node.http(), "beta");
+  EXPECT_EQ(after.height, before.height);
+  EXPECT_EQ(after.state_root, before.state_root);
+  EXPECT_EQ(get_account(node.http(), "beta", bob.public_key()).balance, bob_before.balance);
+  EXPECT_EQ(get_event(node.http(), "beta", e.hash()).status, "applied");
 }
 
 }  // namespace
