@@ -67,6 +67,30 @@ TEST(Transfers, TwoThousandFromTwentyAccountsGiveExactBalancesAndFees) {
   EXPECT_EQ(root.body.value("height", uint64_t{0}), info.height);
   EXPECT_EQ(info.state_root.size(), 64u);
 
+  // The blocks: consecutive controller blocks linked by hash, all applied, naming instant blocks
+  // produced by the controller that carry exactly the 2,000 events.
+  std::string prev = hex(sym);
+  uint64_t index = 0;
+  size_t events = 0;
+  for (uint64_t from = 1; from <= info.height; from += 100) {
+    auto page = get_json(node.http(), "/s/load/blocks?from=" + std::to_string(from) + "&limit=100");
+    ASSERT_EQ(page.status, 200u) << page.raw;
+    for (const auto& b : page.body["blocks"]) {
+      ASSERT_EQ(b.value("index", uint64_t{0}), ++index);
+      ASSERT_EQ(b.value("prev_hash", ""), prev) << "block " << index;
+      EXPECT_TRUE(b.value("applied", false));
+      prev = b.value("hash", "");
+      for (const auto& ih : b["instant_blocks"]) {
+        auto ib = get_json(node.http(), "/s/load/block/instant/" + ih.get<std::string>());
+        ASSERT_EQ(ib.status, 200u) << ib.raw;
+        EXPECT_EQ(ib.str("producer"), crypto::address_of(c.controller));
+        events += ib.body["events"].size();
+      }
+    }
+  }
+  EXPECT_EQ(index, info.height);
+  EXPECT_EQ(events, 2000u);
+
   auto stopped = node.stop();
   EXPECT_TRUE(stopped.exited_with(0)) << stopped.describe();
 }
