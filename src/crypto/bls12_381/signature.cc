@@ -69,7 +69,7 @@ std::array<uint8_t, PublicKey::kSize> PublicKey::to_bytes() const {
 
 Result<PublicKey> PublicKey::from_subgroup_point(const G1Projective& p) {
   if (p.is_identity()) return make_error("identity", "the identity is not a valid public key");
-  return PublicKey(p.to_affine());
+  return PublicKey(p.to_affine_vartime());
 }
 
 // ---- SecretKey ------------------------------------------------------------------------------
@@ -202,9 +202,9 @@ bool batch_verify(std::span<const PublicKey> pks, std::span<const ByteSpan> mess
   pairs.reserve(n + 1);
   for (size_t i = 0; i < n; i++) {
     G1Projective scaled = G1Projective::from_affine(pks[i].point()).mul_u64_vartime(coeffs[i]);
-    pairs.push_back({scaled.to_affine(), hash_message(messages[i], kSignatureDst)});
+    pairs.push_back({scaled.to_affine_vartime(), hash_message(messages[i], kSignatureDst)});
   }
-  pairs.push_back({neg_g1_generator(), sig_sum.to_affine()});
+  pairs.push_back({neg_g1_generator(), sig_sum.to_affine_vartime()});
   return pairing_product_is_one(pairs);
 }
 

@@ -52,7 +52,8 @@ class PublicKey {
   const G1Affine& point() const { return point_; }
   bool operator==(const PublicKey& o) const { return to_bytes() == o.to_bytes(); }
 
-  // Fails ("identity") when the point is the identity; the point must be in G1.
+  // Fails ("identity") when the point is the identity; the point must be in G1. Variable
+  // time (a public key is public).
   static Result<PublicKey> from_subgroup_point(const G1Projective& p);
 
  private:
