@@ -15,6 +15,7 @@ using nlohmann::json;
 
 static constexpr size_t kMaxString = 256;
 static constexpr size_t kMaxAccounts = 10'000'000;
+static constexpr Height kMaxUnstakeDelay = 1'000'000'000;
 
 static void write_opt_key(codec::Writer& w, const std::optional<AccountId>& k) {
   w.boolean(k.has_value());
@@ -82,8 +83,12 @@ static Status validate(const Genesis& g) {
       m.limits.max_instant_blocks_per_controller_block > 1024)
     return Error("bad_genesis",
                  "manifest.limits.max_instant_blocks_per_controller_block: must be 1..1024");
-  if (m.limits.nonce_window == 0)
-    return Error("bad_genesis", "manifest.limits.nonce_window: must be >= 1");
+  if (m.limits.nonce_window == 0 || m.limits.nonce_window > (1u << 20))
+    return Error("bad_genesis", "manifest.limits.nonce_window: must be 1..1048576");
+  if (m.limits.inclusion_window > (1u << 20))
+    return Error("bad_genesis", "manifest.limits.inclusion_window: must be at most 1048576");
+  if (m.unstake_delay > kMaxUnstakeDelay)
+    return Error("bad_genesis", "manifest.freezes.unstake_delay: must be at most 1000000000");
   for (size_t i = 1; i < g.accounts.size(); ++i)
     if (!(g.accounts[i - 1].id < g.accounts[i].id))
       return Error("bad_genesis", "accounts: must be sorted by address and unique");
@@ -284,7 +289,7 @@ static Result<Genesis> genesis_from_parsed(const json& j, AccountStream& stream)
     if (const json* zj = mo.get("freezes", false)) {
       JsonObject zo(*zj, "manifest.freezes", err);
       m.instant_producer_stake = zo.u64("instant_producer", false, 0);
-      m.unstake_delay = zo.u64("unstake_delay", false, 0, 1'000'000'000);
+      m.unstake_delay = zo.u64("unstake_delay", false, 0, kMaxUnstakeDelay);
       zo.finish();
     }
     m.checkpoint_every = mo.u64("checkpoint_every", false, 0);
