@@ -67,8 +67,33 @@ SymbioteId Genesis::id() const {
   return crypto::blake2b256("KLY-SYMBIOTE-ID-v1", encode());
 }
 
+// RFC 3629 UTF-8 (no overlong forms, surrogates or code points above U+10FFFF): the JSON form
+// can only carry valid UTF-8, so the binary form must not accept anything else.
+static bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<uint8_t>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
+    if (n == 9 || s.size() - i <= n) return false;  // bad lead byte, or truncated
+    uint32_t cp = n == 0 ? c : c & (0x3f >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 static Status validate(const Genesis& g) {
   const Manifest& m = g.manifest;
+  bool utf8 = is_utf8(m.name) && is_utf8(m.workflow) && is_utf8(m.workflow_version);
+  for (const auto& h : m.hostchains)
+    utf8 = utf8 && is_utf8(h.type) && is_utf8(h.network) && is_utf8(h.address);
+  if (!utf8) return Error("bad_genesis", "manifest: strings must be valid UTF-8");
   if (m.name.empty()) return Error("bad_genesis", "manifest.name: must not be empty");
   if (m.workflow.empty()) return Error("bad_genesis", "manifest.workflow: must not be empty");
   if (m.workflow_version.empty())

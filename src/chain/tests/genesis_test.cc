@@ -92,3 +92,18 @@ TEST(Genesis, BinaryAndJsonAcceptTheSameLimits) {
   EXPECT_FALSE(both(g));
 }
 
+// Found by fuzz_genesis: decode_genesis accepted names that are not UTF-8, which the JSON form
+// cannot carry (genesis_to_json threw nlohmann's type_error 316 on them).
+TEST(Genesis, StringsMustBeUtf8) {
+  Genesis g = small_genesis();
+  g.manifest.name = "caf\xc3\xa9 \xf0\x9f\x98\x80";  // valid: U+00E9, U+1F600
+  ASSERT_TRUE(decode_genesis(g.encode()).ok());
+  EXPECT_TRUE(genesis_from_json(genesis_to_json(g)).ok());
+  for (std::string bad : {"\x94", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xff"}) {
+    g.manifest.name = bad;
+    EXPECT_FALSE(decode_genesis(g.encode()).ok()) << "name " << ::testing::PrintToString(bad);
+  }
+  g = small_genesis();
+  g.manifest.hostchains.push_back({"symbiote", "net\x80", ""});
+  EXPECT_FALSE(decode_genesis(g.encode()).ok());
+}
