@@ -252,8 +252,24 @@ class AccountStream {
   std::string err;
   json::parser_callback_t callback() {
     return [this](int depth, json::parse_event_t ev, json& parsed) -> bool {
-      if (ev == json::parse_event_t::key && depth == 1) in_accounts_ = parsed == "accounts";
-      if (ev == json::parse_event_t::object_end && depth == 2 && in_accounts_) {
+      using E = json::parse_event_t;
+      if (ev == E::key && depth == 1) {
+        in_accounts_ = parsed == "accounts";
+        if (in_accounts_ && seen_accounts_ && err.empty()) err = "accounts: duplicate key";
+        seen_accounts_ = seen_accounts_ || in_accounts_;
+      }
+      // Only the items of the "accounts" array (depth 2) are accounts; an item that is not an
+      // object is an error here, because the array kept in the tree no longer shows it.
+      if (in_accounts_ && depth == 1 && (ev == E::array_start || ev == E::array_end))
+        in_array_ = ev == E::array_start;
+      if (!in_array_ || depth != 2) return true;
+      if (ev == E::value || ev == E::array_start) {
+        if (err.empty()) err = "accounts[" + std::to_string(index_) + "]: must be an object";
+        if (ev == E::value) ++index_;
+        return true;
+      }
+      if (ev == E::array_end) ++index_;
+      if (ev == E::object_end) {
         if (err.empty()) {
           std::string path = "accounts[" + std::to_string(index_) + "]";
           JsonObject ao(parsed, path, err);
@@ -272,7 +288,7 @@ class AccountStream {
   }
 
  private:
-  bool in_accounts_ = false;
+  bool in_accounts_ = false, seen_accounts_ = false, in_array_ = false;
   size_t index_ = 0;
 };
 

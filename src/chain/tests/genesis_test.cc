@@ -107,3 +107,27 @@ TEST(Genesis, StringsMustBeUtf8) {
   g.manifest.hostchains.push_back({"symbiote", "net\x80", ""});
   EXPECT_FALSE(decode_genesis(g.encode()).ok());
 }
+
+// Found by fuzz_genesis: with accounts converted while parsing, an "accounts" item that is not an
+// object (or a second "accounts" key) was silently ignored instead of being an error.
+TEST(Genesis, JsonAccountsMustAllBeObjects) {
+  auto err = [](const std::string& text) {
+    auto g = genesis_from_json(text);
+    return g ? std::string("ok") : g.error().reason;
+  };
+  auto j = nlohmann::json::parse(genesis_to_json(small_genesis()));
+  ASSERT_EQ(err(j.dump()), "ok");
+  auto k = j;
+  k["accounts"].push_back(1);
+  EXPECT_EQ(err(k.dump()), "accounts[4]: must be an object");
+  k = j;
+  k["accounts"][1] = nlohmann::json::array({j["accounts"][1]});
+  EXPECT_EQ(err(k.dump()), "accounts[1]: must be an object");
+  k = j;
+  k["accounts"] = nlohmann::json::object({{"a", j["accounts"][0]}});
+  EXPECT_EQ(err(k.dump()), "accounts: must be an array");
+  std::string text = j.dump();
+  text.pop_back();
+  text += ", \"accounts\": []}";
+  EXPECT_EQ(err(text), "accounts: duplicate key");
+}
