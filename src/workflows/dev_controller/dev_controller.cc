@@ -297,7 +297,9 @@ Result<Hash32> DevController::submit(const chain::Event& e) {
                    "the signature does not verify for creator " + crypto::address_of(e.creator));
     sigcache_->insert(hash);
   }
-  KLYN_TRY(mempool_->add(PendingEvent{e, hash}, a.nonce));
+  // The committed nonce is read again under the mempool's lock: `a` may be stale by now.
+  KLYN_TRY(mempool_->add(PendingEvent{e, hash},
+                         [this](const chain::AccountId& id) { return store_->account(id).nonce; }));
   ++events_admitted_;
   if (ctx_.bus && ctx_.bus->has_subscribers("event_admitted"))
     ctx_.bus->publish("event_admitted",

@@ -3,7 +3,15 @@
 namespace klyn::dev_controller {
 
 Status Mempool::add(PendingEvent pe, uint64_t state_nonce) {
+  return add(std::move(pe), [state_nonce](const chain::AccountId&) { return state_nonce; });
+}
+
+Status Mempool::add(PendingEvent pe,
+                    const std::function<uint64_t(const chain::AccountId&)>& nonce_of) {
   std::lock_guard lock(mu_);
+  // Read under the lock: on_decided() runs after the block's state is committed, so either this
+  // read sees that state, or the sender still has events in flight and on_decided() promotes.
+  const uint64_t state_nonce = nonce_of(pe.event.creator);
   if (by_hash_.count(pe.hash)) return Error("duplicate", "this event is already pending");
   const uint64_t nonce = pe.event.nonce;
   auto sit = senders_.find(pe.event.creator);

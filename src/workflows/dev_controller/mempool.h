@@ -41,6 +41,11 @@ class Mempool {
   // sender's nonce in the committed state. Errors: duplicate, nonce_used, nonce_too_high,
   // mempool_full.
   Status add(PendingEvent pe, uint64_t state_nonce);
+  // Same, reading the committed nonce with `state_nonce` under the mempool's lock. Use this when
+  // blocks are applied concurrently: a nonce read earlier can be stale by the time the event is
+  // queued, after the sender's last in-flight event was decided, and the event would then wait
+  // forever for a nonce that is already applied.
+  Status add(PendingEvent pe, const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
 
   // Hands out up to `max` ready events, in the order they became ready.
   std::vector<PendingEvent> take(size_t max);

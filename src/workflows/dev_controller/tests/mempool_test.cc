@@ -105,3 +105,26 @@ TEST(Mempool, QueuedGapsExpire) {
   EXPECT_EQ(m.expire(std::chrono::steady_clock::now() + std::chrono::seconds(2)), 1u);
   EXPECT_EQ(m.size(), 0u);
 }
+
+// The committed nonce a caller read before add() can be stale: here the sender's only in-flight
+// event is decided in between, which forgets the sender. With the stale value the next event
+// would wait for an already-applied nonce forever; read under the lock, it is ready at once.
+TEST(Mempool, NonceReadUnderTheLockIsNeverStale) {
+  Mempool m({});
+  auto e1 = ev(1, 1), e2 = ev(1, 2);
+  uint64_t committed = 0;
+  auto nonce_of = [&](const chain::AccountId&) { return committed; };
+  ASSERT_TRUE(m.add(e1, nonce_of).ok());
+  ASSERT_EQ(m.take(10).size(), 1u);
+  committed = 1;  // e1 applied ...
+  m.on_decided(e1.event.creator, e1.hash, nonce_of);
+  ASSERT_TRUE(m.add(e2, nonce_of).ok());  // ... while e2's submitter still believed 0
+  EXPECT_EQ(m.ready_count(), 1u);
+
+  Mempool stale({});
+  ASSERT_TRUE(stale.add(e1, 0).ok());
+  ASSERT_EQ(stale.take(10).size(), 1u);
+  stale.on_decided(e1.event.creator, e1.hash, nonce_of);
+  ASSERT_TRUE(stale.add(e2, 0).ok());
+  EXPECT_EQ(stale.ready_count(), 0u);  // why submit() must not pass a value read earlier
+}
