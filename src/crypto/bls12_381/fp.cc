@@ -203,7 +203,7 @@ bool Fp::is_lexicographically_largest() const {
 
 namespace klyn::bls {
 #if KLYN_BLS_ADX_ASM
-const bool cpu_has_adx = [] {
+const bool fp_kernels::cpu_has_adx = [] {
   __builtin_cpu_init();
   return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx");
 }();
