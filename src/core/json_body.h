@@ -14,6 +14,9 @@ inline Result<nlohmann::json> parse_json_body(std::string_view body, size_t max_
   size_t depth = 0;
   bool in_string = false, escaped = false;
   for (char c : body) {
+    // Never valid JSON (a raw control character), and nlohmann stops reading at a NUL as if the
+    // input ended there, so "{...}\0<anything>" would be accepted.
+    if (c == '\0') return Error("bad_json", "request body is not valid JSON");
     if (in_string) {
       if (escaped)
         escaped = false;
