@@ -1,6 +1,10 @@
 // Stopping a node under load: kill -9 (state is the replay of stored blocks, applied events stay
 // applied) and SIGTERM (exit 0 within 10 s).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -184,6 +188,57 @@ TEST(Crash, SigtermUnderLoadExitsZeroWithinTenSeconds) {
   EXPECT_NE(stopped.output.find("stopped cleanly"), std::string::npos) << stopped.output;
   // What was stored is consistent.
   EXPECT_TRUE(replay_matches(node, "load"));
+}
+
+// §4.8: a second SIGTERM while the graceful stop is still waiting exits at once. The stop is held
+// up by a request whose body is still arriving (the server lets it finish for a grace period).
+TEST(Crash, SecondSignalExitsAtOnceAndStorageStaysConsistent) {
+  NodeProcess node("twosignals");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(node, {.alias = "load", .label = "it-twosignals", .accounts = 4}, c));
+  ASSERT_TRUE(node.start());
+  const chain::SymbioteId sym = symbiote_id(node.http(), "load");
+  const TransferPlan plan = plan_transfers(
+      sym, c.accounts, ids_of(c), {.per_sender = 50, .fee = c.genesis.manifest.fee.per_event});
+  ASSERT_EQ(submit_plan(node.port(), "load", plan, 1).accepted, plan.total());
+  ASSERT_TRUE(wait_applied(node.http(), "load", plan.hashes(), 30s));
+
+  // A request with half its body sent.
+  std::atomic<bool> done{false};
+  std::thread body_sender([&] {
+    // HttpClient sends whole bodies; a raw socket keeps one open mid-body.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(node.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      std::string head =
+          "POST /s/load/event HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          "Content-Length: 1000\r\n\r\n{\"a\":";
+      (void)!::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+      wait_until([&] { return done.load(); }, 20s);
+    }
+    ::close(fd);
+  });
+  std::this_thread::sleep_for(200ms);  // let the server read the header (no event to poll for)
+  node.signal(SIGTERM);
+  std::this_thread::sleep_for(50ms);  // the stop is now waiting for that request
+  const auto second = Clock::now();
+  node.signal(SIGTERM);
+  const ProcessResult r = node.wait_exit(15s);
+  const auto after_second = Clock::now() - second;
+  done = true;
+  body_sender.join();
+  // 130: the core's immediate exit (0 would mean the first stop had already finished).
+  EXPECT_TRUE(r.exited_with(130)) << r.describe();
+  std::cout << "[ info ] two SIGTERMs: " << r.describe().substr(0, 40) << "; "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(after_second).count()
+            << " ms after the second\n";
+  EXPECT_LT(after_second, 500ms);
+  EXPECT_TRUE(replay_matches(node, "load"));
+  ASSERT_TRUE(node.start());
+  EXPECT_TRUE(wait_applied(node.http(), "load", plan.hashes(), 10s));
 }
 
 }  // namespace
