@@ -1,0 +1,52 @@
+// The client subcommands against a running node: what `make run` tells a newcomer to paste.
+#include "cli/cli_common.h"
+#include "test_chain.h"
+
+namespace klyn::itest {
+namespace {
+
+// The JSON object printed last on stdout.
+nlohmann::json last_json(const std::string& output) {
+  const auto brace = output.rfind("\n{");
+  const std::string text = brace == std::string::npos ? output : output.substr(brace + 1);
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+TEST(Cli, TxTransferWaitAndQueryAgainstARunningNode) {
+  NodeProcess node("cli");
+  ASSERT_TRUE(node.init(true));
+  ASSERT_TRUE(node.start());
+  const std::string url = "http://127.0.0.1:" + std::to_string(node.port());
+  const std::string bob = cli::derived_test_key("devnet-bob", 0).address();
+  const AccountView before = get_account(node.http(), "beta", crypto::parse_address(bob).value());
+
+  ProcessResult tx = node.cli({"tx", "transfer", "--node", url, "-s", "beta", "--key", "alice",
+                               "--to", bob, "--amount", "4321", "--wait"});
+  ASSERT_TRUE(tx.exited_with(0)) << tx.describe();
+  nlohmann::json j = last_json(tx.output);
+  ASSERT_TRUE(j.is_object()) << tx.output;
+  EXPECT_EQ(j.value("status", ""), "applied") << tx.output;
+
+  ProcessResult q = run_klyn74r({"query", "account", "--node", url, "-s", "beta", bob});
+  ASSERT_TRUE(q.exited_with(0)) << q.describe();
+  const auto brace = q.output.find('{');
+  nlohmann::json acc = nlohmann::json::parse(
+      q.output.substr(brace == std::string::npos ? 0 : brace), nullptr, false);
+  ASSERT_TRUE(acc.is_object()) << q.output;
+  EXPECT_EQ(acc.value("balance", uint64_t{0}), before.balance + 4321);
+
+  // A refused event is exit code 1 with the node's reason; a bad address is a usage error (2).
+  ProcessResult poor = node.cli({"tx", "transfer", "--node", url, "-s", "beta", "--key", "alice",
+                                 "--to", bob, "--amount", "999999999999"});
+  EXPECT_TRUE(poor.exited_with(1)) << poor.describe();
+  EXPECT_NE(poor.output.find("insufficient_balance"), std::string::npos) << poor.output;
+  ProcessResult bad = node.cli({"tx", "transfer", "--node", url, "-s", "beta", "--key", "alice",
+                                "--to", "0OIl", "--amount", "1"});
+  EXPECT_TRUE(bad.exited_with(2)) << bad.describe();
+  ProcessResult unknown = run_klyn74r({"query", "info", "--node", url, "-s", "gamma"});
+  EXPECT_TRUE(unknown.exited_with(1)) << unknown.describe();
+  EXPECT_NE(unknown.output.find("unknown_symbiote"), std::string::npos) << unknown.output;
+}
+
+}  // namespace
+}  // namespace klyn::itest
