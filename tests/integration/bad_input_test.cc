@@ -175,6 +175,18 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
     EXPECT_TRUE(is_error(post_body(c, "/s/alpha/events", R"({"not": "an array"})"), 400, ""));
   }
 
+  // Bad queries.
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/account/0OIl"), 400, "bad_address"));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/event/xyz"), 400, ""));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/event/" + std::string(64, '0')), 404, "not_found"));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/block/controller/abc"), 400, ""));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/block/controller/999999"), 404, "not_found"));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/blocks?from=0"), 400, ""));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/blocks?limit=100000"), 400, ""));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/state_root?height=-1"), 400, ""));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/state_root?height=99999999"), 404, ""));
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/nope"), 404, ""));
+
   // Nothing changed, and the node still serves and accepts a valid event.
   EXPECT_EQ(get_json(c, "/info").status, 200u);
   EXPECT_EQ(snapshot(c, involved).parts, before.parts);
