@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Generates the straight-line bodies of the Fp multiplication kernels in fp_kernels.h.
+
+  python3 gen_fp_kernels.py portable   # FIPS product-scanning Montgomery multiplication (C++)
+  python3 gen_fp_kernels.py adx        # MULX/ADCX/ADOX CIOS rows (GCC inline-asm strings)
+
+The output is pasted into fp_kernels.h (then clang-formatted); kept here so the unrolled code
+can be regenerated or reviewed as the short loops below instead of ~600 lines.
+"""
+import sys
+
+
+def portable():
+    out = []
+
+    def mac(u, v):
+        out.append(f"  prod = u128({u}) * {v};")
+        out.append("  acc += prod;")
+        out.append("  hi += acc < prod;")
+
+    for i in range(6):  # columns 0..5: also choose m[i] so that column i vanishes
+        for j in range(i):
+            mac(f"a[{j}]", f"b[{i - j}]")
+            mac(f"m[{j}]", f"kModulus[{i - j}]")
+        mac(f"a[{i}]", "b[0]")
+        out.append(f"  m[{i}] = uint64_t(acc) * kInv;")
+        mac(f"m[{i}]", "kModulus[0]")
+        out.append("  acc = (acc >> 64) | (u128(hi) << 64);")
+        out.append("  hi = 0;")
+    for i in range(6, 11):  # columns 6..10 give the result limbs
+        for j in range(i - 5, 6):
+            mac(f"a[{j}]", f"b[{i - j}]")
+            mac(f"m[{j}]", f"kModulus[{i - j}]")
+        out.append(f"  out[{i - 6}] = uint64_t(acc);")
+        out.append("  acc = (acc >> 64) | (u128(hi) << 64);")
+        out.append("  hi = 0;")
+    out.append("  out[5] = uint64_t(acc);")
+    return out
+
+
+def adx():
+    regs = [f"%[r{k}]" for k in range(7)]
+    out = ['"xorl %k[zero], %k[zero]\\n\\t"']
+    out += [f'"xorl %k[r{k}], %k[r{k}]\\n\\t"' for k in range(6)]
+    for i in range(6):
+        t = [regs[(i + k) % 7] for k in range(7)]  # the window rotates instead of shifting
+        out.append(f'"movq {8 * i}(%[b]), %%rdx\\n\\t"')
+        out.append('"xorl %k[lo], %k[lo]\\n\\t"')  # clears CF and OF
+        for j in range(6):  # t += a * b[i]: low halves on the OF chain, high halves on CF
+            if j < 5:
+                out.append(f'"mulxq {8 * j}(%[a]), %[lo], %[hi]\\n\\t"')
+                out.append(f'"adoxq %[lo], {t[j]}\\n\\t"')
+                out.append(f'"adcxq %[hi], {t[j + 1]}\\n\\t"')
+            else:
+                out.append(f'"mulxq {8 * j}(%[a]), %[lo], {t[6]}\\n\\t"')
+                out.append(f'"adoxq %[lo], {t[5]}\\n\\t"')
+        out.append(f'"adcxq %[zero], {t[6]}\\n\\t"')
+        out.append(f'"adoxq %[zero], {t[6]}\\n\\t"')
+        out.append(f'"movq {t[0]}, %%rdx\\n\\t"')  # m = t0 * (-p^-1) mod 2^64
+        out.append('"imulq %[inv], %%rdx\\n\\t"')
+        out.append('"xorl %k[lo], %k[lo]\\n\\t"')
+        for j in range(6):  # t += m * p (t0 becomes 0 and drops out of the window)
+            out.append(f'"mulxq {8 * j}+%[p], %[lo], %[hi]\\n\\t"')
+            out.append(f'"adcxq %[lo], {t[j]}\\n\\t"')
+            out.append(f'"adoxq %[hi], {t[j + 1]}\\n\\t"')
+        out.append(f'"adcxq %[zero], {t[6]}\\n\\t"')
+    # result limbs: r6, r0, r1, r2, r3, r4
+    return out
+
+
+if __name__ == "__main__":
+    which = sys.argv[1] if len(sys.argv) > 1 else "adx"
+    print("\n".join(portable() if which == "portable" else adx()))
