@@ -353,8 +353,10 @@ static Result<Genesis> genesis_from_parsed(const json& j, AccountStream& stream)
     if (const json* hj = mo.get("hostchains", false)) {
       if (!hj->is_array()) {
         mo.fail("manifest.hostchains", "must be an array");
+      } else if (hj->size() > 64) {
+        mo.fail("manifest.hostchains", "at most 64 hostchains");
       } else {
-        for (size_t i = 0; i < hj->size() && i < 64; ++i) {
+        for (size_t i = 0; i < hj->size(); ++i) {
           JsonObject ho((*hj)[i], "manifest.hostchains[" + std::to_string(i) + "]", err);
           HostchainRef h;
           h.type = ho.str("type", true);

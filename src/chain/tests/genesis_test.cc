@@ -131,3 +131,17 @@ TEST(Genesis, JsonAccountsMustAllBeObjects) {
   text += ", \"accounts\": []}";
   EXPECT_EQ(err(text), "accounts: duplicate key");
 }
+
+// Found by fuzz_genesis: hostchains after the 64th were dropped silently (and never validated).
+TEST(Genesis, JsonRejectsMoreThan64Hostchains) {
+  auto j = nlohmann::json::parse(genesis_to_json(small_genesis()));
+  for (int i = 0; i < 64; ++i)
+    j["manifest"]["hostchains"].push_back({{"type", "symbiote"}, {"network", std::to_string(i)}});
+  auto g = genesis_from_json(j.dump());
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  EXPECT_EQ(g->manifest.hostchains.size(), 64u);
+  j["manifest"]["hostchains"].push_back({{"type", "symbiote"}, {"typo", 1}});
+  g = genesis_from_json(j.dump());
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.error().reason.find("manifest.hostchains: at most 64"), std::string::npos);
+}
