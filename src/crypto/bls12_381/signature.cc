@@ -26,6 +26,33 @@ bool core_verify(const G1Affine& pk, ByteSpan message, const Signature& sig, std
   return pairing_product_is_one(pairs);
 }
 
+// A uniformly random nonzero field element (blinding factor).
+Fp random_nonzero_fp() {
+  uint8_t buf[48];
+  Fp f;
+  do {
+    randombytes_buf(buf, sizeof(buf));
+    buf[0] &= 0x0f;  // < 2^380 < p
+  } while (!Fp::from_bytes_be(buf, &f) || f.is_zero());
+  sodium_memzero(buf, sizeof(buf));
+  return f;
+}
+
+// Affine forms of secret-derived points (k * G, k * H(m)). The inversion runs on Z * beta for a
+// fresh random beta, so the fast variable-time inversion reveals nothing about Z.
+G1Affine to_affine_blinded(const G1Projective& p) {
+  Fp beta = random_nonzero_fp();
+  Fp zi = (p.z * beta).inverse_vartime() * beta;
+  return {p.x * zi, p.y * zi, p.is_identity()};
+}
+
+G2Affine to_affine_blinded(const G2Projective& p) {
+  Fp beta = random_nonzero_fp();
+  Fp inv_norm = (p.z.norm() * beta).inverse_vartime() * beta;
+  Fp2 zi{p.z.c0 * inv_norm, -(p.z.c1 * inv_norm)};
+  return {p.x * zi, p.y * zi, p.is_identity()};
+}
+
 void hmac_sha256(ByteSpan key, std::initializer_list<ByteSpan> parts, uint8_t out[32]) {
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, key.data(), key.size());
@@ -50,7 +77,7 @@ std::array<uint8_t, Signature::kSize> Signature::to_bytes() const {
 }
 
 Signature Signature::from_subgroup_point(const G2Projective& p) {
-  return Signature(p.to_affine());
+  return Signature(p.to_affine_vartime());
 }
 
 // ---- PublicKey ------------------------------------------------------------------------------
@@ -126,18 +153,18 @@ std::array<uint8_t, SecretKey::kSize> SecretKey::to_bytes() const {
 }
 
 PublicKey SecretKey::public_key() const {
-  return PublicKey(g1_generator().mul_ct(k_.data(), 4).to_affine());
+  return PublicKey(to_affine_blinded(g1_generator().mul_ct(k_.data(), 4)));
 }
 
 Signature SecretKey::sign(ByteSpan message) const {
   G2Projective h = hash_to_g2(message, as_span(kSignatureDst));
-  return Signature::from_subgroup_point(g2_mul_secret(h, k_));
+  return Signature(to_affine_blinded(g2_mul_secret(h, k_)));
 }
 
 Signature SecretKey::prove_possession() const {
   auto pk = public_key().to_bytes();
   G2Projective h = hash_to_g2(pk, as_span(kPopDst));
-  return Signature::from_subgroup_point(g2_mul_secret(h, k_));
+  return Signature(to_affine_blinded(g2_mul_secret(h, k_)));
 }
 
 // ---- Verification and aggregation -----------------------------------------------------------

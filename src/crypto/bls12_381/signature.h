@@ -35,10 +35,11 @@ class Signature {
   const G2Affine& point() const { return point_; }
   bool operator==(const Signature& o) const { return to_bytes() == o.to_bytes(); }
 
-  // Trusted construction from a point known to be in G2 (used by the library itself).
+  // Trusted construction from a public point known to be in G2 (variable time).
   static Signature from_subgroup_point(const G2Projective& p);
 
  private:
+  friend class SecretKey;
   explicit Signature(const G2Affine& p) : point_(p) {}
   G2Affine point_;
 };
