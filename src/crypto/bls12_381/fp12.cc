@@ -22,12 +22,12 @@ Fp6 Fp6::square() const {
   return {s3.mul_by_xi() + s0, s4.mul_by_xi() + s1, s1 + s2 + s3 - s0 - s4};
 }
 
-Fp6 Fp6::inverse() const {
+Fp6 Fp6::inverse_vartime() const {
   Fp2 t0 = c0.square() - (c1 * c2).mul_by_xi();
   Fp2 t1 = c2.square().mul_by_xi() - c0 * c1;
   Fp2 t2 = c1.square() - c0 * c2;
   Fp2 d = c0 * t0 + (c2 * t1 + c1 * t2).mul_by_xi();
-  Fp2 inv = d.inverse();
+  Fp2 inv = d.inverse_vartime();
   return {t0 * inv, t1 * inv, t2 * inv};
 }
 
@@ -53,8 +53,8 @@ Fp12 Fp12::square() const {
   return {r0, ab + ab};
 }
 
-Fp12 Fp12::inverse() const {
-  Fp6 t = (c0.square() - c1.square().mul_by_v()).inverse();
+Fp12 Fp12::inverse_vartime() const {
+  Fp6 t = (c0.square() - c1.square().mul_by_v()).inverse_vartime();
   return {c0 * t, -(c1 * t)};
 }
 

@@ -23,7 +23,7 @@ struct Fp6 {
   Fp6 operator-() const { return {-c0, -c1, -c2}; }
   friend Fp6 operator*(const Fp6& a, const Fp6& b);
   Fp6 square() const;
-  Fp6 inverse() const;
+  Fp6 inverse_vartime() const;  // variable time: only for public values (pairings)
   // Multiply by v: (c0, c1, c2) -> (xi c2, c0, c1).
   Fp6 mul_by_v() const { return {c2.mul_by_xi(), c0, c1}; }
   // Multiply by the sparse element b0 + b1 v.
@@ -42,7 +42,7 @@ struct Fp12 {
 
   friend Fp12 operator*(const Fp12& a, const Fp12& b);
   Fp12 square() const;
-  Fp12 inverse() const;
+  Fp12 inverse_vartime() const;  // variable time: only for public values (pairings)
   // f^(p^6): the inverse for elements of the cyclotomic subgroup.
   Fp12 conjugate() const { return {c0, -c1}; }
   // f^p.

@@ -134,7 +134,7 @@ Fp12 miller_loop(std::span<const PairingInput> pairs) {
 
 Fp12 final_exponentiation(const Fp12& f) {
   // Easy part: f^((p^6 - 1)(p^2 + 1)); the result lies in the cyclotomic subgroup.
-  Fp12 m = f.conjugate() * f.inverse();
+  Fp12 m = f.conjugate() * f.inverse_vartime();
   m = m.frobenius().frobenius() * m;
   // Hard part: (p^4 - p^2 + 1) / r = ((x - 1)^2 / 3) (x + p) (x^2 + p^2 - 1) + 1,
   // where (x - 1) / 3 = -0x460055555555aaab is an integer.

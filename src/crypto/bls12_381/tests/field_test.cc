@@ -50,7 +50,7 @@ TEST(FieldTest, Fp2SqrtAndInverse) {
 
 TEST(FieldTest, Fp12InverseFrobeniusCyclotomic) {
   Fp12 f = sample_fp12(3);
-  EXPECT_TRUE((f * f.inverse()).is_one());
+  EXPECT_TRUE((f * f.inverse_vartime()).is_one());
   // frobenius^12 is the identity; frobenius is multiplicative.
   Fp12 g = f;
   for (int i = 0; i < 12; i++) g = g.frobenius();
@@ -58,7 +58,7 @@ TEST(FieldTest, Fp12InverseFrobeniusCyclotomic) {
   Fp12 h = sample_fp12(5);
   EXPECT_EQ((f * h).frobenius(), f.frobenius() * h.frobenius());
   // Map into the cyclotomic subgroup and compare squarings.
-  Fp12 m = f.conjugate() * f.inverse();
+  Fp12 m = f.conjugate() * f.inverse_vartime();
   m = m.frobenius().frobenius() * m;
   EXPECT_EQ(m.cyclotomic_square(), m.square());
 }
