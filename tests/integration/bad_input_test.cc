@@ -151,6 +151,12 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
                 json_of(chain::make_transfer(alpha, pauper, 1, fee, b.public_key(), 1)).dump()),
       400, "insufficient_balance"));
 
+  // A nonce beyond the window the mempool holds for a sender.
+  EXPECT_TRUE(is_error(
+      post_body(c, ev,
+                json_of(chain::make_transfer(alpha, a, 1'000'000, fee, b.public_key(), 1)).dump()),
+      400, "nonce_too_high"));
+
   // Fee below the manifest's minimum.
   EXPECT_TRUE(is_error(
       post_body(c, ev, json_of(chain::make_transfer(alpha, a, 2, 0, b.public_key(), 1)).dump()),
@@ -192,6 +198,12 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
   EXPECT_EQ(snapshot(c, involved).parts, before.parts);
   ASSERT_EQ(post_body(c, ev, json_of(next).dump()).status, 202u);
   EXPECT_TRUE(wait_applied(c, "alpha", {next.hash()}, 10s));
+
+  // The same pending event twice (a nonce gap keeps it pending): 409 duplicate.
+  const chain::Event gap = chain::make_transfer(alpha, a, 10, fee, b.public_key(), 1);
+  EXPECT_EQ(post_body(c, ev, json_of(gap).dump()).status, 202u);
+  EXPECT_TRUE(is_error(post_body(c, ev, json_of(gap).dump()), 409, "duplicate"));
+  EXPECT_EQ(get_event(c, "alpha", gap.hash()).status, "pending");
 }
 
 TEST(BadInput, OversizedBodyAndDeepNestingAreRefused) {

@@ -9,11 +9,15 @@ namespace klyn::itest {
   if (auto r = node.init(); !r) return r;
   const std::string ctl = node.add_plain_key("ctl");
   if (ctl.empty()) return ::testing::AssertionFailure() << "no controller key";
-  auto r = node.genesis_new(
-      o.alias, "ctl",
-      {"--fee", std::to_string(o.fee), "--generator-share", std::to_string(o.generator_share),
-       "--fund-derived",
-       o.label + ":" + std::to_string(o.accounts) + ":" + std::to_string(o.balance)});
+  std::vector<std::string> args{
+      "--fee",
+      std::to_string(o.fee),
+      "--generator-share",
+      std::to_string(o.generator_share),
+      "--fund-derived",
+      o.label + ":" + std::to_string(o.accounts) + ":" + std::to_string(o.balance)};
+  args.insert(args.end(), o.extra.begin(), o.extra.end());
+  auto r = node.genesis_new(o.alias, "ctl", args);
   if (!r) return r;
   auto g = chain::load_genesis_file((node.dir() / "GENESIS" / (o.alias + ".json")).string());
   if (!g) return ::testing::AssertionFailure() << "genesis: " << g.error().to_string();
@@ -48,6 +52,8 @@ ExpectedState expected_after(const chain::Genesis& g, const chain::AccountId& pr
         x.nonce.try_emplace(p->to, 0);
         const uint64_t share = e.fee * fee.generator_share_permille / 1000;
         x.balance[producer] += share;
+        x.nonce.try_emplace(producer, 0);
+        if (fee.rest_to) x.nonce.try_emplace(*fee.rest_to, 0);
         x.producer_fees += share;
         if (fee.rest_to)
           x.balance[*fee.rest_to] += e.fee - share;

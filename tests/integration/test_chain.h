@@ -20,6 +20,7 @@ struct ChainOptions {
   uint64_t balance = 1'000'000'000;
   uint64_t fee = 7;
   uint32_t generator_share = 300;  // per mille
+  std::vector<std::string> extra = {};  // more `genesis new` options
 };
 
 struct TestChain {

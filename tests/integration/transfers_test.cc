@@ -66,6 +66,8 @@ TEST(Transfers, TwoThousandFromTwentyAccountsGiveExactBalancesAndFees) {
   EXPECT_EQ(root.str("state_root"), info.state_root);
   EXPECT_EQ(root.body.value("height", uint64_t{0}), info.height);
   EXPECT_EQ(info.state_root.size(), 64u);
+  // The symbiote id serves the same routes as the alias.
+  EXPECT_EQ(get_symbiote(node.http(), hex(sym)).state_root, info.state_root);
 
   // The blocks: consecutive controller blocks linked by hash, all applied, naming instant blocks
   // produced by the controller that carry exactly the 2,000 events.
@@ -237,6 +239,37 @@ TEST(Transfers, DisabledSymbioteKeepsItsData) {
   EXPECT_EQ(after.state_root, before.state_root);
   EXPECT_EQ(get_account(node.http(), "beta", bob.public_key()).balance, bob_before.balance);
   EXPECT_EQ(get_event(node.http(), "beta", e.hash()).status, "applied");
+}
+
+// manifest.fee.rest_to: the part of each fee that is not the producer's goes to that address
+// instead of being burned; the total supply is unchanged.
+TEST(Transfers, FeeRestGoesToTheManifestAddress) {
+  NodeProcess node("feerest");
+  TestChain c;
+  const crypto::KeyPair sink = cli::derived_test_key("it-feerest-sink", 0);
+  ASSERT_TRUE(setup_chain(node,
+                          {.alias = "load",
+                           .label = "it-feerest",
+                           .accounts = 5,
+                           .fee = 10,
+                           .generator_share = 250,
+                           .extra = {"--fee-rest", sink.address()}},
+                          c));
+  ASSERT_TRUE(c.genesis.manifest.fee.rest_to.has_value());
+  ASSERT_TRUE(node.start());
+  const chain::SymbioteId sym = symbiote_id(node.http(), "load");
+  std::vector<chain::AccountId> to;
+  for (const auto& k : c.accounts) to.push_back(k.public_key());
+  const TransferPlan plan =
+      plan_transfers(sym, c.accounts, to, {.per_sender = 20, .fee = 13, .seed = 3});
+  ASSERT_EQ(submit_plan(node.port(), "load", plan, 2).accepted, plan.total());
+  ASSERT_TRUE(wait_applied(node.http(), "load", plan.hashes(), 30s));
+  const ExpectedState x = expected_after(c.genesis, c.controller, {&plan});
+  EXPECT_EQ(x.burned, 0u);
+  // A fee above the minimum is split as paid: 13 * 250 / 1000 = 3 to the producer, 10 to the sink.
+  EXPECT_EQ(x.producer_fees, 3u * plan.total());
+  EXPECT_EQ(x.balance.at(sink.public_key()), 10u * plan.total());
+  EXPECT_TRUE(accounts_match(node.http(), "load", x));
 }
 
 }  // namespace
