@@ -35,11 +35,11 @@ class Signature {
   const G2Affine& point() const { return point_; }
   bool operator==(const Signature& o) const { return to_bytes() == o.to_bytes(); }
 
-  // Trusted construction from a public point known to be in G2 (variable time).
-  static Signature from_subgroup_point(const G2Projective& p);
-
  private:
   friend class SecretKey;
+  friend Result<Signature> aggregate_signatures(std::span<const Signature> sigs);
+  // Trusted construction from a public point known to be in G2 (variable time).
+  static Signature from_subgroup_point(const G2Projective& p);
   explicit Signature(const G2Affine& p) : point_(p) {}
   G2Affine point_;
 };
@@ -53,12 +53,12 @@ class PublicKey {
   const G1Affine& point() const { return point_; }
   bool operator==(const PublicKey& o) const { return to_bytes() == o.to_bytes(); }
 
+ private:
+  friend class SecretKey;
+  friend Result<PublicKey> aggregate_public_keys(std::span<const PublicKey> pks);
   // Fails ("identity") when the point is the identity; the point must be in G1. Variable
   // time (a public key is public).
   static Result<PublicKey> from_subgroup_point(const G1Projective& p);
-
- private:
-  friend class SecretKey;
   explicit PublicKey(const G1Affine& p) : point_(p) {}
   G1Affine point_;
 };
