@@ -67,6 +67,14 @@ inline constexpr uint64_t kInv = 0x89f3fffcfffcfffd;
   l[4] = (l[4] & keep) | (t4 & ~keep);
   l[5] = (l[5] & keep) | (t5 & ~keep);
 }
+#if KLYN_BLS_X86_ASM || KLYN_BLS_ADX_ASM
+// Copies with internal linkage for the assembly's memory operands: they are addressed
+// RIP-relative even in position-independent code, so "8+%[p]" stays a plain displacement and
+// no register is spent on a GOT load.
+static constexpr Limbs kModulusAsm = kModulus;
+static constexpr uint64_t kInvAsm = kInv;
+#endif
+
 #if KLYN_BLS_ADX_ASM
 // True when the CPU supports BMI2 and ADX (set during static initialisation; false before).
 extern const bool cpu_has_adx;
@@ -365,7 +373,7 @@ constexpr void mul_portable(Limbs& out, const Limbs& a, const Limbs& b) {
       : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4),
         [r5] "+&r"(r5), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3),
         [t4] "=&r"(t4), [t5] "=&r"(t5)
-      : [b] "r"(b.data()), [p] "m"(kModulus), "m"(b)  // the asm reads b through a pointer
+      : [b] "r"(b.data()), [p] "m"(kModulusAsm), "m"(b)  // the asm reads b through a pointer
       : "cc");
   return {r0, r1, r2, r3, r4, r5};
 }
@@ -400,7 +408,7 @@ constexpr void mul_portable(Limbs& out, const Limbs& a, const Limbs& b) {
       : [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4),
         [r5] "+&r"(r5), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3),
         [t4] "=&r"(t4), [t5] "=&r"(t5)
-      : [b] "r"(b.data()), [p] "m"(kModulus), "m"(b)  // the asm reads b through a pointer
+      : [b] "r"(b.data()), [p] "m"(kModulusAsm), "m"(b)  // the asm reads b through a pointer
       : "cc");
   return {r0, r1, r2, r3, r4, r5};
 }
@@ -411,6 +419,7 @@ constexpr void mul_portable(Limbs& out, const Limbs& a, const Limbs& b) {
 // rotate by one per row instead of shifting.
 inline Limbs mul_adx(const Limbs& x, const Limbs& y) {
   uint64_t r0, r1, r2, r3, r4, r5, r6, lo, hi, zero;
+  const uint64_t* pa = x.data();  // register reused by the final subtraction
   asm("xorl %k[zero], %k[zero]\n\t"
       "xorl %k[r0], %k[r0]\n\t"
       "xorl %k[r1], %k[r1]\n\t"
@@ -676,14 +685,34 @@ inline Limbs mul_adx(const Limbs& x, const Limbs& y) {
       "adcxq %[lo], %[r3]\n\t"
       "adoxq %[hi], %[r4]\n\t"
       "adcxq %[zero], %[r4]\n\t"
+      // Final conditional subtraction of p into the registers that are free now.
+      "movq %[r6], %[r5]\n\t"
+      "movq %[r0], %[lo]\n\t"
+      "movq %[r1], %[hi]\n\t"
+      "movq %[r2], %[zero]\n\t"
+      "movq %[r3], %%rdx\n\t"
+      "movq %[r4], %[a]\n\t"
+      "subq 0+%[p], %[r5]\n\t"
+      "sbbq 8+%[p], %[lo]\n\t"
+      "sbbq 16+%[p], %[hi]\n\t"
+      "sbbq 24+%[p], %[zero]\n\t"
+      "sbbq 32+%[p], %%rdx\n\t"
+      "sbbq 40+%[p], %[a]\n\t"
+      // No borrow: the value was >= p, keep the difference.
+      "cmovncq %[r5], %[r6]\n\t"
+      "cmovncq %[lo], %[r0]\n\t"
+      "cmovncq %[hi], %[r1]\n\t"
+      "cmovncq %[zero], %[r2]\n\t"
+      "cmovncq %%rdx, %[r3]\n\t"
+      "cmovncq %[a], %[r4]\n\t"
       : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
-        [r5] "=&r"(r5), [r6] "=&r"(r6), [lo] "=&r"(lo), [hi] "=&r"(hi), [zero] "=&r"(zero)
-      : [a] "r"(x.data()), [b] "r"(y.data()), [p] "m"(kModulus), [inv] "m"(kInv), "m"(x),
-        "m"(y)  // the asm reads both operands through a and b
-      : "rdx", "cc");
-  Limbs r = {r6, r0, r1, r2, r3, r4};
-  reduce_once(r);
-  return r;
+        [r5] "=&r"(r5), [r6] "=&r"(r6), [lo] "=&r"(lo), [hi] "=&r"(hi), [zero] "=&r"(zero),
+        [a] "+&r"(pa)
+      : [b] "r"(y.data()), [p] "m"(kModulusAsm), [inv] "m"(kInvAsm)
+      // The asm reads x and y through pointers; "memory" orders it after their stores (the
+      // function is out of line, so this costs nothing extra).
+      : "rdx", "cc", "memory");
+  return {r6, r0, r1, r2, r3, r4};
 }
 #endif
 

@@ -64,7 +64,14 @@ def adx():
             out.append(f'"adcxq %[lo], {t[j]}\\n\\t"')
             out.append(f'"adoxq %[hi], {t[j + 1]}\\n\\t"')
         out.append(f'"adcxq %[zero], {t[6]}\\n\\t"')
-    # result limbs: r6, r0, r1, r2, r3, r4
+    # Result limbs: r6, r0, r1, r2, r3, r4 (< 2p). Subtract p once into the now-free registers
+    # r5, lo, hi, zero, rdx and the a pointer (an in-out operand), keeping the difference when
+    # there is no borrow.
+    res = ["%[r6]", "%[r0]", "%[r1]", "%[r2]", "%[r3]", "%[r4]"]
+    tmp = ["%[r5]", "%[lo]", "%[hi]", "%[zero]", "%%rdx", "%[a]"]
+    out += [f'"movq {r}, {t}\\n\\t"' for r, t in zip(res, tmp)]
+    out += [f'"{"subq" if j == 0 else "sbbq"} {8 * j}+%[p], {tmp[j]}\\n\\t"' for j in range(6)]
+    out += [f'"cmovncq {t}, {r}\\n\\t"' for r, t in zip(res, tmp)]
     return out
 
 
