@@ -162,6 +162,29 @@ Status DevController::routes(core::SymbioteRoutes& r) {
         {{"from", from}, {"height", applied_.load()}, {"stored_height", head}, {"blocks", blocks}});
   }));
 
+  // Node-to-node catch-up: a compact binary range of stored blocks (block_range.h).
+  KLYN_TRY(r.add(Method::kGet, "/sync/blocks", [this](const Request& req) {
+    uint64_t from = 1, limit = kMaxRangeBlocks;
+    if (auto q = req.query("from")) {
+      auto v = parse_u64(*q);
+      if (!v || *v == 0) return Response::error(400, "bad_query", "from must be an integer >= 1");
+      from = *v;
+    }
+    if (auto q = req.query("limit")) {
+      auto v = parse_u64(*q);
+      if (!v || *v == 0 || *v > kMaxRangeBlocks)
+        return Response::error(400, "bad_query", "limit must be an integer in 1..256");
+      limit = *v;
+    }
+    Bytes body =
+        serve_range(*store_, from, limit, head_.load(), BlockLimits::of(ctx_.genesis.manifest));
+    Response resp;
+    resp.status = 200;
+    resp.content_type = "application/octet-stream";
+    resp.body.assign(body.begin(), body.end());
+    return resp;
+  }));
+
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
     auto h = parse_hash(req.param("hash"), "hash");
     if (!h) return error_response(h.error());

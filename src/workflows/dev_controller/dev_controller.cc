@@ -33,6 +33,8 @@ Status DevController::parse_config() {
   config_.signature_cache =
       static_cast<size_t>(r.integer("signature_cache", 2'000'000, 1024, 100'000'000));
   config_.sync_writes = r.boolean("sync_writes", false);
+  config_.sync_interval = r.duration_ms("sync_interval_ms", 50ms, 1ms, 60'000ms);
+  config_.forward_batch = static_cast<size_t>(r.integer("forward_batch", 1000, 1, 10'000));
   return r.finish_status();
 }
 
@@ -62,6 +64,13 @@ Status DevController::prepare(core::WorkflowContext context) {
             ": role: \"producer\" needs peers to hand instant blocks to a controller; this "
             "node version runs dev_controller as controller or follower only");
   }
+
+  auto peers = parse_peers(ctx_.config.peers);
+  if (!peers) return Error("config", ctx_.config.file + ": peers: " + peers.error().reason);
+  peers_ = std::move(*peers);
+  if (!is_controller_ && peers_.empty())
+    ctx_.log->warn(
+        "follower without peers: this node serves what it has stored but will not catch up");
 
   chain::StoreOptions so;
   so.sync_writes = config_.sync_writes;
@@ -100,6 +109,38 @@ Status DevController::prepare(core::WorkflowContext context) {
           "skipped until it stakes",
           self.stake, m.instant_producer_stake);
   }
+  if (!is_controller_ && !peers_.empty()) {
+    const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id());
+    ChainTip tip{head_.load(), store_->symbiote_id()};
+    if (head_ > 0) {
+      auto hh = store_->get(dc_keys::kHeadHash);
+      if (!hh || hh->size() != 32)
+        return Error("corrupt", "hash of the stored head block is missing");
+      std::copy(hh->begin(), hh->end(), tip.hash.begin());
+    }
+    BlockPuller::Options po;
+    po.peers = peers_;
+    po.symbiote_path = path;
+    po.symbiote = store_->symbiote_id();
+    po.controller = *m.controller;
+    po.limits = BlockLimits::of(m);
+    po.interval = config_.sync_interval;
+    po.log = ctx_.log;
+    puller_ = std::make_unique<BlockPuller>(*store_, po, tip, [this](uint64_t head) {
+      {
+        std::lock_guard lock(head_mu_);
+        head_ = head;
+      }
+      head_cv_.notify_all();
+    });
+    EventForwarder::Options fo;
+    fo.peers = peers_;
+    fo.symbiote_path = path;
+    fo.batch = config_.forward_batch;
+    fo.log = ctx_.log;
+    forwarder_ = std::make_unique<EventForwarder>(
+        *mempool_, fo, [this](const chain::AccountId& id) { return store_->account(id).nonce; });
+  }
   ctx_.log->info("prepared: id {}, height {} applied / {} stored, state root {}, role {}",
                  codec::hex_encode(store_->symbiote_id()), applied_.load(), head_.load(),
                  codec::hex_encode(store_->state_root(applied_).value_or(Hash32{})),
@@ -111,6 +152,8 @@ Status DevController::start() {
   stopping_ = false;
   verification_ = std::thread([this] { verification_loop(); });
   if (is_controller_) generation_ = std::thread([this] { generation_loop(); });
+  if (puller_) puller_->start();
+  if (forwarder_) forwarder_->start();
   started_ = true;
   return Status();
 }
@@ -123,6 +166,8 @@ void DevController::stop() {
   stopping_ = true;
   mempool_->wake();
   if (generation_.joinable()) generation_.join();
+  if (puller_) puller_->stop();
+  if (forwarder_) forwarder_->stop();
   head_cv_.notify_all();
   if (verification_.joinable()) verification_.join();
   if (store_) {
@@ -316,6 +361,8 @@ nlohmann::json DevController::summary() const {
   j["controller"] = crypto::address_of(*ctx_.genesis.manifest.controller);
   j["height"] = applied_.load();
   j["stored_height"] = head_.load();
+  if (puller_) j["peer_height"] = puller_->peer_height();
+  j["peers"] = peers_.size();
   if (store_) {
     if (auto r = store_->state_root(applied_)) j["state_root"] = codec::hex_encode(*r);
     j["mempool"] = mempool_->size();

@@ -19,6 +19,7 @@
 #include "core/workflow.h"
 #include "workflows/dev_controller/mempool.h"
 #include "workflows/dev_controller/ordering.h"
+#include "workflows/dev_controller/sync.h"
 #include "workflows/dev_controller/verifier.h"
 
 namespace klyn::dev_controller {
@@ -29,6 +30,8 @@ struct DevControllerConfig {
   size_t mempool_max_events = 1'000'000;
   size_t signature_cache = 2'000'000;
   bool sync_writes = false;
+  std::chrono::milliseconds sync_interval{50};  // follower: how often peers are asked for blocks
+  size_t forward_batch = 1000;                  // follower: events per forwarded batch
 };
 
 class DevController final : public core::Workflow {
@@ -63,6 +66,9 @@ class DevController final : public core::Workflow {
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<Verifier> verifier_;
   std::unique_ptr<Ordering> ordering_;  // set when this node is the controller
+  std::vector<Peer> peers_;
+  std::unique_ptr<BlockPuller> puller_;        // followers: catch-up from peers
+  std::unique_ptr<EventForwarder> forwarder_;  // followers: admitted events go to peers
   bool is_controller_ = false;
 
   std::atomic<bool> stopping_{false};

@@ -1,0 +1,227 @@
+#include "workflows/dev_controller/sync.h"
+
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include "codec/binary.h"
+#include "codec/hex.h"
+#include "net/http_client.h"
+#include "net/url.h"
+#include "workflows/dev_controller/verifier.h"
+
+namespace klyn::dev_controller {
+
+using namespace std::chrono_literals;
+
+Result<std::vector<Peer>> parse_peers(const std::vector<std::string>& urls) {
+  std::vector<Peer> out;
+  for (const auto& u : urls) {
+    auto hp = net::parse_http_url(u);
+    if (!hp) return Error("config", "peer " + u + ": " + hp.error().reason);
+    out.push_back({u, hp->first, hp->second});
+  }
+  return out;
+}
+
+Bytes serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
+                  uint64_t stored_head, const BlockLimits& limits) {
+  BlockRange range;
+  range.peer_stored_height = stored_head;
+  size_t bytes = 0;
+  for (uint64_t i = from; i < from + limit && i <= stored_head && bytes < kMaxRangeBytes / 2; ++i) {
+    auto c = store.get(dc_keys::controller(i));
+    if (!c) break;
+    auto cb = decode_controller_block(as_bytes(*c), limits);
+    if (!cb) break;
+    BlockBundle b;
+    b.controller.assign(c->begin(), c->end());
+    bool complete = true;
+    for (const auto& h : cb->instant_blocks) {
+      auto ib = store.get(dc_keys::instant(h));
+      if (!ib) {
+        complete = false;
+        break;
+      }
+      bytes += ib->size();
+      b.instants.emplace_back(ib->begin(), ib->end());
+    }
+    if (!complete) break;
+    bytes += b.controller.size();
+    range.bundles.push_back(std::move(b));
+  }
+  return encode_range(range);
+}
+
+// ---- BlockPuller ----
+
+BlockPuller::BlockPuller(chain::ChainStore& store, Options options, ChainTip tip,
+                         std::function<void(uint64_t)> on_stored)
+    : store_(store), o_(std::move(options)), tip_(tip), on_stored_(std::move(on_stored)) {}
+
+BlockPuller::~BlockPuller() {
+  stop();
+}
+
+void BlockPuller::start() {
+  stop_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void BlockPuller::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int BlockPuller::pull_once(size_t peer_index) {
+  const Peer& p = o_.peers[peer_index];
+  net::HttpClient http(p.host, p.port, 10s);
+  std::string target = o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index + 1) +
+                       "&limit=" + std::to_string(kMaxRangeBlocks);
+  auto r = http.get(target);
+  if (!r) {
+    o_.log->debug("peer {}: {}", p.url, r.error().to_string());
+    return -1;
+  }
+  if (r->status != 200) {
+    o_.log->warn("peer {}: GET {} answered {}: {}", p.url, target, r->status,
+                 r->body.substr(0, 200));
+    return -1;
+  }
+  auto range = decode_range(as_bytes(r->body), o_.limits);
+  if (!range) {
+    o_.log->warn("peer {} sent a malformed block range: {}", p.url, range.error().reason);
+    return -1;
+  }
+  peer_height_ = range->peer_stored_height;
+  auto checked = check_continuation(tip_, o_.symbiote, o_.controller, *range, o_.limits);
+  if (!checked.error.empty()) o_.log->warn("peer {}: refused {}", p.url, checked.error);
+  if (checked.blocks.empty()) return checked.error.empty() ? 0 : -1;
+  rocksdb::WriteBatch batch;
+  for (const auto& b : checked.blocks) {
+    for (const auto& [h, enc] : b.instants)
+      batch.Put(dc_keys::instant(h),
+                std::string_view(reinterpret_cast<const char*>(enc->data()), enc->size()));
+    Bytes enc = b.block.encode();
+    batch.Put(dc_keys::controller(b.block.index),
+              std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+  }
+  const CheckedBlock& last = checked.blocks.back();
+  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(last.block.index));
+  batch.Put(std::string(dc_keys::kHeadHash),
+            std::string_view(reinterpret_cast<const char*>(last.hash.data()), 32));
+  if (auto st = store_.write(batch); !st) {
+    o_.log->error("cannot store blocks from {}: {}", p.url, st.error().to_string());
+    return -1;
+  }
+  tip_ = {last.block.index, last.hash};
+  on_stored_(tip_.index);
+  return static_cast<int>(checked.blocks.size());
+}
+
+void BlockPuller::loop() {
+  if (o_.peers.empty()) return;
+  size_t peer = 0;
+  auto progress_at = std::chrono::steady_clock::now();
+  uint64_t progress_from = tip_.index;
+  while (!stop_) {
+    int got = pull_once(peer);
+    if (got < 0) peer = (peer + 1) % o_.peers.size();  // try the next peer
+    auto now = std::chrono::steady_clock::now();
+    uint64_t remaining = peer_height_ > tip_.index ? peer_height_ - tip_.index : 0;
+    if (now - progress_at >= 2s) {
+      double secs = std::chrono::duration<double>(now - progress_at).count();
+      double rate = (tip_.index - progress_from) / secs;
+      if (remaining > kMaxRangeBlocks)
+        o_.log->info("catch-up: {} blocks/s, {} remaining, ETA {:.0f} s",
+                     static_cast<uint64_t>(rate), remaining, rate > 0 ? remaining / rate : -1.0);
+      progress_at = now;
+      progress_from = tip_.index;
+    }
+    if (got == static_cast<int>(kMaxRangeBlocks) && remaining > 0)
+      continue;  // far behind: no pause
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock,
+                 got < 0 ? std::max<std::chrono::milliseconds>(o_.interval, 500ms) : o_.interval,
+                 [&] { return stop_.load(); });
+  }
+}
+
+// ---- EventForwarder ----
+
+EventForwarder::EventForwarder(Mempool& mempool, Options options,
+                               std::function<uint64_t(const chain::AccountId&)> committed_nonce)
+    : mempool_(mempool), o_(std::move(options)), nonce_of_(std::move(committed_nonce)) {}
+
+EventForwarder::~EventForwarder() {
+  stop();
+}
+
+void EventForwarder::start() {
+  stop_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void EventForwarder::stop() {
+  stop_ = true;
+  mempool_.wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventForwarder::loop() {
+  if (o_.peers.empty()) return;
+  std::vector<std::unique_ptr<net::HttpClient>> clients;
+  for (const auto& p : o_.peers)
+    clients.push_back(std::make_unique<net::HttpClient>(p.host, p.port, 10s));
+  size_t peer = 0;
+  std::vector<PendingEvent> batch;
+  while (!stop_) {
+    if (batch.empty()) {
+      mempool_.wait_ready(200ms);
+      batch = mempool_.take(o_.batch);
+      if (batch.empty()) continue;
+    }
+    codec::Writer w(batch.size() * 180 + 8);
+    w.varint(batch.size());
+    for (const auto& pe : batch) pe.event.encode_to(w);
+    auto r = clients[peer]->post(o_.symbiote_path + "/events",
+                                 std::string(w.data().begin(), w.data().end()),
+                                 "application/octet-stream");
+    if (!r || r->status != 200) {
+      o_.log->debug(
+          "forwarding to {} failed: {}", o_.peers[peer].url,
+          r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error().to_string());
+      peer = (peer + 1) % o_.peers.size();
+      for (int i = 0; i < 10 && !stop_; ++i)
+        std::this_thread::sleep_for(20ms);  // back off, keep the batch
+      continue;
+    }
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    const nlohmann::json* results =
+        j.is_object() && j.contains("results") ? &j["results"] : nullptr;
+    std::vector<PendingEvent> retry;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const nlohmann::json* item = results && i < results->size() ? &(*results)[i] : nullptr;
+      std::string err = item && item->is_object() ? item->value("error", "") : "";
+      if (err.empty() || err == "duplicate") {
+        ++forwarded_;
+      } else if (err == "mempool_full" || err == "stopping") {
+        retry.push_back(std::move(batch[i]));  // transient: send again
+      } else {
+        // Refused for good (e.g. its nonce is used on the peer): it will not be in any block, so
+        // forget it here; if it is in a block after all, applying that block records it.
+        o_.log->info("peer refused forwarded event {}: {} {}", codec::hex_encode(batch[i].hash),
+                     err, item ? item->value("reason", "") : "");
+        mempool_.on_decided(batch[i].event.creator, batch[i].hash, nonce_of_);
+      }
+    }
+    batch = std::move(retry);
+    if (!batch.empty())
+      for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(20ms);
+  }
+}
+
+}  // namespace klyn::dev_controller

@@ -1,0 +1,107 @@
+#pragma once
+// Talking to peers (the thin I/O shell around block_range.h and the mempool):
+//
+// * BlockPuller — a follower's catch-up: asks peers for the controller blocks after its stored
+//   head (GET /s/{id}/sync/blocks?from=), checks each range with check_continuation(), stores
+//   the valid blocks with their instant blocks in one batch (D2) and reports the new head. Peers
+//   are tried in turn; a peer that fails or sends an invalid range is skipped for a while.
+//   Progress (blocks/s, remaining, ETA) is logged while far behind.
+// * EventForwarder — events admitted on a node that does not order them are handed to a peer
+//   (binary POST /s/{id}/events) in batches; an event the peer refuses for good is forgotten
+//   here, and events stay "pending" locally until the block carrying them is applied.
+//
+// Thread safety: each runs one thread of its own between start() and stop().
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chain/store.h"
+#include "workflows/dev_controller/block_range.h"
+#include "workflows/dev_controller/mempool.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace klyn::dev_controller {
+
+struct Peer {
+  std::string url;
+  std::string host;
+  uint16_t port = 0;
+};
+
+// Parses peer URLs (http://host:port); errors name the bad URL.
+Result<std::vector<Peer>> parse_peers(const std::vector<std::string>& urls);
+
+// The range a node serves to peers: blocks [from, from+limit) that it has stored.
+Bytes serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
+                  uint64_t stored_head, const BlockLimits& limits);
+
+class BlockPuller {
+ public:
+  struct Options {
+    std::vector<Peer> peers;
+    std::string symbiote_path;  // "/s/<id-hex>"
+    SymbioteId symbiote{};
+    crypto::PublicKey controller{};
+    BlockLimits limits;
+    std::chrono::milliseconds interval{50};
+    std::shared_ptr<spdlog::logger> log;
+  };
+  // `on_stored(head)` is called after each stored batch.
+  BlockPuller(chain::ChainStore& store, Options options, ChainTip tip,
+              std::function<void(uint64_t)> on_stored);
+  ~BlockPuller();
+  void start();
+  void stop();
+  uint64_t peer_height() const { return peer_height_; }
+
+ private:
+  void loop();
+  // One request to one peer; returns blocks stored, or -1 on failure.
+  int pull_once(size_t peer_index);
+
+  chain::ChainStore& store_;
+  Options o_;
+  ChainTip tip_;
+  std::function<void(uint64_t)> on_stored_;
+  std::atomic<uint64_t> peer_height_{0};
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread thread_;
+};
+
+class EventForwarder {
+ public:
+  struct Options {
+    std::vector<Peer> peers;
+    std::string symbiote_path;
+    size_t batch = 1000;
+    std::shared_ptr<spdlog::logger> log;
+  };
+  EventForwarder(Mempool& mempool, Options options,
+                 std::function<uint64_t(const chain::AccountId&)> committed_nonce);
+  ~EventForwarder();
+  void start();
+  void stop();
+  uint64_t forwarded() const { return forwarded_; }
+
+ private:
+  void loop();
+  Mempool& mempool_;
+  Options o_;
+  std::function<uint64_t(const chain::AccountId&)> nonce_of_;
+  std::atomic<uint64_t> forwarded_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace klyn::dev_controller
