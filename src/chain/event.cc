@@ -166,6 +166,30 @@ Result<Event> decode_event(ByteSpan bytes) {
   return e;
 }
 
+Bytes encode_event_batch(const std::vector<const Event*>& events) {
+  codec::Writer w(events.size() * 180 + 8);
+  w.varint(events.size());
+  for (const Event* e : events) e->encode_to(w);
+  return std::move(w).take();
+}
+
+Result<std::vector<Event>> decode_event_batch(ByteSpan bytes, size_t max_events) {
+  codec::Reader r(bytes);
+  uint64_t n = 0;
+  if (!r.varint(n)) return Error("malformed", "batch: missing event count");
+  if (n > max_events)
+    return Error("too_large", "batch: at most " + std::to_string(max_events) + " events");
+  std::vector<Event> items;
+  items.reserve(std::min<uint64_t>(n, r.remaining() / 146 + 1));
+  for (uint64_t i = 0; i < n; ++i) {
+    Event e;
+    if (!read_event(r, e)) return r.error("batch item " + std::to_string(i));
+    items.push_back(std::move(e));
+  }
+  KLYN_TRY(r.finish("batch"));
+  return items;
+}
+
 static Event make(const SymbioteId& sym, const crypto::KeyPair& from, EventType type,
                   uint64_t nonce, Amount fee, Bytes payload) {
   Event e;

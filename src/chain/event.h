@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "chain/types.h"
 #include "codec/binary.h"
@@ -71,6 +72,13 @@ struct Event {
 Result<Event> decode_event(ByteSpan bytes);
 // Reads one event from a larger structure (a block); does not require the reader to be at end.
 bool read_event(codec::Reader& r, Event& e);
+
+// A batch of events (body of POST /s/{sym}/events with Content-Type application/octet-stream,
+// and what nodes forward to each other): varint n (n <= max_events), then n canonical events,
+// nothing after. Errors: "too_large" for too many events, "malformed" otherwise.
+inline constexpr size_t kMaxBatchEvents = 10'000;
+Bytes encode_event_batch(const std::vector<const Event*>& events);
+Result<std::vector<Event>> decode_event_batch(ByteSpan bytes, size_t max_events = kMaxBatchEvents);
 
 // Convenience constructors for clients (CLI, tests, benchmarks): build + sign.
 Event make_transfer(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce, Amount fee,

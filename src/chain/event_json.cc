@@ -52,8 +52,8 @@ Result<Event> event_from_json(const json& j) {
     if (!e) return Error("bad_event", e.error().reason);
     return e;
   }
-  KLYN_TRY(only_keys(j, {"symbiote", "type", "creator", "nonce", "fee", "payload", "signature"},
-                     "event"));
+  KLYN_TRY(only_keys(
+      j, {"symbiote", "type", "creator", "nonce", "fee", "payload", "signature", "hash"}, "event"));
   Event e;
   auto sym = get_str(j, "symbiote");
   if (!sym) return sym.error();
@@ -114,6 +114,14 @@ Result<Event> event_from_json(const json& j) {
     }
     default:
       return Error("bad_event", "type: " + *type + " cannot be submitted as JSON fields; use raw");
+  }
+  // The JSON a node serves (event_to_json) carries "hash": accepted back when it is the hash.
+  if (auto hit = j.find("hash"); hit != j.end()) {
+    auto h = hit->is_string() ? codec::hex_decode_fixed<32>(hit->get<std::string>())
+                              : Error("bad_hex", "not a string");
+    if (!h) return Error("bad_event", "hash: must be 64 hex digits");
+    if (*h != e.hash())
+      return Error("bad_event", "hash: does not match the event's canonical encoding");
   }
   return e;
 }

@@ -1,6 +1,7 @@
 #include "chain/genesis.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -421,6 +422,10 @@ std::string genesis_to_json(const Genesis& g) {
 }
 
 Result<Genesis> load_genesis_file(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return Error("bad_genesis", path + ": cannot open: " + ec.message());
+  if (size > (1ull << 30)) return Error("bad_genesis", path + ": larger than 1 GiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error("bad_genesis", path + ": cannot open");
   AccountStream stream;

@@ -120,3 +120,25 @@ RC_GTEST_PROP(EventCodec, ArbitraryBytesNeverCrashAndRoundTripWhenAccepted,
   auto e = decode_event(bytes);
   if (e) RC_ASSERT(e->encode() == bytes);
 }
+
+TEST(EventBatch, RoundTripLimitsAndErrors) {
+  auto a = make_transfer(sym(1), key(1), 1, 10, key(2).public_key(), 5);
+  auto b = make_stake(sym(1), key(1), 2, 10, 7);
+  Bytes enc = encode_event_batch({&a, &b});
+  auto d = decode_event_batch(enc);
+  ASSERT_TRUE(d.ok()) << d.error().to_string();
+  ASSERT_EQ(d->size(), 2u);
+  EXPECT_EQ((*d)[1].hash(), b.hash());
+  EXPECT_EQ(decode_event_batch(enc, 1).error().code, "too_large");
+  enc.pop_back();
+  EXPECT_EQ(decode_event_batch(enc).error().code, "malformed");
+  EXPECT_FALSE(decode_event_batch(Bytes{}).ok());
+}
+
+TEST(EventJson, ServedJsonWithHashIsAcceptedBackOnlyIfTheHashMatches) {
+  auto e = make_transfer(sym(1), key(1), 1, 10, key(2).public_key(), 5);
+  nlohmann::json j = event_to_json(e);
+  ASSERT_TRUE(event_from_json(j).ok());
+  j["hash"] = codec::hex_encode(Hash32{});
+  EXPECT_NE(event_from_json(j).error().reason.find("hash"), std::string::npos);
+}

@@ -99,7 +99,8 @@ TEST(Genesis, StringsMustBeUtf8) {
   g.manifest.name = "caf\xc3\xa9 \xf0\x9f\x98\x80";  // valid: U+00E9, U+1F600
   ASSERT_TRUE(decode_genesis(g.encode()).ok());
   EXPECT_TRUE(genesis_from_json(genesis_to_json(g)).ok());
-  for (std::string bad : {"\x94", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xff"}) {
+  for (std::string bad :
+       {"\x94", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xff"}) {
     g.manifest.name = bad;
     EXPECT_FALSE(decode_genesis(g.encode()).ok()) << "name " << ::testing::PrintToString(bad);
   }

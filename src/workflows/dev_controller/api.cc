@@ -220,17 +220,9 @@ Status DevController::routes(core::SymbioteRoutes& r) {
     std::vector<Result<chain::Event>> items;
     std::string ct = req.header("content-type").value_or("");
     if (ct.rfind("application/octet-stream", 0) == 0) {
-      codec::Reader rd(as_bytes(req.body));
-      uint64_t n = 0;
-      if (!rd.varint(n)) return Response::error(400, "malformed", "batch: missing event count");
-      if (n > kMaxBatch) return Response::error(413, "too_large", "at most 10000 events per batch");
-      for (uint64_t i = 0; i < n; ++i) {
-        chain::Event e;
-        if (!chain::read_event(rd, e))
-          return error_response(rd.error("batch item " + std::to_string(i)));
-        items.emplace_back(std::move(e));
-      }
-      if (auto st = rd.finish("batch"); !st) return error_response(st.error());
+      auto batch = chain::decode_event_batch(as_bytes(req.body), kMaxBatch);
+      if (!batch) return error_response(batch.error());
+      for (auto& e : *batch) items.emplace_back(std::move(e));
     } else {
       auto j = core::parse_json_body(req.body);
       if (!j) return error_response(j.error());
