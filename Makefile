@@ -1,5 +1,8 @@
 # The two commands: `make run` and `make test`. Everything else is a helper for them.
 SHELL := /bin/bash
+# ccache: share hits between checkouts in different folders (CI clones elsewhere).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 JOBS ?= $(shell nproc)
 BUILD_DIR := build
 FUZZ_DIR := build-fuzz

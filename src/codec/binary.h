@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -42,7 +43,14 @@ class Writer {
   void fixed(const std::array<uint8_t, N>& a) {
     out_.insert(out_.end(), a.begin(), a.end());
   }
-  void raw(ByteSpan b) { out_.insert(out_.end(), b.begin(), b.end()); }
+  void raw(ByteSpan b) {
+    // resize + memcpy rather than insert(): GCC 12 reports a false -Wstringop-overflow on the
+    // inlined vector::insert of a span.
+    if (b.empty()) return;
+    const size_t n = out_.size();
+    out_.resize(n + b.size());
+    std::memcpy(out_.data() + n, b.data(), b.size());
+  }
 
   const Bytes& data() const& { return out_; }
   Bytes&& take() && { return std::move(out_); }
