@@ -27,6 +27,7 @@ namespace klyn::dev_controller {
 struct DevControllerConfig {
   bool phantom_blocks = true;
   std::chrono::milliseconds block_interval{100};
+  std::chrono::milliseconds batch_window{10};  // a round waits this long for more events to batch
   size_t mempool_max_events = 1'000'000;
   size_t signature_cache = 2'000'000;
   bool sync_writes = false;
