@@ -273,30 +273,87 @@ const Fp kSqrtMinus5 = Fp::from_hex(
     "0x186417302d5a65347a88b0f999ab2b504614aa5e2eebdeb1a014c40bceb7d2306c12a6d436befcf94d39c9db7b"
     "263cd4");
 
-void simple_swu(const Fp2& u, const Fp2& a, const Fp2& b, const Fp2& z, Fp2* x_out, Fp2* y_out) {
-  Fp2 x1, x2, gx1, gx2, y;
-  swu_candidates(u, a, b, z, &x1, &x2, &gx1, &gx2);
-  // Fp2 square roots start from a square root of the norm. One exponentiation decides which
-  // of g(x1), g(x2) is a square and yields that root: with n1 = norm(g(x1)) and
-  // c = n1^((p+1)/4), either c^2 = n1, or c^2 = -n1 and, as norm(g(x2)) = n1 * 125 * N(u)^6,
-  // sqrt(norm(g(x2))) = 5 * N(u)^3 * sqrt(-5) * c.
+// Simplified SWU on E2' without inversions: returns x = xn / xd and the affine y. With
+// x1 = xn / xd, g(x1) = G / xd^3 and sqrt(g(x1)) = sqrt(G xd) / xd^2; the division by
+// xd^2 = xd^2 conj(xd)^2 / k^2 (k = norm(xd)) is folded into the Fp exponentiation of the Fp2
+// square root: (t k^4)^((p-3)/4) = t^((p-3)/4) / k^2.
+void simple_swu_g2(const Fp2& u, Fp2* xn_out, Fp2* xd_out, Fp2* y_out) {
+  static const Fp2 c1 = -(kG2IsoB * kG2IsoA.inverse());
+  static const Fp2 c2 = -(kG2Z.inverse());
+  static const Fp2 kXnExceptional = c1 * c2;
   static const Fp::Limbs kPPlus1Div4 = {0xee7fbfffffffeaab, 0x07aaffffac54ffff, 0xd9cc34a83dac3d89,
                                         0xd91dd2e13ce144af, 0x92c6e9ed90d2eb35, 0x0680447a8e5ff9a6};
-  Fp n1 = gx1.norm();
-  Fp c = n1.pow_vartime(kPPlus1Div4);
-  bool ok;
-  if (c.square() == n1) {
-    ok = gx1.sqrt_given_norm_root(c, &y);
-    *x_out = x1;
+  static const Fp::Limbs kPMinus3Div4 = {0xee7fbfffffffeaaa, 0x07aaffffac54ffff,
+                                         0xd9cc34a83dac3d89, 0xd91dd2e13ce144af,
+                                         0x92c6e9ed90d2eb35, 0x0680447a8e5ff9a6};
+  static const Fp kHalf = Fp::from_u64(2).inverse();
+  Fp2 tv1 = kG2Z * u.square();
+  Fp2 tv2 = tv1.square();
+  Fp2 den = tv1 + tv2;
+  Fp2 xn, xd;
+  if (den.is_zero()) {
+    xn = kXnExceptional;
+    xd = Fp2::one();
+  } else {
+    xn = c1 * (den + Fp2::one());
+    xd = den;
+  }
+  // G = xn^3 + A xn xd^2 + B xd^3, h = G xd (g(x1) = h / xd^4).
+  Fp2 xd2 = xd.square();
+  Fp2 g = (xn.square() + kG2IsoA * xd2) * xn + kG2IsoB * xd2 * xd;
+  Fp2 h = g * xd;
+  // One exponentiation decides which of g(x1), g(x2) is a square (as in the affine version:
+  // h2 = h tv1^3 has norm n1 * 125 * N(u)^6, and -5 is a square in Fp).
+  Fp n1 = h.norm();
+  Fp s = n1.pow_vartime(kPPlus1Div4);
+  Fp2 hh;
+  if (s.square() == n1) {
+    hh = h;
+    *xn_out = xn;
   } else {
     Fp nu = u.norm();
-    Fp s2 = Fp::from_u64(5) * nu.square() * nu * kSqrtMinus5 * c;
-    ok = gx2.sqrt_given_norm_root(s2, &y);
-    *x_out = x2;
+    s = Fp::from_u64(5) * nu.square() * nu * kSqrtMinus5 * s;
+    hh = h * (tv1 * tv2);
+    *xn_out = tv1 * xn;
   }
-  (void)ok;  // one of g(x1), g(x2) is always a square
+  *xd_out = xd;
+  Fp2 y;
+  if (hh.c1.is_zero()) {
+    // Rare: fall back to the generic root and one inversion.
+    Fp2 r;
+    bool ok = hh.sqrt(&r);
+    (void)ok;
+    y = r * xd2.inverse_vartime();
+  } else {
+    // sqrt(hh) / xd^2 without an inversion (see above).
+    Fp k = xd.norm();
+    Fp k2 = k.square();
+    Fp k4 = k2.square();
+    Fp t = (hh.c0 + s) * kHalf;
+    if (t.is_zero()) t = (hh.c0 - s) * kHalf;
+    Fp w = (t * k4).pow_vartime(kPMinus3Div4);  // t^((p-3)/4) / k^2
+    Fp tw = t * w;
+    Fp2 cand;
+    if (tw * w * k4 == Fp::one()) {
+      cand = {tw, hh.c1 * w * kHalf};
+    } else {
+      cand = {hh.c1 * w * kHalf, -tw};
+    }
+    Fp2 xdc = xd.conjugate();
+    y = cand * xdc.square();  // sqrt(hh) / k^2 * conj(xd)^2 = sqrt(hh) / xd^2
+  }
   if (u.sgn0() != y.sgn0()) y = -y;
   *y_out = y;
+}
+
+// sum c[i] x^i for x = xn / xd, times xd^deg (deg = N - 1, or N when monic): Horner with the
+// coefficient of x^i scaled by xd^(deg - i).
+template <size_t N>
+Fp2 horner_homogeneous(const std::array<Fp2, N>& c, const Fp2& xn, const Fp2* xd_pow, bool monic) {
+  const size_t deg = monic ? N : N - 1;
+  Fp2 acc = monic ? Fp2::one() : c[N - 1];
+  for (size_t i = deg; i-- > 0;) acc = acc * xn + c[i] * xd_pow[deg - i];
+  return acc;
 }
 
 void sha256_blocks(crypto_hash_sha256_state* st, std::span<const uint8_t> data) {
@@ -403,13 +460,20 @@ G1Projective map_to_curve_g1(const Fp& u) {
 }
 
 G2Projective map_to_curve_g2(const Fp2& u) {
-  Fp2 x, y;
-  simple_swu(u, kG2IsoA, kG2IsoB, kG2Z, &x, &y);
-  Fp2 xn = horner(kG2XNumC, x, false);
-  Fp2 xd = horner(kG2XDenC, x, true);
-  Fp2 yn = horner(kG2YNumC, x, false);
-  Fp2 yd = horner(kG2YDenC, x, true);
-  return {xn * yd, y * yn * xd, xd * yd};
+  Fp2 xn, xd, y;
+  simple_swu_g2(u, &xn, &xd, &y);
+  Fp2 xd_pow[4];
+  xd_pow[0] = Fp2::one();
+  xd_pow[1] = xd;
+  xd_pow[2] = xd.square();
+  xd_pow[3] = xd_pow[2] * xd;
+  Fp2 num_x = horner_homogeneous(kG2XNumC, xn, xd_pow, false);  // x_num * xd^3
+  Fp2 den_x = horner_homogeneous(kG2XDenC, xn, xd_pow, true);   // x_den * xd^2
+  Fp2 num_y = horner_homogeneous(kG2YNumC, xn, xd_pow, false);  // y_num * xd^3
+  Fp2 den_y = horner_homogeneous(kG2YDenC, xn, xd_pow, true);   // y_den * xd^3
+  // x = num_x / (den_x xd), y' = y num_y / den_y, in homogeneous coordinates.
+  Fp2 dx = den_x * xd;
+  return {num_x * den_y, y * num_y * dx, dx * den_y};
 }
 
 G1Projective hash_to_g1(std::span<const uint8_t> msg, std::span<const uint8_t> dst) {
