@@ -123,29 +123,55 @@ G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>&
   std::array<uint64_t, 4> n = k;
   uint64_t d[4];
   for (int i = 0; i < 4; i++) d[i] = divmod_by_curve_x(&n);
+  // Sign-aligned signed recoding (GLV-SAC): make d0 odd (d0 + 1 if even, corrected at the end),
+  // then d0 = sum s_i 2^i with s_i = +-1 over 65 positions, and every other digit is written
+  // with digits in {0, s_i}, so each step adds +-T[idx] with an 8-entry table
+  // T[idx] = P0 + idx_1 P1 + idx_2 P2 + idx_3 P3. All digits are < z < 2^64.
+  constexpr int kLen = 65;
+  const uint64_t even = (d[0] & 1) ^ 1;
+  d[0] += even;
+  uint8_t neg[kLen], idx[kLen];
+  for (int i = 0; i < kLen; i++) {
+    // s_i = 2 * bit_(i+1)(d0) - 1 for i < 64, s_64 = +1; neg = 1 for s_i = -1.
+    uint64_t next_bit = (i + 1 < 64) ? (d[0] >> (i + 1)) & 1 : 0;
+    uint64_t s = (i < kLen - 1) ? (next_bit ^ 1) : 0;
+    uint64_t v = 0;
+    for (int j = 1; j < 4; j++) {
+      uint64_t bit = d[j] & 1;
+      v |= bit << (j - 1);
+      d[j] = (d[j] >> 1) + (bit & s);  // a_j = floor(a_j / 2) - floor(s_i bit / 2)
+    }
+    neg[i] = uint8_t(s);
+    idx[i] = uint8_t(v);
+  }
   G2Projective base[4];
   base[0] = p;
   base[1] = -g2_psi(p);        // [z] P
   base[2] = g2_psi2(p);        // [z^2] P
   base[3] = -g2_psi(base[2]);  // [z^3] P
-  G2Projective table[16];
-  table[0] = G2Projective::identity();
-  for (int m = 1; m < 16; m++) {
+  G2Projective table[8];
+  table[0] = base[0];
+  for (int m = 1; m < 8; m++) {
     int low = m & -m;
-    int i = __builtin_ctz(unsigned(m));
-    table[m] = (m == low) ? base[i] : table[m - low] + base[i];
+    int i = __builtin_ctz(unsigned(m)) + 1;
+    table[m] = table[m - low] + base[i];
   }
-  G2Projective acc = G2Projective::identity();
-  for (int b = 63; b >= 0; b--) {
-    acc = acc.dbl();
-    unsigned idx = unsigned((d[0] >> b) & 1) | unsigned(((d[1] >> b) & 1) << 1) |
-                   unsigned(((d[2] >> b) & 1) << 2) | unsigned(((d[3] >> b) & 1) << 3);
+  auto lookup = [&](unsigned id, uint64_t negate) {
     G2Projective pick = table[0];
-    for (unsigned j = 1; j < 16; j++)
-      pick = G2Projective::select(pick, table[j], uint64_t(j == idx));
-    acc = acc + pick;
+    for (unsigned j = 1; j < 8; j++) pick = G2Projective::select(pick, table[j], uint64_t(j == id));
+    pick.y = Fp2::select(pick.y, -pick.y, negate);
+    return pick;
+  };
+  G2Projective acc = lookup(idx[kLen - 1], neg[kLen - 1]);
+  for (int i = kLen - 2; i >= 0; i--) {
+    acc = acc.dbl();
+    acc = acc + lookup(idx[i], neg[i]);
   }
+  // Undo the +1 on an even d0: subtract P in constant time.
+  G2Projective corrected = acc + (-p);
+  acc = G2Projective::select(acc, corrected, even);
   for (uint64_t& v : d) v = 0;
+  for (int i = 0; i < kLen; i++) neg[i] = idx[i] = 0;
   return acc;
 }
 
