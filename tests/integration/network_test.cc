@@ -137,3 +137,43 @@ TEST(Network, FollowerPointedAtAnotherChainStoresNothing) {
 
 }  // namespace
 }  // namespace klyn::itest
+
+namespace klyn::itest {
+namespace {
+
+TEST(Network, AddnodeValidatesAddressesAndAFollowerWithoutPeersCatchesUpOnceAdded) {
+  NodeProcess ctl("net-add-ctl"), f("net-add-f");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(ctl, {.alias = "add", .label = "it-net-add", .accounts = 4}, c));
+  ASSERT_TRUE(ctl.start());
+  const chain::SymbioteId sym = symbiote_id(ctl.http(), "add");
+  TransferPlan p = plan_transfers(sym, c.accounts, {c.accounts[0].public_key()},
+                                  {.per_sender = 10, .fee = c.genesis.manifest.fee.per_event});
+  submit_plan(ctl.port(), "add", p, 1);
+  ASSERT_TRUE(wait_applied(ctl.http(), "add", p.hashes(), 30s));
+
+  ASSERT_TRUE(setup_follower(f, ctl, "add"));
+  ASSERT_TRUE(f.set_toml("CONFIGS/symbiotes/add.toml", "", "peers", "[]"));
+  ASSERT_TRUE(f.start());
+  // Bad addresses are refused with a reason; the node keeps serving.
+  for (const char* bad : {"{\"url\": \"ftp://127.0.0.1:1\"}", "{\"url\": \"http://127.0.0.1\"}",
+                          "{\"url\": 5}", "{\"url\": \"http://:80\"}", "[1]"}) {
+    JsonReply r = post_body(f.http(), "/s/add/addnode", bad);
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_FALSE(r.str("reason").empty()) << bad;
+  }
+  EXPECT_EQ(get_symbiote(f.http(), "add").stored_height, 0u);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ctl.port());
+  JsonReply ok = post_body(f.http(), "/s/add/addnode", "{\"url\": \"" + url + "\"}");
+  ASSERT_EQ(ok.status, 200u) << ok.body.dump();
+  EXPECT_TRUE(ok.body.value("added", false));
+  JsonReply again = post_body(f.http(), "/s/add/addnode", "{\"url\": \"" + url + "\"}");
+  EXPECT_FALSE(again.body.value("added", true));  // already known
+  JsonReply nodes = get_json(f.http(), "/s/add/nodes");
+  ASSERT_TRUE(nodes.is_json());
+  EXPECT_EQ(nodes.body["nodes"], nlohmann::json::array({url}));
+  ASSERT_TRUE(same_state({&ctl, &f}, "add", 20s));
+}
+
+}  // namespace
+}  // namespace klyn::itest

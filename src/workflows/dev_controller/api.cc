@@ -162,6 +162,24 @@ Status DevController::routes(core::SymbioteRoutes& r) {
         {{"from", from}, {"height", applied_.load()}, {"stored_height", head}, {"blocks", blocks}});
   }));
 
+  // Peer exchange: any node accepts peer addresses (validated, capped) and serves its list.
+  KLYN_TRY(r.add(Method::kPost, "/addnode", [this](const Request& req) {
+    auto j = core::parse_json_body(req.body);
+    if (!j) return error_response(j.error());
+    if (!j->is_object() || !j->contains("url") || !(*j)["url"].is_string())
+      return Response::error(400, "bad_request", "body must be {\"url\": \"http://host:port\"}");
+    auto added = peers_->add((*j)["url"].get<std::string>());
+    if (!added)
+      return Response::error(added.error().code == "too_many_peers" ? 409 : 400, added.error().code,
+                             added.error().reason);
+    return Response::json({{"added", *added}, {"peers", peers_->size()}});
+  }));
+  KLYN_TRY(r.add(Method::kGet, "/nodes", [this](const Request&) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : peers_->snapshot()) list.push_back(p.url);
+    return Response::json({{"nodes", list}});
+  }));
+
   // Node-to-node catch-up: a compact binary range of stored blocks (block_range.h).
   KLYN_TRY(r.add(Method::kGet, "/sync/blocks", [this](const Request& req) {
     uint64_t from = 1, limit = kMaxRangeBlocks;

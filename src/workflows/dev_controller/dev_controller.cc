@@ -36,6 +36,7 @@ Status DevController::parse_config() {
   config_.sync_writes = r.boolean("sync_writes", false);
   config_.sync_interval = r.duration_ms("sync_interval_ms", 50ms, 1ms, 60'000ms);
   config_.forward_batch = static_cast<size_t>(r.integer("forward_batch", 1000, 1, 10'000));
+  config_.max_peers = static_cast<size_t>(r.integer("max_peers", 32, 1, 1024));
   return r.finish_status();
 }
 
@@ -66,12 +67,16 @@ Status DevController::prepare(core::WorkflowContext context) {
             "node version runs dev_controller as controller or follower only");
   }
 
-  auto peers = parse_peers(ctx_.config.peers);
-  if (!peers) return Error("config", ctx_.config.file + ": peers: " + peers.error().reason);
-  peers_ = std::move(*peers);
-  if (!is_controller_ && peers_.empty())
+  peers_ = std::make_shared<PeerSet>(config_.max_peers);
+  for (const auto& url : ctx_.config.peers) {
+    auto added = peers_->add(url);
+    if (!added) return Error("config", ctx_.config.file + ": peers: " + added.error().reason);
+  }
+  if (!is_controller_ && peers_->size() == 0)
     ctx_.log->warn(
-        "follower without peers: this node serves what it has stored but will not catch up");
+        "follower without peers: it serves what it has stored and catches up once a peer is added "
+        "(POST /s/{}/addnode)",
+        ctx_.alias);
 
   chain::StoreOptions so;
   so.sync_writes = config_.sync_writes;
@@ -110,7 +115,7 @@ Status DevController::prepare(core::WorkflowContext context) {
           "skipped until it stakes",
           self.stake, m.instant_producer_stake);
   }
-  if (!is_controller_ && !peers_.empty()) {
+  if (!is_controller_) {
     const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id());
     ChainTip tip{head_.load(), store_->symbiote_id()};
     if (head_ > 0) {
@@ -373,7 +378,7 @@ nlohmann::json DevController::summary() const {
   j["height"] = applied_.load();
   j["stored_height"] = head_.load();
   if (puller_) j["peer_height"] = puller_->peer_height();
-  j["peers"] = peers_.size();
+  j["peers"] = peers_ ? peers_->size() : 0;
   if (store_) {
     if (auto r = store_->state_root(applied_)) j["state_root"] = codec::hex_encode(*r);
     j["mempool"] = mempool_->size();

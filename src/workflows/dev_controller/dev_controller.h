@@ -33,6 +33,7 @@ struct DevControllerConfig {
   bool sync_writes = false;
   std::chrono::milliseconds sync_interval{50};  // follower: how often peers are asked for blocks
   size_t forward_batch = 1000;                  // follower: events per forwarded batch
+  size_t max_peers = 32;                        // cap on configured + added peers
 };
 
 class DevController final : public core::Workflow {
@@ -66,8 +67,8 @@ class DevController final : public core::Workflow {
   std::unique_ptr<chain::SignatureCache> sigcache_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<Verifier> verifier_;
-  std::unique_ptr<Ordering> ordering_;  // set when this node is the controller
-  std::vector<Peer> peers_;
+  std::unique_ptr<Ordering> ordering_;         // set when this node is the controller
+  std::shared_ptr<PeerSet> peers_;             // configured + added (POST addnode)
   std::unique_ptr<BlockPuller> puller_;        // followers: catch-up from peers
   std::unique_ptr<EventForwarder> forwarder_;  // followers: admitted events go to peers
   bool is_controller_ = false;

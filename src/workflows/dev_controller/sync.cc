@@ -3,6 +3,8 @@
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "codec/binary.h"
 #include "codec/hex.h"
 #include "net/http_client.h"
@@ -13,14 +15,27 @@ namespace klyn::dev_controller {
 
 using namespace std::chrono_literals;
 
-Result<std::vector<Peer>> parse_peers(const std::vector<std::string>& urls) {
-  std::vector<Peer> out;
-  for (const auto& u : urls) {
-    auto hp = net::parse_http_url(u);
-    if (!hp) return Error("config", "peer " + u + ": " + hp.error().reason);
-    out.push_back({u, hp->first, hp->second});
-  }
-  return out;
+Result<bool> PeerSet::add(const std::string& url) {
+  auto hp = net::parse_http_url(url);
+  if (!hp) return Error("bad_url", "peer address " + url + ": " + hp.error().reason);
+  std::lock_guard lock(mu_);
+  for (const auto& p : peers_)
+    if (p.host == hp->first && p.port == hp->second) return false;
+  if (peers_.size() >= cap_)
+    return Error("too_many_peers",
+                 "this node keeps at most " + std::to_string(cap_) + " peers per symbiote");
+  peers_.push_back({url, hp->first, hp->second});
+  return true;
+}
+
+std::vector<Peer> PeerSet::snapshot() const {
+  std::lock_guard lock(mu_);
+  return peers_;
+}
+
+size_t PeerSet::size() const {
+  std::lock_guard lock(mu_);
+  return peers_.size();
 }
 
 Bytes serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
@@ -76,8 +91,7 @@ void BlockPuller::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int BlockPuller::pull_once(size_t peer_index) {
-  const Peer& p = o_.peers[peer_index];
+int BlockPuller::pull_once(const Peer& p) {
   net::HttpClient http(p.host, p.port, 10s);
   std::string target = o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index + 1) +
                        "&limit=" + std::to_string(kMaxRangeBlocks);
@@ -123,13 +137,16 @@ int BlockPuller::pull_once(size_t peer_index) {
 }
 
 void BlockPuller::loop() {
-  if (o_.peers.empty()) return;
   size_t peer = 0;
   auto progress_at = std::chrono::steady_clock::now();
   uint64_t progress_from = tip_.index;
   while (!stop_) {
-    int got = pull_once(peer);
-    if (got < 0) peer = (peer + 1) % o_.peers.size();  // try the next peer
+    std::vector<Peer> peers = o_.peers->snapshot();
+    int got = -1;
+    if (!peers.empty()) {
+      got = pull_once(peers[peer % peers.size()]);
+      if (got < 0) peer = (peer + 1) % peers.size();  // try the next peer
+    }
     auto now = std::chrono::steady_clock::now();
     uint64_t remaining = peer_height_ > tip_.index ? peer_height_ - tip_.index : 0;
     if (now - progress_at >= 2s) {
@@ -172,13 +189,18 @@ void EventForwarder::stop() {
 }
 
 void EventForwarder::loop() {
-  if (o_.peers.empty()) return;
-  std::vector<std::unique_ptr<net::HttpClient>> clients;
-  for (const auto& p : o_.peers)
-    clients.push_back(std::make_unique<net::HttpClient>(p.host, p.port, 10s));
+  std::map<std::string, std::unique_ptr<net::HttpClient>> clients;  // by URL
   size_t peer = 0;
   std::vector<PendingEvent> batch;
   while (!stop_) {
+    std::vector<Peer> peers = o_.peers->snapshot();
+    if (peers.empty()) {
+      std::this_thread::sleep_for(50ms);  // nobody to forward to yet (see POST addnode)
+      continue;
+    }
+    const Peer& target = peers[peer % peers.size()];
+    auto& client = clients[target.url];
+    if (!client) client = std::make_unique<net::HttpClient>(target.host, target.port, 10s);
     if (batch.empty()) {
       mempool_.wait_ready(200ms);
       batch = mempool_.take(o_.batch);
@@ -187,14 +209,14 @@ void EventForwarder::loop() {
     codec::Writer w(batch.size() * 180 + 8);
     w.varint(batch.size());
     for (const auto& pe : batch) pe.event.encode_to(w);
-    auto r = clients[peer]->post(o_.symbiote_path + "/events",
-                                 std::string(w.data().begin(), w.data().end()),
-                                 "application/octet-stream");
+    auto r =
+        client->post(o_.symbiote_path + "/events", std::string(w.data().begin(), w.data().end()),
+                     "application/octet-stream");
     if (!r || r->status != 200) {
       o_.log->debug(
-          "forwarding to {} failed: {}", o_.peers[peer].url,
+          "forwarding to {} failed: {}", target.url,
           r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error().to_string());
-      peer = (peer + 1) % o_.peers.size();
+      peer = (peer + 1) % peers.size();
       for (int i = 0; i < 10 && !stop_; ++i)
         std::this_thread::sleep_for(20ms);  // back off, keep the batch
       continue;

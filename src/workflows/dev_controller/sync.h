@@ -37,8 +37,22 @@ struct Peer {
   uint16_t port = 0;
 };
 
-// Parses peer URLs (http://host:port); errors name the bad URL.
-Result<std::vector<Peer>> parse_peers(const std::vector<std::string>& urls);
+// The peers of one symbiote on this node: the configured ones plus those added at run time
+// (POST /s/{sym}/addnode), at most `cap`. Thread-safe; readers take a snapshot.
+class PeerSet {
+ public:
+  explicit PeerSet(size_t cap) : cap_(cap) {}
+  // true when added, false when already known. Errors: bad_url (not http(s)://host:port),
+  // too_many_peers.
+  Result<bool> add(const std::string& url);
+  std::vector<Peer> snapshot() const;
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<Peer> peers_;
+  size_t cap_;
+};
 
 // The range a node serves to peers: blocks [from, from+limit) that it has stored.
 Bytes serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
@@ -47,7 +61,7 @@ Bytes serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
 class BlockPuller {
  public:
   struct Options {
-    std::vector<Peer> peers;
+    std::shared_ptr<PeerSet> peers;
     std::string symbiote_path;  // "/s/<id-hex>"
     SymbioteId symbiote{};
     crypto::PublicKey controller{};
@@ -66,7 +80,7 @@ class BlockPuller {
  private:
   void loop();
   // One request to one peer; returns blocks stored, or -1 on failure.
-  int pull_once(size_t peer_index);
+  int pull_once(const Peer& peer);
 
   chain::ChainStore& store_;
   Options o_;
@@ -82,7 +96,7 @@ class BlockPuller {
 class EventForwarder {
  public:
   struct Options {
-    std::vector<Peer> peers;
+    std::shared_ptr<PeerSet> peers;
     std::string symbiote_path;
     size_t batch = 1000;
     std::shared_ptr<spdlog::logger> log;
