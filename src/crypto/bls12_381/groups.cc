@@ -1,5 +1,7 @@
 #include "crypto/bls12_381/groups.h"
 
+#include <sodium.h>
+
 #include <cstring>
 
 namespace klyn::bls {
@@ -170,8 +172,10 @@ G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>&
   // Undo the +1 on an even d0: subtract P in constant time.
   G2Projective corrected = acc + (-p);
   acc = G2Projective::select(acc, corrected, even);
-  for (uint64_t& v : d) v = 0;
-  for (int i = 0; i < kLen; i++) neg[i] = idx[i] = 0;
+  sodium_memzero(d, sizeof(d));
+  sodium_memzero(n.data(), sizeof(n));
+  sodium_memzero(neg, sizeof(neg));
+  sodium_memzero(idx, sizeof(idx));
   return acc;
 }
 
