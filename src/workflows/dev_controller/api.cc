@@ -38,6 +38,24 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
   return v;
 }
 
+// ?from=&limit= of the range routes: from >= 1 (default 1), 1 <= limit <= max_limit.
+Result<std::pair<uint64_t, uint64_t>> parse_range_query(const Request& req, uint64_t default_limit,
+                                                        uint64_t max_limit) {
+  uint64_t from = 1, limit = default_limit;
+  if (auto q = req.query("from")) {
+    auto v = parse_u64(*q);
+    if (!v || *v == 0) return Error("bad_query", "from must be an integer >= 1");
+    from = *v;
+  }
+  if (auto q = req.query("limit")) {
+    auto v = parse_u64(*q);
+    if (!v || *v == 0 || *v > max_limit)
+      return Error("bad_query", "limit must be an integer in 1.." + std::to_string(max_limit));
+    limit = *v;
+  }
+  return std::make_pair(from, limit);
+}
+
 Result<Hash32> parse_hash(const std::string& text, const char* what) {
   auto h = codec::hex_decode_fixed<32>(text);
   if (!h) return Error("bad_request", std::string(what) + " must be 64 hex digits");
@@ -139,18 +157,9 @@ Status DevController::routes(core::SymbioteRoutes& r) {
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/blocks", [this](const Request& req) {
-    uint64_t from = 1, limit = 20;
-    if (auto q = req.query("from")) {
-      auto v = parse_u64(*q);
-      if (!v || *v == 0) return Response::error(400, "bad_query", "from must be an integer >= 1");
-      from = *v;
-    }
-    if (auto q = req.query("limit")) {
-      auto v = parse_u64(*q);
-      if (!v || *v == 0 || *v > 100)
-        return Response::error(400, "bad_query", "limit must be an integer in 1..100");
-      limit = *v;
-    }
+    auto range = parse_range_query(req, 20, 100);
+    if (!range) return Response::error(400, range.error().code, range.error().reason);
+    const auto [from, limit] = *range;
     json blocks = json::array();
     uint64_t head = head_.load();
     for (uint64_t i = from; i < from + limit && i <= head; ++i) {
@@ -182,18 +191,9 @@ Status DevController::routes(core::SymbioteRoutes& r) {
 
   // Node-to-node catch-up: a compact binary range of stored blocks (block_range.h).
   KLYN_TRY(r.add(Method::kGet, "/sync/blocks", [this](const Request& req) {
-    uint64_t from = 1, limit = kMaxRangeBlocks;
-    if (auto q = req.query("from")) {
-      auto v = parse_u64(*q);
-      if (!v || *v == 0) return Response::error(400, "bad_query", "from must be an integer >= 1");
-      from = *v;
-    }
-    if (auto q = req.query("limit")) {
-      auto v = parse_u64(*q);
-      if (!v || *v == 0 || *v > kMaxRangeBlocks)
-        return Response::error(400, "bad_query", "limit must be an integer in 1..256");
-      limit = *v;
-    }
+    auto range = parse_range_query(req, kMaxRangeBlocks, kMaxRangeBlocks);
+    if (!range) return Response::error(400, range.error().code, range.error().reason);
+    const auto [from, limit] = *range;
     Bytes body =
         serve_range(*store_, from, limit, head_.load(), BlockLimits::of(ctx_.genesis.manifest));
     Response resp;
