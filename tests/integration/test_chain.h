@@ -19,7 +19,7 @@ struct ChainOptions {
   size_t accounts = 20;
   uint64_t balance = 1'000'000'000;
   uint64_t fee = 7;
-  uint32_t generator_share = 300;  // per mille
+  uint32_t generator_share = 300;       // per mille
   std::vector<std::string> extra = {};  // more `genesis new` options
 };
 
