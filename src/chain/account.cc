@@ -11,24 +11,19 @@ Bytes encode_account(const Account& a) {
   w.u64(a.stake);
   w.u64(a.unstaking);
   w.u64(a.unlock_at);
-  w.boolean(a.delegate.has_value());
-  if (a.delegate) w.fixed(*a.delegate);
+  write_optional_account(w, a.delegate);
   return std::move(w).take();
 }
 
 Result<Account> decode_account(ByteSpan bytes) {
   codec::Reader r(bytes);
   Account a;
-  bool has = false;
   r.u64(a.balance);
   r.u64(a.nonce);
   r.u64(a.stake);
   r.u64(a.unstaking);
   r.u64(a.unlock_at);
-  if (r.boolean(has) && has) {
-    AccountId d;
-    if (r.fixed(d)) a.delegate = d;
-  }
+  read_optional_account(r, a.delegate);
   KLYN_TRY(r.finish("account"));
   return a;
 }

@@ -47,8 +47,7 @@ Bytes encode_payload(const AmountPayload& p) {
 }
 Bytes encode_payload(const DelegatePayload& p) {
   codec::Writer w(33);
-  w.boolean(p.delegate.has_value());
-  if (p.delegate) w.fixed(*p.delegate);
+  write_optional_account(w, p.delegate);
   return std::move(w).take();
 }
 
@@ -72,11 +71,7 @@ Result<AmountPayload> decode_amount(ByteSpan payload) {
 Result<DelegatePayload> decode_delegate(ByteSpan payload) {
   codec::Reader r(payload);
   DelegatePayload p;
-  bool has = false;
-  if (r.boolean(has) && has) {
-    AccountId d;
-    if (r.fixed(d)) p.delegate = d;
-  }
+  read_optional_account(r, p.delegate);
   KLYN_TRY(r.finish("DELEGATE payload"));
   return p;
 }

@@ -18,18 +18,6 @@ static constexpr size_t kMaxString = 256;
 static constexpr size_t kMaxAccounts = 10'000'000;
 static constexpr Height kMaxUnstakeDelay = 1'000'000'000;
 
-static void write_opt_key(codec::Writer& w, const std::optional<AccountId>& k) {
-  w.boolean(k.has_value());
-  if (k) w.fixed(*k);
-}
-static void read_opt_key(codec::Reader& r, std::optional<AccountId>& k) {
-  bool has = false;
-  if (r.boolean(has) && has) {
-    AccountId id;
-    if (r.fixed(id)) k = id;
-  }
-}
-
 Bytes Genesis::encode() const {
   codec::Writer w;
   w.string("KLY-GENESIS-v1");
@@ -37,10 +25,10 @@ Bytes Genesis::encode() const {
   w.string(m.name);
   w.string(m.workflow);
   w.string(m.workflow_version);
-  write_opt_key(w, m.controller);
+  write_optional_account(w, m.controller);
   w.u64(m.fee.per_event);
   w.u32(m.fee.generator_share_permille);
-  write_opt_key(w, m.fee.rest_to);
+  write_optional_account(w, m.fee.rest_to);
   w.u64(m.instant_producer_stake);
   w.u64(m.unstake_delay);
   w.u64(m.checkpoint_every);
@@ -136,10 +124,10 @@ Result<Genesis> decode_genesis(ByteSpan bytes) {
   r.string(m.name, kMaxString);
   r.string(m.workflow, kMaxString);
   r.string(m.workflow_version, kMaxString);
-  read_opt_key(r, m.controller);
+  read_optional_account(r, m.controller);
   r.u64(m.fee.per_event);
   r.u32(m.fee.generator_share_permille);
-  read_opt_key(r, m.fee.rest_to);
+  read_optional_account(r, m.fee.rest_to);
   r.u64(m.instant_producer_stake);
   r.u64(m.unstake_delay);
   r.u64(m.checkpoint_every);

@@ -2,7 +2,9 @@
 // Basic chain vocabulary.
 
 #include <cstdint>
+#include <optional>
 
+#include "codec/binary.h"
 #include "common/bytes.h"
 #include "crypto/ed25519.h"
 
@@ -19,6 +21,22 @@ inline bool add_amount(Amount a, Amount b, Amount& out) {
 }
 inline bool sub_amount(Amount a, Amount b, Amount& out) {
   return !__builtin_sub_overflow(a, b, &out);
+}
+
+// An optional account id in the canonical codec: bool present, then the 32 bytes if present.
+inline void write_optional_account(codec::Writer& w, const std::optional<AccountId>& id) {
+  w.boolean(id.has_value());
+  if (id) w.fixed(*id);
+}
+inline bool read_optional_account(codec::Reader& r, std::optional<AccountId>& id) {
+  bool has = false;
+  if (!r.boolean(has)) return false;
+  id.reset();
+  if (!has) return true;
+  AccountId v;
+  if (!r.fixed(v)) return false;
+  id = v;
+  return true;
 }
 
 }  // namespace klyn::chain
