@@ -97,17 +97,18 @@ Status DevController::prepare(core::WorkflowContext context) {
     return Error("corrupt", ctx_.chaindata.string() + ": applied height " +
                                 std::to_string(applied_.load()) + " is above the stored head " +
                                 std::to_string(head_.load()));
+  // The stored head (index + hash) is where ordering continues or catch-up resumes.
+  ChainTip tip{head_.load(), store_->symbiote_id()};
+  if (tip.index > 0) {
+    auto hh = store_->get(dc_keys::kHeadHash);
+    if (!hh || hh->size() != 32)
+      return Error("corrupt", "hash of the stored head block is missing");
+    std::copy(hh->begin(), hh->end(), tip.hash.begin());
+  }
   if (is_controller_) {
-    Hash32 prev = store_->symbiote_id();
-    if (head_ > 0) {
-      auto hh = store_->get(dc_keys::kHeadHash);
-      if (!hh || hh->size() != 32)
-        return Error("corrupt", "hash of the stored head block is missing");
-      std::copy(hh->begin(), hh->end(), prev.begin());
-    }
-    ordering_ = std::make_unique<Ordering>(store_->symbiote_id(), *ctx_.key, head_ + 1, prev,
-                                           m.limits.max_instant_blocks_per_controller_block,
-                                           config_.phantom_blocks);
+    ordering_ = std::make_unique<Ordering>(
+        store_->symbiote_id(), *ctx_.key, tip.index + 1, tip.hash,
+        m.limits.max_instant_blocks_per_controller_block, config_.phantom_blocks);
     chain::Account self = store_->account(ctx_.key->public_key());
     if (self.stake < m.instant_producer_stake)
       ctx_.log->warn(
@@ -117,13 +118,6 @@ Status DevController::prepare(core::WorkflowContext context) {
   }
   if (!is_controller_) {
     const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id());
-    ChainTip tip{head_.load(), store_->symbiote_id()};
-    if (head_ > 0) {
-      auto hh = store_->get(dc_keys::kHeadHash);
-      if (!hh || hh->size() != 32)
-        return Error("corrupt", "hash of the stored head block is missing");
-      std::copy(hh->begin(), hh->end(), tip.hash.begin());
-    }
     BlockPuller::Options po;
     po.peers = peers_;
     po.symbiote_path = path;
@@ -145,13 +139,17 @@ Status DevController::prepare(core::WorkflowContext context) {
     fo.batch = config_.forward_batch;
     fo.log = ctx_.log;
     forwarder_ = std::make_unique<EventForwarder>(
-        *mempool_, fo, [this](const chain::AccountId& id) { return store_->account(id).nonce; });
+        *mempool_, fo, [this](const chain::AccountId& id) { return committed_nonce(id); });
   }
   ctx_.log->info("prepared: id {}, height {} applied / {} stored, state root {}, role {}",
                  codec::hex_encode(store_->symbiote_id()), applied_.load(), head_.load(),
                  codec::hex_encode(store_->state_root(applied_).value_or(Hash32{})),
                  core::to_string(ctx_.config.role));
   return Status();
+}
+
+uint64_t DevController::committed_nonce(const chain::AccountId& id) const {
+  return store_->account(id).nonce;
 }
 
 Status DevController::start() {
@@ -271,7 +269,7 @@ void DevController::verification_loop() {
   // On stop, blocks already stored are applied for at most this long; the rest are applied at
   // the next start (storage stays consistent either way).
   std::optional<std::chrono::steady_clock::time_point> drain_deadline;
-  auto nonce_of = [this](const chain::AccountId& id) { return store_->account(id).nonce; };
+  auto nonce_of = [this](const chain::AccountId& id) { return committed_nonce(id); };
   while (true) {
     {
       std::unique_lock lock(head_mu_);
@@ -319,7 +317,9 @@ Result<Hash32> DevController::submit(const chain::Event& e) {
     return Error("wrong_symbiote", "the event is signed for symbiote " +
                                        codec::hex_encode(e.symbiote) + ", not this one (" +
                                        codec::hex_encode(store_->symbiote_id()) + ")");
-  size_t size = 32 + 2 + 32 + 8 + 8 + 1 + e.payload.size() + 64;
+  size_t len_bytes = 1;
+  for (size_t n = e.payload.size(); n >= 0x80; n >>= 7) ++len_bytes;  // varint length prefix
+  const size_t size = 32 + 2 + 32 + 8 + 8 + len_bytes + e.payload.size() + 64;
   if (size > m.limits.max_event_bytes)
     return Error("too_large", "event of " + std::to_string(size) + " bytes exceeds the limit of " +
                                   std::to_string(m.limits.max_event_bytes));
@@ -360,7 +360,7 @@ Result<Hash32> DevController::submit(const chain::Event& e) {
   }
   // The committed nonce is read again under the mempool's lock: `a` may be stale by now.
   KLYN_TRY(mempool_->add(PendingEvent{e, hash},
-                         [this](const chain::AccountId& id) { return store_->account(id).nonce; }));
+                         [this](const chain::AccountId& id) { return committed_nonce(id); }));
   ++events_admitted_;
   if (ctx_.bus && ctx_.bus->has_subscribers("event_admitted"))
     ctx_.bus->publish("event_admitted",

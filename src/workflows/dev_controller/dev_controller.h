@@ -58,6 +58,8 @@ class DevController final : public core::Workflow {
   void verification_loop();
   bool produce_round();
   Status parse_config();
+  // The account's nonce in the committed state (what the mempool continues from).
+  uint64_t committed_nonce(const chain::AccountId& id) const;
   nlohmann::json account_json(const chain::AccountId& id) const;
   nlohmann::json controller_block_json(uint64_t index) const;
 
