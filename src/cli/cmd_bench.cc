@@ -137,7 +137,6 @@ int bench(const BenchOptions& o) {
   auto t_setup = Clock::now();
   if (run_cmd({self, "init", "--dir", dir.string(), "--devnet"}) != 0)
     return report(kExitFailure, "init failed");
-  { std::ofstream f(dir / "CONFIGS" / "node.toml", std::ios::app); }
   if (run_cmd({self, "genesis", "new", "--dir", dir.string(), "--alias", "bench",
                "--controller-key", "controller", "--controller-stake", "1000000", "--fund-derived",
                "bench:" + std::to_string(o.accounts) + ":1000000000000", "--max-events-per-block",
