@@ -1,5 +1,5 @@
 // klyn74r tx transfer|stake|unstake|delegate (sign locally, post to a node) and
-// klyn74r query info|account|block|event|state_root.
+// klyn74r query info|account|block|event|state_root|alarms.
 #include <thread>
 
 #include "chain/event_json.h"
@@ -177,6 +177,11 @@ void add_query_commands(CLI::App& app) {
   root->add_option("--node", *node, "node API URL")->capture_default_str();
   root->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
   root->callback([=] { run("/s/" + *sym + "/state_root"); });
+  auto* alarms = q->add_subcommand(
+      "alarms", "fork alarms (equivocation proofs) the node holds; empty = it is applying blocks");
+  alarms->add_option("--node", *node, "node API URL")->capture_default_str();
+  alarms->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
+  alarms->callback([=] { run("/s/" + *sym + "/alarms"); });
 }
 
 }  // namespace klyn::cli

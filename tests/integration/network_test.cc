@@ -5,7 +5,9 @@
 #include <signal.h>
 
 #include "cli/cli_common.h"
+#include "core/keystore.h"
 #include "test_chain.h"
+#include "workflows/dev_controller/block_range.h"
 
 namespace klyn::itest {
 namespace {
@@ -173,6 +175,116 @@ TEST(Network, AddnodeValidatesAddressesAndAFollowerWithoutPeersCatchesUpOnceAdde
   ASSERT_TRUE(nodes.is_json());
   EXPECT_EQ(nodes.body["nodes"], nlohmann::json::array({url}));
   ASSERT_TRUE(same_state({&ctl, &f}, "add", 20s));
+}
+
+}  // namespace
+}  // namespace klyn::itest
+
+namespace klyn::itest {
+namespace {
+
+// Every node tells every other node about itself (POST addnode): a full mesh.
+void connect_all(std::vector<NodeProcess*> nodes, const std::string& alias) {
+  for (auto* a : nodes)
+    for (auto* b : nodes)
+      if (a != b) {
+        JsonReply r =
+            post_body(a->http(), "/s/" + alias + "/addnode",
+                      "{\"url\": \"http://127.0.0.1:" + std::to_string(b->port()) + "\"}");
+        ASSERT_EQ(r.status, 200u) << r.body.dump();
+      }
+}
+
+size_t alarm_count(net::HttpClient& c, const std::string& alias) {
+  JsonReply r = get_json(c, "/s/" + alias + "/alarms");
+  return r.is_json() && r.body.contains("alarms") ? r.body["alarms"].size() : 0;
+}
+
+TEST(Network, EquivocationRaisesTheAlarmOnEveryNodeAndStopsApplying) {
+  NodeProcess ctl("net-eq-ctl"), f1("net-eq-f1"), f2("net-eq-f2"), f3("net-eq-f3");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(ctl, {.alias = "eq", .label = "it-net-eq", .accounts = 6}, c));
+  ASSERT_TRUE(ctl.start());
+  for (auto* f : {&f1, &f2, &f3}) {
+    ASSERT_TRUE(setup_follower(*f, ctl, "eq"));
+    ASSERT_TRUE(f->start());
+  }
+  std::vector<NodeProcess*> all = {&ctl, &f1, &f2, &f3};
+  connect_all(all, "eq");
+  const chain::SymbioteId sym = symbiote_id(ctl.http(), "eq");
+  const uint64_t fee = c.genesis.manifest.fee.per_event;
+  TransferPlan p =
+      plan_transfers(sym, c.accounts, {c.accounts[0].public_key()}, {.per_sender = 5, .fee = fee});
+  submit_plan(ctl.port(), "eq", p, 1);
+  ASSERT_TRUE(wait_applied(ctl.http(), "eq", p.hashes(), 30s));
+  ASSERT_TRUE(same_state(all, "eq", 20s));
+  for (auto* n : all) EXPECT_EQ(alarm_count(n->http(), "eq"), 0u);
+
+  // The test plays a controller gone bad: it signs a second block 1 with the controller's key.
+  core::Keystore keys(ctl.dir() / "KEYS");
+  auto ctl_key = keys.load("ctl", "", core::PlainKeys::allow);
+  ASSERT_TRUE(ctl_key.ok()) << ctl_key.error().to_string();
+  auto served = ctl.http().get("/s/eq/sync/blocks?from=1&limit=1");
+  ASSERT_TRUE(served.ok());
+  auto range = dev_controller::decode_range(as_bytes(served->body), {});
+  ASSERT_TRUE(range.ok() && range->bundles.size() == 1);
+  auto original = dev_controller::decode_controller_block(range->bundles[0].controller, {});
+  ASSERT_TRUE(original.ok());
+  dev_controller::ControllerBlock forged = *original;
+  forged.created_ms += 1;
+  forged.sign(*ctl_key);
+  Bytes forged_bytes = forged.encode();
+
+  // Garbage and wrongly signed blocks are refused with a reason and raise nothing.
+  auto garbage = f2.http().post("/s/eq/sync/controller_block", "junk", "application/octet-stream");
+  ASSERT_TRUE(garbage.ok());
+  EXPECT_EQ(garbage->status, 400u);
+  dev_controller::ControllerBlock unsigned_copy = forged;
+  unsigned_copy.sign(c.accounts[0]);
+  Bytes bad_sig = unsigned_copy.encode();
+  auto refused =
+      f2.http().post("/s/eq/sync/controller_block", std::string(bad_sig.begin(), bad_sig.end()),
+                     "application/octet-stream");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 400u);
+  EXPECT_EQ(alarm_count(f2.http(), "eq"), 0u);
+
+  // One node sees the forged block; within 2 s every node holds the proof.
+  const uint64_t height_before = get_symbiote(ctl.http(), "eq").height;
+  auto t0 = std::chrono::steady_clock::now();
+  auto seen = f2.http().post("/s/eq/sync/controller_block",
+                             std::string(forged_bytes.begin(), forged_bytes.end()),
+                             "application/octet-stream");
+  ASSERT_TRUE(seen.ok());
+  ASSERT_EQ(seen->status, 200u) << seen->body;
+  for (auto* n : all) {
+    while (alarm_count(n->http(), "eq") == 0 && std::chrono::steady_clock::now() - t0 < 2s)
+      std::this_thread::sleep_for(20ms);
+    EXPECT_EQ(alarm_count(n->http(), "eq"), 1u) << "node on port " << n->port();
+  }
+  JsonReply alarms = get_json(f1.http(), "/s/eq/alarms");
+  ASSERT_TRUE(alarms.is_json());
+  EXPECT_EQ(alarms.body["alarms"][0]["kind"], "equivocation");
+  EXPECT_EQ(alarms.body["alarms"][0]["index"], 1);
+  EXPECT_FALSE(alarms.body["applying"].get<bool>());
+
+  // Nothing new is applied anywhere: events are still admitted but no block is produced/applied.
+  TransferPlan later = plan_transfers(sym, c.accounts, {c.accounts[1].public_key()},
+                                      {.per_sender = 1, .fee = fee, .seed = 9, .first_nonce = 6});
+  submit_plan(ctl.port(), "eq", later, 1);
+  std::this_thread::sleep_for(300ms);
+  for (auto* n : all) {
+    SymbioteView v = get_symbiote(n->http(), "eq");
+    EXPECT_EQ(v.height, height_before) << "node on port " << n->port();
+  }
+
+  // The alarm is durable: a restarted node still holds it and still does not apply.
+  ASSERT_TRUE(f1.restart());
+  EXPECT_EQ(alarm_count(f1.http(), "eq"), 1u);
+  auto q = run_klyn74r({"query", "alarms", "--symbiote", "eq", "--node",
+                        "http://127.0.0.1:" + std::to_string(f1.port())});
+  EXPECT_EQ(q.exit_code, 0) << q.output;
+  EXPECT_NE(q.output.find("equivocation"), std::string::npos) << q.output;
 }
 
 }  // namespace

@@ -203,6 +203,30 @@ Status DevController::routes(core::SymbioteRoutes& r) {
     return resp;
   }));
 
+  // Fork alarms: equivocation proofs this node holds (alarms.h).
+  KLYN_TRY(r.add(Method::kGet, "/alarms", [this](const Request&) {
+    json list = json::array();
+    for (const auto& a : alarms_->list()) list.push_back(a.to_json());
+    return Response::json({{"alarms", list}, {"applying", list.empty()}});
+  }));
+  // Gossip (binary, node-to-node): a proof anyone can check; recorded and forwarded once.
+  KLYN_TRY(r.add(Method::kPost, "/sync/equivocation", [this](const Request& req) {
+    const chain::Manifest& m = ctx_.genesis.manifest;
+    auto proof = decode_equivocation(as_bytes(req.body), store_->symbiote_id(), *m.controller,
+                                     BlockLimits::of(m));
+    if (!proof) return error_response(proof.error());
+    auto fresh = raise_equivocation(*proof, "peer " + req.remote_address);
+    if (!fresh) return Response::error(500, fresh.error().code, fresh.error().reason);
+    return Response::json({{"id", codec::hex_encode(proof->id())}, {"new", *fresh}});
+  }));
+  // A controller block from a peer: compared with the stored one at its index (a different,
+  // validly signed block is equivocation).
+  KLYN_TRY(r.add(Method::kPost, "/sync/controller_block", [this](const Request& req) {
+    auto j = receive_controller_block(as_bytes(req.body), "peer " + req.remote_address);
+    if (!j) return error_response(j.error());
+    return Response::json(*j);
+  }));
+
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
     auto h = parse_hash(req.param("hash"), "hash");
     if (!h) return error_response(h.error());

@@ -90,6 +90,20 @@ Status DevController::prepare(core::WorkflowContext context) {
   mempool_ = std::make_unique<Mempool>(ml);
   verifier_ = std::make_unique<Verifier>(*store_, ctx_.genesis.manifest, sigcache_.get());
   KLYN_TRY(verifier_->init());
+  alarms_ = std::make_unique<AlarmBook>(*store_);
+  KLYN_TRY(alarms_->load());
+  if (alarms_->any())
+    ctx_.log->critical(
+        "FORK ALARM: {} stored alarm(s) for this symbiote; not applying new controller blocks "
+        "(GET /s/{}/alarms)",
+        alarms_->list().size(), ctx_.alias);
+  {
+    Gossip::Options go;
+    go.peers = peers_;
+    go.symbiote_path = "/s/" + codec::hex_encode(store_->symbiote_id());
+    go.log = ctx_.log;
+    gossip_ = std::make_unique<Gossip>(go);
+  }
 
   head_ = verifier_->head();
   applied_ = store_->applied_height();
@@ -126,6 +140,12 @@ Status DevController::prepare(core::WorkflowContext context) {
     po.limits = BlockLimits::of(m);
     po.interval = config_.sync_interval;
     po.log = ctx_.log;
+    po.on_conflict = [this](Bytes ours, Bytes theirs, const std::string& peer) {
+      auto proof =
+          check_equivocation(ours, theirs, store_->symbiote_id(), *ctx_.genesis.manifest.controller,
+                             BlockLimits::of(ctx_.genesis.manifest));
+      if (proof) (void)raise_equivocation(*proof, peer);
+    };
     puller_ = std::make_unique<BlockPuller>(*store_, po, tip, [this](uint64_t head) {
       {
         std::lock_guard lock(head_mu_);
@@ -158,6 +178,7 @@ Status DevController::start() {
   if (is_controller_) generation_ = std::thread([this] { generation_loop(); });
   if (puller_) puller_->start();
   if (forwarder_) forwarder_->start();
+  gossip_->start();
   started_ = true;
   return Status();
 }
@@ -172,6 +193,7 @@ void DevController::stop() {
   if (generation_.joinable()) generation_.join();
   if (puller_) puller_->stop();
   if (forwarder_) forwarder_->stop();
+  gossip_->stop();
   head_cv_.notify_all();
   if (verification_.joinable()) verification_.join();
   if (store_) {
@@ -249,6 +271,11 @@ void DevController::generation_loop() {
       std::this_thread::sleep_for(500us);
     auto tick_start = std::chrono::steady_clock::now();
     last_round = tick_start;
+    if (alarms_->any()) {
+      // Our key signed two histories (or someone holds it): produce nothing more.
+      std::this_thread::sleep_for(config_.block_interval);
+      continue;
+    }
     produce_round();
     if (tick_start - last_expire > 10s) {
       if (size_t n = mempool_->expire(tick_start))
@@ -273,7 +300,7 @@ void DevController::verification_loop() {
   while (true) {
     {
       std::unique_lock lock(head_mu_);
-      if (!halted_.empty()) {
+      if (!halted_.empty() || alarms_->any()) {
         // A bad block stops this chain here; nothing to do but wait for the stop.
         head_cv_.wait_for(lock, 200ms, [&] { return stopping_.load(); });
         if (stopping_) break;
@@ -368,6 +395,53 @@ Result<Hash32> DevController::submit(const chain::Event& e) {
   return hash;
 }
 
+Result<bool> DevController::raise_equivocation(const EquivocationProof& proof,
+                                               const std::string& source) {
+  auto fresh = alarms_->record(proof, source, now_ms());
+  if (!fresh) {
+    ctx_.log->error("cannot store an equivocation proof: {}", fresh.error().to_string());
+    return fresh;
+  }
+  if (!*fresh) return false;
+  ctx_.log->critical(
+      "FORK ALARM: the controller signed two blocks at index {} ({} and {}), seen via {}; not "
+      "applying new controller blocks",
+      proof.index, codec::hex_encode(proof.first_hash), codec::hex_encode(proof.second_hash),
+      source);
+  if (ctx_.bus && ctx_.bus->has_subscribers("fork_alarm"))
+    ctx_.bus->publish("fork_alarm", {{"symbiote", ctx_.alias},
+                                     {"kind", "equivocation"},
+                                     {"index", proof.index},
+                                     {"id", codec::hex_encode(proof.id())}});
+  gossip_->send("/sync/equivocation", proof.encode());
+  head_cv_.notify_all();
+  return true;
+}
+
+Result<nlohmann::json> DevController::receive_controller_block(ByteSpan bytes,
+                                                               const std::string& source) {
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  auto cb = decode_controller_block(bytes, BlockLimits::of(m));
+  if (!cb) return Error("bad_block", cb.error().reason);
+  if (cb->symbiote != store_->symbiote_id())
+    return Error("wrong_symbiote", "the block belongs to another symbiote");
+  if (!cb->verify_signature(*m.controller))
+    return Error("bad_signature", "the block does not carry the controller's signature");
+  if (cb->index == 0 || cb->index > head_.load())
+    return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
+  auto ours = store_->get(dc_keys::controller(cb->index));
+  if (!ours) return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
+  if (std::equal(ours->begin(), ours->end(), bytes.begin(), bytes.end()))
+    return nlohmann::json{{"known", true}};
+  auto proof = check_equivocation(as_bytes(*ours), bytes, store_->symbiote_id(), *m.controller,
+                                  BlockLimits::of(m));
+  if (!proof) return proof.error();
+  auto fresh = raise_equivocation(*proof, source);
+  if (!fresh) return fresh.error();
+  return nlohmann::json{
+      {"known", false}, {"alarm", codec::hex_encode(proof->id())}, {"new_alarm", *fresh}};
+}
+
 nlohmann::json DevController::summary() const {
   nlohmann::json j;
   j["workflow"] = kName;
@@ -386,6 +460,10 @@ nlohmann::json DevController::summary() const {
   {
     std::lock_guard lock(head_mu_);
     if (!halted_.empty()) j["halted"] = halted_;
+  }
+  if (alarms_ && alarms_->any()) {
+    j["alarms"] = alarms_->list().size();
+    if (!j.contains("halted")) j["halted"] = "fork alarm (GET alarms)";
   }
   j["events"] = {{"admitted", events_admitted_.load()},
                  {"applied", events_applied_.load()},

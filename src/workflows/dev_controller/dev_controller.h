@@ -17,6 +17,8 @@
 #include "chain/sigcache.h"
 #include "chain/store.h"
 #include "core/workflow.h"
+#include "workflows/dev_controller/alarms.h"
+#include "workflows/dev_controller/gossip.h"
 #include "workflows/dev_controller/mempool.h"
 #include "workflows/dev_controller/ordering.h"
 #include "workflows/dev_controller/sync.h"
@@ -62,6 +64,11 @@ class DevController final : public core::Workflow {
   uint64_t committed_nonce(const chain::AccountId& id) const;
   nlohmann::json account_json(const chain::AccountId& id) const;
   nlohmann::json controller_block_json(uint64_t index) const;
+  // Records an equivocation proof (A2/A3); when it is new: log, bus `fork_alarm`, gossip it, and
+  // stop applying/producing. Returns whether it was new.
+  Result<bool> raise_equivocation(const EquivocationProof& proof, const std::string& source);
+  // A controller block a peer sent (POST /sync/controller_block): compared with ours.
+  Result<nlohmann::json> receive_controller_block(ByteSpan bytes, const std::string& source);
 
   core::WorkflowContext ctx_;
   DevControllerConfig config_;
@@ -73,6 +80,8 @@ class DevController final : public core::Workflow {
   std::shared_ptr<PeerSet> peers_;             // configured + added (POST addnode)
   std::unique_ptr<BlockPuller> puller_;        // followers: catch-up from peers
   std::unique_ptr<EventForwarder> forwarder_;  // followers: admitted events go to peers
+  std::unique_ptr<AlarmBook> alarms_;          // fork alarms (persisted); any → stop applying
+  std::unique_ptr<Gossip> gossip_;             // proofs and blocks to every peer, once
   bool is_controller_ = false;
 
   std::atomic<bool> stopping_{false};

@@ -113,7 +113,11 @@ int BlockPuller::pull_once(const Peer& p) {
   peer_height_ = range->peer_stored_height;
   auto checked = check_continuation(tip_, o_.symbiote, o_.controller, *range, o_.limits);
   if (!checked.error.empty()) o_.log->warn("peer {}: refused {}", p.url, checked.error);
-  if (checked.blocks.empty()) return checked.error.empty() ? 0 : -1;
+  if (checked.blocks.empty()) {
+    if (!checked.error.empty() && !range->bundles.empty() && tip_.index > 0)
+      look_for_conflict(http, p, range->bundles.front());
+    return checked.error.empty() ? 0 : -1;
+  }
   rocksdb::WriteBatch batch;
   for (const auto& b : checked.blocks) {
     for (const auto& [h, enc] : b.instants)
@@ -134,6 +138,23 @@ int BlockPuller::pull_once(const Peer& p) {
   tip_ = {last.block.index, last.hash};
   on_stored_(tip_.index);
   return static_cast<int>(checked.blocks.size());
+}
+
+void BlockPuller::look_for_conflict(net::HttpClient& http, const Peer& p, const BlockBundle& next) {
+  auto cb = decode_controller_block(next.controller, o_.limits);
+  if (!cb || cb->index != tip_.index + 1 || cb->prev_hash == tip_.hash ||
+      !cb->verify_signature(o_.controller))
+    return;  // not a signed block that builds on another history
+  auto r =
+      http.get(o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index) + "&limit=1");
+  if (!r || r->status != 200) return;
+  auto range = decode_range(as_bytes(r->body), o_.limits);
+  if (!range || range->bundles.empty()) return;
+  auto ours = store_.get(dc_keys::controller(tip_.index));
+  if (!ours) return;
+  Bytes mine(ours->begin(), ours->end());
+  if (mine == range->bundles.front().controller) return;
+  if (o_.on_conflict) o_.on_conflict(std::move(mine), range->bundles.front().controller, p.url);
 }
 
 void BlockPuller::loop() {

@@ -29,6 +29,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace klyn::net {
+class HttpClient;
+}
+
 namespace klyn::dev_controller {
 
 struct Peer {
@@ -68,6 +72,10 @@ class BlockPuller {
     BlockLimits limits;
     std::chrono::milliseconds interval{50};
     std::shared_ptr<spdlog::logger> log;
+    // Called when a peer serves a validly signed controller block at an index this node has
+    // stored with a different hash: (our encoding, the peer's encoding, peer URL). That is
+    // equivocation evidence (alarms.h); the puller then stops asking that peer for a while.
+    std::function<void(Bytes, Bytes, const std::string&)> on_conflict;
   };
   // `on_stored(head)` is called after each stored batch.
   BlockPuller(chain::ChainStore& store, Options options, ChainTip tip,
@@ -81,6 +89,9 @@ class BlockPuller {
   void loop();
   // One request to one peer; returns blocks stored, or -1 on failure.
   int pull_once(const Peer& peer);
+  // The peer's next block does not link to our tip: fetch its block at our tip's index and, if
+  // it is a different validly signed block, report the conflict.
+  void look_for_conflict(net::HttpClient& http, const Peer& peer, const BlockBundle& next);
 
   chain::ChainStore& store_;
   Options o_;
