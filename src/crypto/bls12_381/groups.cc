@@ -122,6 +122,7 @@ uint64_t divmod_by_curve_x(std::array<uint64_t, 4>* n) {
 }  // namespace
 
 G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>& k) {
+  if (p.is_identity()) return p;  // P is public (a hash or a generator)
   std::array<uint64_t, 4> n = k;
   uint64_t d[4];
   for (int i = 0; i < 4; i++) d[i] = divmod_by_curve_x(&n);
@@ -158,25 +159,56 @@ G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>&
     int i = __builtin_ctz(unsigned(m)) + 1;
     table[m] = table[m - low] + base[i];
   }
-  auto lookup = [&](unsigned id, uint64_t negate) {
-    G2Projective pick = table[0];
-    for (unsigned j = 1; j < 8; j++) pick = G2Projective::select(pick, table[j], uint64_t(j == id));
-    pick.y = Fp2::select(pick.y, -pick.y, negate);
-    return pick;
+  // The table (public: it depends on P only) in Jacobian coordinates with one common Z = w, so
+  // that its points are affine points (X_m, Y_m) of the isomorphic curve y^2 = x^3 + b w^6, and
+  // the loop can use the cheaper Jacobian doubling and mixed addition; no inversion is needed.
+  // w = Z_0 ... Z_7 and lambda_m = w / Z_m (the product of the other Z's), so that
+  // (X_m / Z_m, Y_m / Z_m) = (X_m lambda_m w / w^2, Y_m lambda_m w^2 / w^3).
+  Fp2 prefix[8], suffix[8];
+  prefix[0] = table[0].z;
+  for (int m = 1; m < 8; m++) prefix[m] = prefix[m - 1] * table[m].z;
+  suffix[7] = table[7].z;
+  for (int m = 6; m >= 0; m--) suffix[m] = suffix[m + 1] * table[m].z;
+  const Fp2 w = prefix[7];
+  Fp2 tx[8], ty[8];
+  for (int m = 0; m < 8; m++) {
+    Fp2 lambda = m == 0 ? suffix[1] : m == 7 ? prefix[6] : prefix[m - 1] * suffix[m + 1];
+    Fp2 lw = lambda * w;
+    tx[m] = table[m].x * lw;
+    ty[m] = table[m].y * (lw * w);
+  }
+  using Jac = Jacobian<Fp2>;
+  auto lookup = [&](unsigned id, uint64_t negate, Fp2* x, Fp2* y) {
+    *x = tx[0];
+    *y = ty[0];
+    for (unsigned j = 1; j < 8; j++) {
+      const uint64_t hit = uint64_t(j == id);
+      *x = Fp2::select(*x, tx[j], hit);
+      *y = Fp2::select(*y, ty[j], hit);
+    }
+    *y = Fp2::select(*y, -*y, negate);
   };
-  G2Projective acc = lookup(idx[kLen - 1], neg[kLen - 1]);
+  Fp2 qx, qy;
+  lookup(idx[kLen - 1], neg[kLen - 1], &qx, &qy);
+  Jac acc{qx, qy, Fp2::one()};
   for (int i = kLen - 2; i >= 0; i--) {
     acc = acc.dbl();
-    acc = acc + lookup(idx[i], neg[i]);
+    lookup(idx[i], neg[i], &qx, &qy);
+    acc = acc.add_affine_ct(qx, qy);
   }
   // Undo the +1 on an even d0: subtract P in constant time.
-  G2Projective corrected = acc + (-p);
-  acc = G2Projective::select(acc, corrected, even);
+  Jac corrected = acc.add_affine_ct(tx[0], -ty[0]);
+  acc = Jac::select(acc, corrected, even);
+  // Back to the curve itself: (X, Y, Z) on the isomorphic curve is (X, Y, Z w) on E2.
+  acc.z = acc.z * w;
+  G2Projective result = acc.to_projective();
+  sodium_memzero(&qx, sizeof(qx));
+  sodium_memzero(&qy, sizeof(qy));
   sodium_memzero(d, sizeof(d));
   sodium_memzero(n.data(), sizeof(n));
   sodium_memzero(neg, sizeof(neg));
   sodium_memzero(idx, sizeof(idx));
-  return acc;
+  return result;
 }
 
 std::array<uint8_t, 48> g1_compress(const G1Projective& p) {

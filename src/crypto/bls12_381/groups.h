@@ -40,11 +40,6 @@ G2Projective g2_clear_cofactor(const G2Projective& p);
 // doublings are needed.
 G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>& k);
 
-// [k] P for a secret scalar k < r and P in G2, in constant time. Uses the GLS decomposition
-// k = d0 + d1 z + d2 z^2 + d3 z^3 with z = |x| (64-bit digits) and [z] P = -psi(P), so only 64
-// doublings are needed.
-G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>& k);
-
 // ZCash compressed encodings (48 / 96 bytes; flags 0x80 compressed, 0x40 infinity, 0x20 sign).
 std::array<uint8_t, 48> g1_compress(const G1Projective& p);
 std::array<uint8_t, 96> g2_compress(const G2Projective& p);

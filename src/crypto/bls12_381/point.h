@@ -189,8 +189,19 @@ struct Projective {
   }
 };
 
-// Jacobian coordinates (x, y) = (X/Z^2, Y/Z^3), used only inside variable-time routines on
-// public data (cheaper doubling; the addition below branches on exceptional cases).
+// 1 if a == 0, else 0, without branches.
+inline uint64_t ct_is_zero(const Fp& a) {
+  uint64_t acc = 0;
+  for (uint64_t limb : a.raw()) acc |= limb;
+  return ((acc | (0 - acc)) >> 63) ^ 1;
+}
+inline uint64_t ct_is_zero(const Fp2& a) {
+  return ct_is_zero(a.c0) & ct_is_zero(a.c1);
+}
+
+// Jacobian coordinates (x, y) = (X/Z^2, Y/Z^3): cheaper doubling than the complete projective
+// formulas. `add` branches on exceptional cases (public data only); `add_affine_ct` is the
+// constant-time mixed addition used for secret scalars.
 template <typename F>
 struct Jacobian {
   F x, y, z;
@@ -222,6 +233,40 @@ struct Jacobian {
     F y3 = e * (d - x3) - c8;
     F z3 = y * z;
     return {x3, y3, z3 + z3};
+  }
+
+  // this + (x2, y2) for an affine point that is not the identity, in constant time and without
+  // exceptions: one formula for the chord (madd) and the tangent (doubling), whose slope
+  // numerator / denominator (R / H versus 3 X1^2 / 2 Y1) are selected branch-free, and a final
+  // selection when this is the identity. 8M + 4S. Neither the doubling nor this formula uses the
+  // curve constant b, so they also work on the isomorphic curve y^2 = x^3 + b w^6 (points with a
+  // common Jacobian Z = w, treated as affine).
+  Jacobian add_affine_ct(const F& x2, const F& y2) const {
+    F z1z1 = z.square();
+    F u2 = x2 * z1z1;
+    F s2 = y2 * z * z1z1;
+    F h = u2 - x;
+    F r = s2 - y;
+    const uint64_t self_identity = ct_is_zero(z);
+    const uint64_t doubling = ct_is_zero(h) & ct_is_zero(r) & (self_identity ^ 1);
+    F xx = x.square();
+    F hd = F::select(h, y + y, doubling);         // 2 Y1 for the tangent
+    F rd = F::select(r, xx + xx + xx, doubling);  // 3 X1^2 for the tangent
+    F hh = hd.square();
+    F hhh = hd * hh;
+    F v = x * hh;
+    // X3 = Rd^2 - 2V - H^3 (chord) or Rd^2 - 2V (tangent); H = 0 exactly when the points have the
+    // same x, so the chord's H^3 term is dropped for the tangent only.
+    F x3 = rd.square() - (v + v) - F::select(hhh, F::zero(), doubling);
+    F y3 = rd * (v - x3) - y * hhh;
+    F z3 = z * hd;
+    Jacobian out{x3, y3, z3};
+    Jacobian q{x2, y2, F::one()};
+    return select(out, q, self_identity);
+  }
+
+  static Jacobian select(const Jacobian& a, const Jacobian& b, uint64_t choice) {
+    return {F::select(a.x, b.x, choice), F::select(a.y, b.y, choice), F::select(a.z, b.z, choice)};
   }
 
   // add-2007-bl with the exceptional cases (equal points, opposite points, identity).

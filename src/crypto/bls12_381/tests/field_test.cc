@@ -111,6 +111,31 @@ TEST(GroupTest, GlsSecretMultiplicationMatchesWindowedMultiplication) {
   for (const auto& k : scalars) {
     EXPECT_EQ(g2_mul_secret(p, k), p.mul_ct(k.data(), 4));
   }
+  // Even and odd low digits (the even case takes the final correction), small scalars.
+  for (uint64_t v = 2; v < 8; v++) {
+    const std::array<uint64_t, 4> k = {v, v * 0x9e3779b97f4a7c15ULL, 0, v};
+    EXPECT_EQ(g2_mul_secret(p, k), p.mul_ct(k.data(), 4)) << v;
+  }
+  EXPECT_TRUE(g2_mul_secret(G2Projective::identity(), scalars[3]).is_identity());
+}
+
+// The constant-time mixed addition covers the chord, the tangent (equal points), opposite points
+// and the identity as the left operand.
+TEST(GroupTest, JacobianConstantTimeMixedAdditionIsComplete) {
+  using Jac = Jacobian<Fp2>;
+  G2Projective p = g2_generator().mul_u64_vartime(77);
+  G2Projective q = g2_generator().mul_u64_vartime(1234567);
+  G2Affine qa = q.to_affine();
+  G2Affine pa = p.to_affine();
+  // A Jacobian p with Z != 1: (X, Y, Z) ~ (X k^2, Y k^3, Z k).
+  Jac pj = Jac::from_projective(p.dbl().dbl());
+  EXPECT_EQ(pj.add_affine_ct(qa.x, qa.y).to_projective(), p.dbl().dbl() + q);
+  G2Affine p4 = p.dbl().dbl().to_affine();
+  EXPECT_EQ(pj.add_affine_ct(p4.x, p4.y).to_projective(), p.dbl().dbl().dbl());
+  EXPECT_TRUE(pj.add_affine_ct(p4.x, -p4.y).to_projective().is_identity());
+  Jac id{Fp2::one(), Fp2::one(), Fp2::zero()};
+  EXPECT_EQ(id.add_affine_ct(pa.x, pa.y).to_projective(), p);
+  EXPECT_TRUE(id.dbl().is_identity());
 }
 
 }  // namespace
