@@ -1,0 +1,222 @@
+#include "hostchains/evm/testing/ganache.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#ifndef KLYN_SOURCE_DIR
+#error "KLYN_SOURCE_DIR must be defined (the repository root)"
+#endif
+
+namespace klyn::hostchains::evm::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+Result<uint16_t> free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error("io_error", std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return Error("io_error", std::string("bind: ") + std::strerror(errno));
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// `name` looked up in PATH, or "".
+std::string find_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    const std::string candidate = dir + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::filesystem::path Ganache::default_tools_dir() {
+  return std::filesystem::path(KLYN_SOURCE_DIR) / "tools";
+}
+
+const std::vector<std::string>& Ganache::account_keys() {
+  // The keys ganache derives with --wallet.deterministic (its fixed mnemonic, m/44'/60'/0'/0/i).
+  static const std::vector<std::string> keys = {
+      "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d",
+      "0x6cbed15c793ce57650b9877cf6fa156fbef513c4e6134f022a85b1ffdd59b2a1",
+      "0x6370fd033278c143179d81c5526140625662b8daa446c22ee2d73db3707e620c",
+      "0x646f1ce2fdad0e6deeeb5c7e8e5543bdde65e86029e2fd9fc169899c440a7913",
+      "0xadd53f9a7e588d003326d1cbf9e4a43c061aadd9bc938c843a79e7b4fd2ad743",
+      "0x395df67f0c2d2d9fe1ad08d1bc8b6627011959b79c53d7dd6a3536a33ab8a4fd",
+      "0xe485d098507f54e7733a205420dfddbe58db035fa577fc294ebd14db90767a52",
+      "0xa453611d9419d0e56f499079478fd72c37b251a94bfde4d19872c44cf65386e3",
+      "0x829e924fdf021ba3dbbc4225edfece9aca04b929d6e75613329ca6f1d31c0bb4",
+      "0xb0057716d5917badaf911b193b12b910811c1497b5bada8d7711f758981c3773",
+  };
+  return keys;
+}
+
+Result<std::unique_ptr<Ganache>> Ganache::start(GanacheOptions options) {
+  const auto tools = options.tools_dir.empty() ? default_tools_dir() : options.tools_dir;
+  const auto cli = tools / "node_modules" / "ganache" / "dist" / "node" / "cli.js";
+  if (!std::filesystem::exists(cli))
+    return Error("missing_tools", cli.string() + " not found: run scripts/install-deps.sh");
+  const std::string node = find_in_path("node");
+  if (node.empty())
+    return Error("missing_tools", "node (Node.js) not found in PATH: run scripts/install-deps.sh");
+
+  std::unique_ptr<Ganache> g(new Ganache());
+  g->chain_id_ = options.chain_id;
+  char log_template[] = "/tmp/klyn-ganache-XXXXXX";
+  const int log_fd = ::mkostemp(log_template, O_CLOEXEC);
+  if (log_fd < 0) return Error("io_error", std::string("mkstemp: ") + std::strerror(errno));
+  g->log_file_ = log_template;
+
+  const auto deadline = Clock::now() + options.start_timeout;
+  // A port picked free can be taken by someone else before ganache binds it: try a few.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto port = free_port();
+    if (!port) {
+      ::close(log_fd);
+      return port.error();
+    }
+    g->port_ = *port;
+    g->url_ = "http://127.0.0.1:" + std::to_string(*port);
+    std::vector<std::string> args = {node,
+                                     cli.string(),
+                                     "--server.host=127.0.0.1",
+                                     "--server.port=" + std::to_string(*port),
+                                     "--wallet.deterministic",
+                                     "--chain.chainId=" + std::to_string(options.chain_id),
+                                     "--miner.blockTime=0"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      ::close(log_fd);
+      return Error("io_error", std::string("fork: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+      // Child: async-signal-safe calls only.
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      const int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull >= 0) ::dup2(devnull, 0);
+      ::dup2(log_fd, 1);
+      ::dup2(log_fd, 2);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    g->pid_ = pid;
+
+    auto rpc = JsonRpcClient::create({g->url_, "", "", 1000ms});
+    if (!rpc) {
+      ::close(log_fd);
+      return rpc.error();
+    }
+    g->rpc_ = std::move(*rpc);
+    bool died = false;
+    while (Clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        g->pid_ = -1;
+        died = true;
+        break;
+      }
+      auto id = g->rpc_->call("eth_chainId");
+      if (id && id->is_string() &&
+          std::strtoull(id->get<std::string>().c_str(), nullptr, 16) == options.chain_id) {
+        ::close(log_fd);
+        // Ready: from now on calls may take longer than a readiness probe.
+        auto client = JsonRpcClient::create({g->url_, "", "", 10000ms});
+        if (!client) return client.error();
+        g->rpc_ = std::move(*client);
+        return g;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    if (!died) {
+      ::close(log_fd);
+      const std::string tail = g->log_tail();
+      g->stop();
+      return Error("timeout", "ganache did not answer eth_chainId within " +
+                                  std::to_string(options.start_timeout.count()) +
+                                  " ms; its output:\n" + tail);
+    }
+    if (g->log_tail().find("EADDRINUSE") == std::string::npos) break;
+  }
+  ::close(log_fd);
+  return Error("start_failed", "ganache exited at start; its output:\n" + g->log_tail());
+}
+
+Ganache::~Ganache() {
+  stop();
+  if (!log_file_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(log_file_, ec);
+  }
+}
+
+void Ganache::stop() {
+  rpc_.reset();
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = Clock::now() + 3s;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+Result<nlohmann::json> Ganache::rpc(const std::string& method, nlohmann::json params) {
+  if (!rpc_) return Error("unreachable", "ganache is not running");
+  return rpc_->call(method, std::move(params));
+}
+
+Status Ganache::mine(unsigned blocks) {
+  for (unsigned i = 0; i < blocks; ++i) {
+    auto r = rpc("evm_mine");
+    if (!r) return r.error();
+  }
+  return {};
+}
+
+std::string Ganache::log_tail(size_t bytes) const {
+  std::ifstream in(log_file_, std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
+}
+
+}  // namespace klyn::hostchains::evm::testing
