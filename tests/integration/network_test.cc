@@ -289,3 +289,183 @@ TEST(Network, EquivocationRaisesTheAlarmOnEveryNodeAndStopsApplying) {
 
 }  // namespace
 }  // namespace klyn::itest
+
+namespace klyn::itest {
+namespace {
+
+// A node with its own plain key `prod` that holds `alias` as `role` with peers `peers`.
+struct ProducerNode {
+  NodeProcess node;
+  std::unique_ptr<crypto::KeyPair> key;
+  explicit ProducerNode(const std::string& name) : node(name) {}
+};
+
+::testing::AssertionResult setup_producer(ProducerNode& p, const NodeProcess& controller,
+                                          const std::string& alias, const std::string& extra = "") {
+  if (auto r = p.node.init(); !r) return r;
+  if (p.node.add_plain_key("prod").empty()) return ::testing::AssertionFailure() << "no key";
+  core::Keystore keys(p.node.dir() / "KEYS");
+  auto k = keys.load("prod", "", core::PlainKeys::allow);
+  if (!k) return ::testing::AssertionFailure() << k.error().to_string();
+  p.key = std::make_unique<crypto::KeyPair>(std::move(*k));
+  p.node.write_file("GENESIS/" + alias + ".json",
+                    controller.read_file("GENESIS/" + alias + ".json"));
+  p.node.write_file("CONFIGS/symbiotes/" + alias + ".toml",
+                    "enabled = true\ngenesis = \"GENESIS/" + alias +
+                        ".json\"\nkey = \"prod\"\nrole = \"producer\"\npeers = "
+                        "[\"http://127.0.0.1:" +
+                        std::to_string(controller.port()) +
+                        "\"]\n\n[workflow]\nsync_interval_ms = 20\n" + extra);
+  return ::testing::AssertionSuccess();
+}
+
+// Funds `who` from `from` (nonce `nonce`) and, when stake > 0, freezes `stake` of it (its nonce 1).
+::testing::AssertionResult fund_and_stake(NodeProcess& ctl, const std::string& alias,
+                                          const chain::SymbioteId& sym, const crypto::KeyPair& from,
+                                          uint64_t nonce, const crypto::KeyPair& who, uint64_t fee,
+                                          uint64_t amount, uint64_t stake) {
+  std::vector<Hash32> hashes;
+  auto t = chain::make_transfer(sym, from, nonce, fee, who.public_key(), amount);
+  JsonReply r = post_body(ctl.http(), "/s/" + alias + "/event", event_body(t));
+  if (r.status != 202) return ::testing::AssertionFailure() << r.raw;
+  hashes.push_back(t.hash());
+  if (auto w = wait_applied(ctl.http(), alias, hashes, 20s); !w) return w;
+  if (stake == 0) return ::testing::AssertionSuccess();
+  auto s = chain::make_stake(sym, who, 1, fee, stake);
+  r = post_body(ctl.http(), "/s/" + alias + "/event", event_body(s));
+  if (r.status != 202) return ::testing::AssertionFailure() << r.raw;
+  return wait_applied(ctl.http(), alias, {s.hash()}, 20s);
+}
+
+// The producer of the instant block that carries event `h`, as the node reports it.
+std::string producer_of(net::HttpClient& c, const std::string& alias, const Hash32& h) {
+  JsonReply e = get_json(c, "/s/" + alias + "/event/" + hex(h));
+  if (!e.is_json() || !e.body.contains("instant_block")) return "";
+  JsonReply b = get_json(c, "/s/" + alias + "/block/instant/" + e.str("instant_block"));
+  return b.str("producer");
+}
+
+TEST(Network, ProducersOnOtherNodesMakeInstantBlocksAndAllNodesAgree) {
+  NodeProcess ctl("net-pr-ctl"), f("net-pr-f");
+  ProducerNode p1("net-pr-p1"), p2("net-pr-p2"), u("net-pr-u");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(ctl, {.alias = "pr", .label = "it-net-pr", .accounts = 9}, c));
+  ASSERT_TRUE(ctl.start());
+  const chain::SymbioteId sym = symbiote_id(ctl.http(), "pr");
+  const uint64_t fee = c.genesis.manifest.fee.per_event;
+  const uint64_t freeze = c.genesis.manifest.instant_producer_stake;
+  ASSERT_TRUE(setup_producer(p1, ctl, "pr"));
+  ASSERT_TRUE(setup_producer(p2, ctl, "pr"));
+  ASSERT_TRUE(setup_producer(u, ctl, "pr"));
+  // accounts[0] funds the producers; p1 and p2 stake, u does not.
+  ASSERT_TRUE(fund_and_stake(ctl, "pr", sym, c.accounts[0], 1, *p1.key, fee, 10 * freeze, freeze));
+  ASSERT_TRUE(fund_and_stake(ctl, "pr", sym, c.accounts[0], 2, *p2.key, fee, 10 * freeze, freeze));
+  ASSERT_TRUE(fund_and_stake(ctl, "pr", sym, c.accounts[0], 3, *u.key, fee, 10 * freeze, 0));
+  ASSERT_TRUE(setup_follower(f, ctl, "pr"));
+  for (auto* n : {&p1.node, &p2.node, &u.node, &f}) ASSERT_TRUE(n->start());
+
+  // Transfers round-robin over controller, both producers and the follower (8 senders, 2 each).
+  std::vector<crypto::KeyPair> group[4];
+  for (size_t i = 1; i < c.accounts.size(); ++i)
+    group[(i - 1) % 4].push_back(c.accounts[i].clone());
+  std::vector<chain::AccountId> recipients;
+  for (const auto& k : c.accounts) recipients.push_back(k.public_key());
+  NodeProcess* entry[4] = {&ctl, &p1.node, &p2.node, &f};
+  TransferPlan plans[4];
+  for (int g = 0; g < 4; ++g)
+    plans[g] =
+        plan_transfers(sym, group[g], recipients, {.per_sender = 30, .fee = fee, .seed = 200u + g});
+  for (int g = 0; g < 4; ++g) {
+    SubmitResult r = submit_plan(entry[g]->port(), "pr", plans[g], 2);
+    EXPECT_EQ(r.accepted, plans[g].total()) << (r.refusals.empty() ? "" : r.refusals[0]);
+  }
+  // The unstaked producer admits events but its instant blocks are refused: never applied.
+  std::vector<crypto::KeyPair> funder;
+  funder.push_back(c.accounts[0].clone());
+  TransferPlan unstaked = plan_transfers(
+      sym, funder, recipients, {.per_sender = 3, .fee = fee, .seed = 9, .first_nonce = 4});
+  SubmitResult ur = submit_plan(u.node.port(), "pr", unstaked, 1);
+  EXPECT_EQ(ur.accepted, unstaked.total());
+
+  std::vector<Hash32> all;
+  for (auto& p : plans)
+    for (auto& h : p.hashes()) all.push_back(h);
+  ASSERT_TRUE(wait_applied(ctl.http(), "pr", all, 60s));
+  std::vector<NodeProcess*> nodes = {&ctl, &p1.node, &p2.node, &u.node, &f};
+  ASSERT_TRUE(same_state(nodes, "pr", 30s));
+
+  // Events submitted to a producer are in that producer's instant blocks.
+  EXPECT_EQ(producer_of(ctl.http(), "pr", plans[1].hashes()[0]), p1.key->address());
+  EXPECT_EQ(producer_of(f.http(), "pr", plans[2].hashes()[0]), p2.key->address());
+  for (const auto& h : unstaked.hashes()) {
+    EventView v = get_event(ctl.http(), "pr", h);
+    EXPECT_NE(v.status, "applied") << "an unstaked producer's block was applied";
+  }
+  EXPECT_NE(u.node.log("pr.log").find("not_staked"), std::string::npos);
+
+  // kill -9 a producer while load arrives through the other one; it comes back to the same root.
+  TransferPlan more = plan_transfers(sym, group[2], recipients,
+                                     {.per_sender = 20, .fee = fee, .seed = 77, .first_nonce = 31});
+  std::atomic<bool> stop{false};
+  std::thread load([&] { submit_plan(p2.node.port(), "pr", more, 2, &stop); });
+  std::this_thread::sleep_for(30ms);
+  p1.node.kill9();
+  load.join();
+  ASSERT_TRUE(p1.node.start());
+  ASSERT_TRUE(wait_applied(ctl.http(), "pr", more.hashes(), 60s));
+  ASSERT_TRUE(same_state(nodes, "pr", 30s));
+}
+
+TEST(Network, AControllerThatSkipsAStakedProducerLeavesEvidenceOnEveryNode) {
+  NodeProcess ctl("net-cs-ctl"), f("net-cs-f");
+  ProducerNode p("net-cs-p");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(ctl, {.alias = "cs", .label = "it-net-cs", .accounts = 3}, c));
+  ASSERT_TRUE(ctl.start());
+  const chain::SymbioteId sym = symbiote_id(ctl.http(), "cs");
+  const uint64_t fee = c.genesis.manifest.fee.per_event;
+  const uint64_t freeze = c.genesis.manifest.instant_producer_stake;
+  const uint64_t window = c.genesis.manifest.limits.inclusion_window;
+  ASSERT_TRUE(setup_producer(p, ctl, "cs"));
+  ASSERT_TRUE(fund_and_stake(ctl, "cs", sym, c.accounts[0], 1, *p.key, fee, 10 * freeze, freeze));
+  // The controller turns bad: it acknowledges the producer's blocks but never orders them.
+  ASSERT_TRUE(ctl.set_toml("CONFIGS/symbiotes/cs.toml", "workflow", "fault_censor_producers",
+                           "[\"" + p.key->address() + "\"]"));
+  ASSERT_TRUE(ctl.restart());
+  ASSERT_TRUE(p.node.set_toml("CONFIGS/symbiotes/cs.toml", "", "peers",
+                              "[\"http://127.0.0.1:" + std::to_string(ctl.port()) + "\"]"));
+  ASSERT_TRUE(setup_follower(f, ctl, "cs"));
+  ASSERT_TRUE(p.node.start());
+  ASSERT_TRUE(f.start());
+  connect_all({&ctl, &p.node, &f}, "cs");
+
+  auto censored = chain::make_transfer(sym, c.accounts[1], 1, fee, c.accounts[2].public_key(), 5);
+  JsonReply sent = post_body(p.node.http(), "/s/cs/event", event_body(censored));
+  ASSERT_EQ(sent.status, 202u) << sent.raw;
+  // The chain moves on: `window` + 2 more controller blocks of other events.
+  for (uint64_t i = 0; i < window + 2; ++i) {
+    auto t = chain::make_transfer(sym, c.accounts[2], i + 1, fee, c.accounts[0].public_key(), 1);
+    ASSERT_EQ(post_body(ctl.http(), "/s/cs/event", event_body(t)).status, 202u);
+    ASSERT_TRUE(wait_applied(ctl.http(), "cs", {t.hash()}, 10s));
+  }
+  for (auto* n : {&ctl, &p.node, &f}) {
+    bool found = wait_until(
+        [&] {
+          JsonReply e = get_json(n->http(), "/s/cs/evidence");
+          return e.is_json() && e.body["evidence"].size() == 1;
+        },
+        5s);
+    EXPECT_TRUE(found) << "no evidence on node " << n->port();
+  }
+  JsonReply e = get_json(f.http(), "/s/cs/evidence");
+  ASSERT_TRUE(e.is_json());
+  EXPECT_EQ(e.body["evidence"][0]["kind"], "censorship");
+  EXPECT_NE(e.body["evidence"][0]["note"].get<std::string>().find(p.key->address()),
+            std::string::npos);
+  EXPECT_NE(get_event(ctl.http(), "cs", censored.hash()).status, "applied");
+  // Evidence does not stop the chain (unlike a fork alarm).
+  EXPECT_EQ(get_json(f.http(), "/s/cs/alarms").body["alarms"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace klyn::itest

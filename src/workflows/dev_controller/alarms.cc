@@ -81,6 +81,7 @@ nlohmann::json Alarm::to_json() const {
           {"hashes", hs},
           {"detected_ms", detected_ms},
           {"source", source},
+          {"note", note},
           {"proof", codec::hex_encode(evidence)}};
 }
 
@@ -95,6 +96,7 @@ Bytes encode_alarm(const Alarm& a) {
   w.u64(a.detected_ms);
   w.string(a.source);
   w.bytes(a.evidence);
+  w.string(a.note);
   return std::move(w).take();
 }
 
@@ -114,7 +116,8 @@ Status AlarmBook::load() {
     for (auto& h : a.hashes) r.fixed(h);
     r.u64(a.detected_ms);
     r.string(a.source, 512);
-    r.bytes(a.evidence, 2 * kMaxBlockBytes + 64);
+    r.bytes(a.evidence, 64 << 20);
+    r.string(a.note, 4096);
     auto id = codec::hex_decode_fixed<32>(key.substr(kAlarmPrefix.size()));
     if (!r.finish("alarm") || !id) {
       bad = std::string(key);
@@ -130,35 +133,50 @@ Status AlarmBook::load() {
   return {};
 }
 
+Result<bool> AlarmBook::record(Alarm a) {
+  std::lock_guard lock(mu_);
+  for (const auto& known : alarms_)
+    if (known.id == a.id) return false;
+  Bytes enc = encode_alarm(a);
+  KLYN_TRY(store_.put(alarm_key(a.id),
+                      std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size())));
+  alarms_.push_back(std::move(a));
+  return true;
+}
+
 Result<bool> AlarmBook::record(const EquivocationProof& proof, std::string source,
                                uint64_t now_ms) {
-  std::lock_guard lock(mu_);
-  const Hash32 id = proof.id();
-  for (const auto& a : alarms_)
-    if (a.id == id) return false;
   Alarm a;
   a.kind = "equivocation";
   a.index = proof.index;
   a.hashes = {proof.first_hash, proof.second_hash};
   a.detected_ms = now_ms;
   a.source = std::move(source);
-  a.id = id;
+  a.id = proof.id();
   a.evidence = proof.encode();
-  Bytes enc = encode_alarm(a);
-  KLYN_TRY(store_.put(alarm_key(id),
-                      std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size())));
-  alarms_.push_back(std::move(a));
-  return true;
+  return record(std::move(a));
 }
 
-bool AlarmBook::any() const {
+bool AlarmBook::contains(const Hash32& id) const {
   std::lock_guard lock(mu_);
-  return !alarms_.empty();
+  for (const auto& a : alarms_)
+    if (a.id == id) return true;
+  return false;
 }
 
-std::vector<Alarm> AlarmBook::list() const {
+bool AlarmBook::halting() const {
   std::lock_guard lock(mu_);
-  return alarms_;
+  for (const auto& a : alarms_)
+    if (a.kind == "equivocation") return true;
+  return false;
+}
+
+std::vector<Alarm> AlarmBook::list(std::string_view kind) const {
+  std::lock_guard lock(mu_);
+  std::vector<Alarm> out;
+  for (const auto& a : alarms_)
+    if (kind.empty() || a.kind == kind) out.push_back(a);
+  return out;
 }
 
 }  // namespace klyn::dev_controller

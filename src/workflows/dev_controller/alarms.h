@@ -48,13 +48,16 @@ Result<EquivocationProof> decode_equivocation(ByteSpan bytes, const SymbioteId& 
                                               const BlockLimits& limits);
 
 struct Alarm {
-  std::string kind;  // "equivocation" (hostchain mismatches come later, same book)
+  // "equivocation" stops the chain (a fork alarm); "censorship" (censorship.h) is evidence that
+  // is recorded and served but does not stop it.
+  std::string kind;
   uint64_t index = 0;
   std::vector<Hash32> hashes;
   uint64_t detected_ms = 0;
   std::string source;  // "local" or the peer / request address it came from
   Hash32 id{};
-  Bytes evidence;  // the encoded proof
+  Bytes evidence;    // the encoded proof / evidence
+  std::string note;  // human-readable detail (e.g. the censored producer)
 
   nlohmann::json to_json() const;
 };
@@ -65,10 +68,15 @@ class AlarmBook {
   explicit AlarmBook(chain::ChainStore& store) : store_(store) {}
   // Loads stored alarms (prepare). Corrupt entries are errors ("corrupt").
   Status load();
-  // A3: true when recorded now, false when it was already known. Written before returning.
+  // A3: true when recorded now, false when it was already known (same id). Written before
+  // returning.
+  Result<bool> record(Alarm alarm);
   Result<bool> record(const EquivocationProof& proof, std::string source, uint64_t now_ms);
-  bool any() const;
-  std::vector<Alarm> list() const;
+  // True when a fork alarm (equivocation) is held: the chain must not advance.
+  bool halting() const;
+  bool contains(const Hash32& id) const;
+  // Every record of `kind` ("" = all).
+  std::vector<Alarm> list(std::string_view kind = "") const;
 
  private:
   chain::ChainStore& store_;

@@ -23,6 +23,7 @@ unsigned status_for(const std::string& code) {
   if (code == "mempool_full") return 429;
   if (code == "stopping") return 503;
   if (code == "too_large") return 413;
+  if (code == "not_staked") return 403;
   return 400;
 }
 
@@ -206,8 +207,27 @@ Status DevController::routes(core::SymbioteRoutes& r) {
   // Fork alarms: equivocation proofs this node holds (alarms.h).
   KLYN_TRY(r.add(Method::kGet, "/alarms", [this](const Request&) {
     json list = json::array();
-    for (const auto& a : alarms_->list()) list.push_back(a.to_json());
+    for (const auto& a : alarms_->list("equivocation")) list.push_back(a.to_json());
     return Response::json({{"alarms", list}, {"applying", list.empty()}});
+  }));
+  // Censorship evidence this node holds (censorship.h).
+  KLYN_TRY(r.add(Method::kGet, "/evidence", [this](const Request&) {
+    json list = json::array();
+    for (const auto& a : alarms_->list("censorship")) list.push_back(a.to_json());
+    return Response::json({{"evidence", list}});
+  }));
+  KLYN_TRY(r.add(Method::kPost, "/sync/censorship", [this](const Request& req) {
+    auto ev = decode_evidence(as_bytes(req.body));
+    if (!ev) return Response::error(400, "bad_evidence", ev.error().reason);
+    auto j = receive_evidence(*ev, "peer " + req.remote_address);
+    if (!j) return error_response(j.error());
+    return Response::json(*j);
+  }));
+  // An instant block from a producer or a relaying peer (binary).
+  KLYN_TRY(r.add(Method::kPost, "/sync/instant", [this](const Request& req) {
+    auto j = receive_instant(as_bytes(req.body));
+    if (!j) return error_response(j.error());
+    return Response::json(*j);
   }));
   // Gossip (binary, node-to-node): a proof anyone can check; recorded and forwarded once.
   KLYN_TRY(r.add(Method::kPost, "/sync/equivocation", [this](const Request& req) {

@@ -37,6 +37,13 @@ Status DevController::parse_config() {
   config_.sync_interval = r.duration_ms("sync_interval_ms", 50ms, 1ms, 60'000ms);
   config_.forward_batch = static_cast<size_t>(r.integer("forward_batch", 1000, 1, 10'000));
   config_.max_peers = static_cast<size_t>(r.integer("max_peers", 32, 1, 1024));
+  for (const auto& a : r.string_list("fault_censor_producers")) {
+    auto id = crypto::parse_address(a);
+    if (!id)
+      r.error("fault_censor_producers", "\"" + a + "\" is not an address: " + id.error().reason);
+    else
+      config_.fault_censor_producers.push_back(*id);
+  }
   return r.finish_status();
 }
 
@@ -60,12 +67,23 @@ Status DevController::prepare(core::WorkflowContext context) {
                                  crypto::address_of(*m.controller) + ")");
     is_controller_ = true;
   } else if (ctx_.config.role == core::SymbioteRole::producer) {
-    return Error(
-        "config",
-        ctx_.config.file +
-            ": role: \"producer\" needs peers to hand instant blocks to a controller; this "
-            "node version runs dev_controller as controller or follower only");
+    if (!ctx_.key)
+      return Error("config", ctx_.config.file + ": key: role \"producer\" needs a staked key");
+    if (ctx_.key->public_key() == *m.controller)
+      return Error("config", ctx_.config.file +
+                                 ": role: the controller's key makes instant blocks as role "
+                                 "\"controller\", not \"producer\"");
+    if (ctx_.config.peers.empty())
+      return Error("config", ctx_.config.file +
+                                 ": peers: role \"producer\" needs peers to hand its instant "
+                                 "blocks to (the controller, directly or through them)");
+    is_producer_ = true;
   }
+  if (!config_.fault_censor_producers.empty())
+    ctx_.log->critical(
+        "FAULT INJECTION: [workflow] fault_censor_producers is set: as controller this node "
+        "acknowledges but never orders instant blocks of {} producer(s). Test networks only.",
+        config_.fault_censor_producers.size());
 
   peers_ = std::make_shared<PeerSet>(config_.max_peers);
   for (const auto& url : ctx_.config.peers) {
@@ -92,11 +110,11 @@ Status DevController::prepare(core::WorkflowContext context) {
   KLYN_TRY(verifier_->init());
   alarms_ = std::make_unique<AlarmBook>(*store_);
   KLYN_TRY(alarms_->load());
-  if (alarms_->any())
+  if (alarms_->halting())
     ctx_.log->critical(
         "FORK ALARM: {} stored alarm(s) for this symbiote; not applying new controller blocks "
         "(GET /s/{}/alarms)",
-        alarms_->list().size(), ctx_.alias);
+        alarms_->list("equivocation").size(), ctx_.alias);
   {
     Gossip::Options go;
     go.peers = peers_;
@@ -158,8 +176,17 @@ Status DevController::prepare(core::WorkflowContext context) {
     fo.symbiote_path = path;
     fo.batch = config_.forward_batch;
     fo.log = ctx_.log;
-    forwarder_ = std::make_unique<EventForwarder>(
-        *mempool_, fo, [this](const chain::AccountId& id) { return committed_nonce(id); });
+    if (!is_producer_)
+      forwarder_ = std::make_unique<EventForwarder>(
+          *mempool_, fo, [this](const chain::AccountId& id) { return committed_nonce(id); });
+  }
+  if (is_producer_) {
+    chain::Account self = store_->account(ctx_.key->public_key());
+    if (self.stake < m.instant_producer_stake)
+      ctx_.log->warn(
+          "producer {} has stake {} < instant_producer_stake {}: peers refuse its instant blocks "
+          "until it stakes (tx stake)",
+          ctx_.key->address(), self.stake, m.instant_producer_stake);
   }
   ctx_.log->info("prepared: id {}, height {} applied / {} stored, state root {}, role {}",
                  codec::hex_encode(store_->symbiote_id()), applied_.load(), head_.load(),
@@ -176,6 +203,7 @@ Status DevController::start() {
   stopping_ = false;
   verification_ = std::thread([this] { verification_loop(); });
   if (is_controller_) generation_ = std::thread([this] { generation_loop(); });
+  if (is_producer_) production_ = std::thread([this] { production_loop(); });
   if (puller_) puller_->start();
   if (forwarder_) forwarder_->start();
   gossip_->start();
@@ -191,6 +219,7 @@ void DevController::stop() {
   stopping_ = true;
   mempool_->wake();
   if (generation_.joinable()) generation_.join();
+  if (production_.joinable()) production_.join();
   if (puller_) puller_->stop();
   if (forwarder_) forwarder_->stop();
   gossip_->stop();
@@ -213,6 +242,18 @@ bool DevController::produce_round() {
       config_.phantom_blocks ? 256 : m.limits.max_instant_blocks_per_controller_block;
   rocksdb::WriteBatch batch;
   size_t made = 0;
+  {
+    // Instant blocks of other producers first (they were acknowledged; D3 is the verifier's).
+    std::lock_guard lock(instants_mu_);
+    size_t used = 0;
+    for (; used < incoming_instants_.size() && made < max_instant; ++used, ++made) {
+      const auto& [h, enc] = incoming_instants_[used];
+      batch.Put(dc_keys::instant(h),
+                std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+      ordering_->add(h);
+    }
+    incoming_instants_.erase(incoming_instants_.begin(), incoming_instants_.begin() + used);
+  }
   while (made < max_instant) {
     auto evs = mempool_->take(max_events);
     if (evs.empty()) break;
@@ -271,7 +312,7 @@ void DevController::generation_loop() {
       std::this_thread::sleep_for(500us);
     auto tick_start = std::chrono::steady_clock::now();
     last_round = tick_start;
-    if (alarms_->any()) {
+    if (alarms_->halting()) {
       // Our key signed two histories (or someone holds it): produce nothing more.
       std::this_thread::sleep_for(config_.block_interval);
       continue;
@@ -300,7 +341,7 @@ void DevController::verification_loop() {
   while (true) {
     {
       std::unique_lock lock(head_mu_);
-      if (!halted_.empty() || alarms_->any()) {
+      if (!halted_.empty() || alarms_->halting()) {
         // A bad block stops this chain here; nothing to do but wait for the stop.
         head_cv_.wait_for(lock, 200ms, [&] { return stopping_.load(); });
         if (stopping_) break;
@@ -327,6 +368,7 @@ void DevController::verification_loop() {
     for (const auto& why : verifier_->last_skips())
       ctx_.log->warn("block {}: skipped {}", r->index, why);
     for (const auto& [sender, hash] : r->decided) mempool_->on_decided(sender, hash, nonce_of);
+    after_applied(r->index);
     if (ctx_.bus && ctx_.bus->has_subscribers("block_applied"))
       ctx_.bus->publish("block_applied", {{"symbiote", ctx_.alias},
                                           {"index", r->index},
@@ -461,8 +503,8 @@ nlohmann::json DevController::summary() const {
     std::lock_guard lock(head_mu_);
     if (!halted_.empty()) j["halted"] = halted_;
   }
-  if (alarms_ && alarms_->any()) {
-    j["alarms"] = alarms_->list().size();
+  if (alarms_ && alarms_->halting()) {
+    j["alarms"] = alarms_->list("equivocation").size();
     if (!j.contains("halted")) j["halted"] = "fork alarm (GET alarms)";
   }
   j["events"] = {{"admitted", events_admitted_.load()},

@@ -9,15 +9,19 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "chain/sigcache.h"
 #include "chain/store.h"
 #include "core/workflow.h"
 #include "workflows/dev_controller/alarms.h"
+#include "workflows/dev_controller/censorship.h"
 #include "workflows/dev_controller/gossip.h"
 #include "workflows/dev_controller/mempool.h"
 #include "workflows/dev_controller/ordering.h"
@@ -36,6 +40,9 @@ struct DevControllerConfig {
   std::chrono::milliseconds sync_interval{50};  // follower: how often peers are asked for blocks
   size_t forward_batch = 1000;                  // follower: events per forwarded batch
   size_t max_peers = 32;                        // cap on configured + added peers
+  // Fault injection for tests of censorship evidence: as controller, acknowledge but never order
+  // instant blocks of these producers. Logged loudly; never set it on a real network.
+  std::vector<chain::AccountId> fault_censor_producers;
 };
 
 class DevController final : public core::Workflow {
@@ -69,6 +76,19 @@ class DevController final : public core::Workflow {
   Result<bool> raise_equivocation(const EquivocationProof& proof, const std::string& source);
   // A controller block a peer sent (POST /sync/controller_block): compared with ours.
   Result<nlohmann::json> receive_controller_block(ByteSpan bytes, const std::string& source);
+  // An instant block a producer (or a relaying peer) sent (POST /sync/instant). The controller
+  // queues it for ordering and answers a signed acknowledgement; other nodes relay it once.
+  Result<nlohmann::json> receive_instant(ByteSpan bytes);
+  // Censorship evidence (POST /sync/censorship, or made here): checked against stored blocks,
+  // recorded and gossiped once; kept for a later check while blocks of its window are missing.
+  Result<nlohmann::json> receive_evidence(const CensorshipEvidence& ev, const std::string& source);
+  // Producer: makes instant blocks of admitted events and hands them to peers.
+  void production_loop();
+  void send_instant(const Hash32& hash, const Bytes& encoded);
+  // After block `index` is applied: producer bookkeeping of acknowledged instant blocks, and
+  // evidence waiting for blocks.
+  void after_applied(uint64_t index);
+  std::optional<std::vector<Hash32>> stored_block_instants(uint64_t index) const;
 
   core::WorkflowContext ctx_;
   DevControllerConfig config_;
@@ -83,6 +103,25 @@ class DevController final : public core::Workflow {
   std::unique_ptr<AlarmBook> alarms_;          // fork alarms (persisted); any → stop applying
   std::unique_ptr<Gossip> gossip_;             // proofs and blocks to every peer, once
   bool is_controller_ = false;
+  bool is_producer_ = false;
+  std::thread production_;
+
+  // Instant blocks from producers: seen hashes (dedup, bounded) and, on the controller, the queue
+  // the generation loop orders from.
+  std::mutex instants_mu_;
+  std::set<Hash32> seen_instants_;
+  std::deque<Hash32> seen_order_;
+  std::vector<std::pair<Hash32, Bytes>> incoming_instants_;
+  // Producer: acknowledged instant blocks not yet seen in an applied controller block, and
+  // instant blocks no controller acknowledged yet (resent).
+  struct Awaiting {
+    InstantAck ack;
+    Bytes instant;
+  };
+  std::mutex awaiting_mu_;
+  std::map<Hash32, Awaiting> awaiting_;
+  std::map<Hash32, std::pair<Bytes, int>> unacked_;   // encoding, attempts
+  std::vector<CensorshipEvidence> evidence_waiting_;  // blocks of their window not stored yet
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> started_{false};

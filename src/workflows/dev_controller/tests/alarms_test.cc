@@ -90,7 +90,7 @@ TEST(Alarms, BookIsDurableAndDeduplicates) {
     ASSERT_TRUE(store.ok());
     AlarmBook book(**store);
     ASSERT_TRUE(book.load().ok());
-    EXPECT_FALSE(book.any());
+    EXPECT_FALSE(book.halting());
     auto r1 = book.record(*p, "local", 1000);
     ASSERT_TRUE(r1.ok());
     EXPECT_TRUE(*r1);
@@ -103,7 +103,7 @@ TEST(Alarms, BookIsDurableAndDeduplicates) {
   ASSERT_TRUE(store.ok());
   AlarmBook book(**store);
   ASSERT_TRUE(book.load().ok());
-  ASSERT_TRUE(book.any()) << "A2: alarms survive a restart";
+  ASSERT_TRUE(book.halting()) << "A2: alarms survive a restart";
   auto list = book.list();
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].kind, "equivocation");

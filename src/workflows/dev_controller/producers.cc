@@ -1,0 +1,231 @@
+// dev_controller: instant blocks of staked producers on other nodes (issue "dev_controller as a
+// network", items 3 and 6). A producer makes instant blocks of the events admitted on its node and
+// hands them to its peers; the controller queues them for ordering and answers a signed
+// acknowledgement (censorship.h); other nodes relay them once. A producer whose acknowledged block
+// is not ordered within the manifest's inclusion_window records and gossips censorship evidence.
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "codec/hex.h"
+#include "net/http_client.h"
+#include "workflows/dev_controller/dev_controller.h"
+
+namespace klyn::dev_controller {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kSeenInstants = 100'000;  // dedup memory of relayed instant block hashes
+constexpr int kMaxSendAttempts = 50;       // an unacknowledged instant block is resent this often
+
+uint64_t wall_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+std::optional<std::vector<Hash32>> DevController::stored_block_instants(uint64_t index) const {
+  if (index == 0 || index > head_.load()) return std::nullopt;
+  auto bytes = store_->get(dc_keys::controller(index));
+  if (!bytes) return std::nullopt;
+  auto cb = decode_controller_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
+  if (!cb) return std::nullopt;
+  return cb->instant_blocks;
+}
+
+Result<json> DevController::receive_instant(ByteSpan bytes) {
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  auto ib = decode_instant_block(bytes, BlockLimits::of(m));
+  if (!ib) return Error("bad_block", ib.error().reason);
+  if (ib->symbiote != store_->symbiote_id())
+    return Error("wrong_symbiote", "the instant block belongs to another symbiote");
+  const Hash32 h = InstantBlock::hash_of(bytes);
+  {
+    std::lock_guard lock(instants_mu_);
+    if (seen_instants_.count(h)) return json{{"known", true}};
+  }
+  if (ib->producer == *m.controller)
+    return Error("bad_block", "the controller's own instant blocks are not taken from peers");
+  const chain::Account producer = store_->account(ib->producer);
+  if (producer.stake < m.instant_producer_stake)
+    return Error("not_staked", "producer " + crypto::address_of(ib->producer) + " has stake " +
+                                   std::to_string(producer.stake) + " < " +
+                                   std::to_string(m.instant_producer_stake) + " needed");
+  if (!ib->verify_signature())
+    return Error("bad_signature", "the instant block's signature does not verify");
+  {
+    std::lock_guard lock(instants_mu_);
+    if (!seen_instants_.insert(h).second) return json{{"known", true}};
+    seen_order_.push_back(h);
+    if (seen_order_.size() > kSeenInstants) {
+      seen_instants_.erase(seen_order_.front());
+      seen_order_.pop_front();
+    }
+  }
+  if (!is_controller_) {
+    gossip_->send("/sync/instant", Bytes(bytes.begin(), bytes.end()));
+    return json{{"relayed", true}};
+  }
+  InstantAck ack;
+  ack.symbiote = store_->symbiote_id();
+  ack.instant = h;
+  ack.height = head_.load();
+  ack.sign(*ctx_.key);
+  const auto& censored = config_.fault_censor_producers;
+  if (std::find(censored.begin(), censored.end(), ib->producer) == censored.end()) {
+    std::lock_guard lock(instants_mu_);
+    incoming_instants_.emplace_back(h, Bytes(bytes.begin(), bytes.end()));
+  }
+  mempool_->wake();  // the generation loop orders it in its next round
+  return json{{"ack", codec::hex_encode(ack.encode())}, {"height", ack.height}};
+}
+
+void DevController::send_instant(const Hash32& hash, const Bytes& encoded) {
+  std::optional<InstantAck> ack;
+  const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id()) + "/sync/instant";
+  for (const Peer& p : peers_->snapshot()) {
+    net::HttpClient http(p.host, p.port, 2s);
+    auto r =
+        http.post(path, std::string(encoded.begin(), encoded.end()), "application/octet-stream");
+    if (!r) continue;
+    if (r->status != 200) {
+      ctx_.log->warn("peer {} refused instant block {}: {} {}", p.url, codec::hex_encode(hash),
+                     r->status, r->body.substr(0, 200));
+      continue;
+    }
+    auto j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("ack") || !j["ack"].is_string()) continue;
+    auto raw = codec::hex_decode(j["ack"].get<std::string>());
+    if (!raw) continue;
+    auto a = decode_ack(*raw);
+    if (a && a->instant == hash && a->symbiote == store_->symbiote_id() &&
+        a->verify(*ctx_.genesis.manifest.controller))
+      ack = *a;
+  }
+  std::lock_guard lock(awaiting_mu_);
+  if (ack) {
+    unacked_.erase(hash);
+    awaiting_[hash] = Awaiting{*ack, encoded};
+    return;
+  }
+  auto& [enc, attempts] = unacked_[hash];
+  if (enc.empty()) enc = encoded;
+  if (++attempts >= kMaxSendAttempts) {
+    ctx_.log->warn("no controller acknowledged instant block {} after {} attempts; giving up",
+                   codec::hex_encode(hash), attempts);
+    unacked_.erase(hash);
+  }
+}
+
+void DevController::production_loop() {
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  auto last_resend = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    mempool_->wait_ready(config_.block_interval);
+    if (stopping_) break;
+    if (alarms_->halting()) continue;
+    // Batch like the controller does (see generation_loop): wait briefly for a fuller block.
+    auto until = std::chrono::steady_clock::now() + config_.batch_window;
+    while (!stopping_ && std::chrono::steady_clock::now() < until &&
+           mempool_->ready_count() < m.limits.max_events_per_instant_block)
+      std::this_thread::sleep_for(500us);
+    auto evs = mempool_->take(m.limits.max_events_per_instant_block);
+    if (!evs.empty()) {
+      InstantBlock ib;
+      ib.symbiote = store_->symbiote_id();
+      ib.created_ms = wall_ms();
+      for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
+      ib.sign(*ctx_.key);
+      Bytes enc = ib.encode();
+      const Hash32 h = InstantBlock::hash_of(enc);
+      // Kept locally too: it is ours to serve, and the evidence if it is left out.
+      (void)store_->put(dc_keys::instant(h),
+                        std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+      send_instant(h, enc);
+    }
+    if (std::chrono::steady_clock::now() - last_resend > 200ms) {
+      last_resend = std::chrono::steady_clock::now();
+      std::vector<std::pair<Hash32, Bytes>> again;
+      {
+        std::lock_guard lock(awaiting_mu_);
+        for (const auto& [h, v] : unacked_) again.emplace_back(h, v.first);
+      }
+      for (const auto& [h, enc] : again) send_instant(h, enc);
+    }
+  }
+}
+
+void DevController::after_applied(uint64_t index) {
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  std::vector<CensorshipEvidence> made, recheck;
+  {
+    std::lock_guard lock(awaiting_mu_);
+    if (awaiting_.empty() && evidence_waiting_.empty()) return;
+    if (auto hashes = stored_block_instants(index))
+      for (const auto& h : *hashes) awaiting_.erase(h);
+    for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+      if (index >= it->second.ack.height + m.limits.inclusion_window) {
+        made.push_back({it->second.ack.encode(), it->second.instant});
+        it = awaiting_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    recheck.swap(evidence_waiting_);
+  }
+  for (const auto& ev : made) (void)receive_evidence(ev, "local");
+  for (const auto& ev : recheck) (void)receive_evidence(ev, "waiting");
+}
+
+Result<json> DevController::receive_evidence(const CensorshipEvidence& ev,
+                                             const std::string& source) {
+  const chain::Manifest& m = ctx_.genesis.manifest;
+  auto c = check_censorship(ev, store_->symbiote_id(), *m.controller, BlockLimits::of(m),
+                            m.limits.inclusion_window,
+                            [this](uint64_t i) { return stored_block_instants(i); });
+  if (c.verdict == CensorshipCheck::Verdict::kInvalid) return Error("bad_evidence", c.reason);
+  if (alarms_->contains(c.ack.instant)) return json{{"known", true}};
+  if (c.verdict == CensorshipCheck::Verdict::kNotYet) {
+    std::lock_guard lock(awaiting_mu_);
+    if (evidence_waiting_.size() < 1000) evidence_waiting_.push_back(ev);
+    return json{{"waiting", true}, {"reason", c.reason}};
+  }
+  const chain::Account producer = store_->account(c.producer);
+  if (producer.stake < m.instant_producer_stake)
+    return Error("bad_evidence", "producer " + crypto::address_of(c.producer) +
+                                     " is not staked: its blocks need not be ordered");
+  Alarm a;
+  a.kind = "censorship";
+  a.index = c.ack.height;
+  a.hashes = {c.ack.instant};
+  a.detected_ms = wall_ms();
+  a.source = source;
+  a.id = c.ack.instant;
+  a.evidence = ev.encode();
+  a.note = "producer " + crypto::address_of(c.producer) + ": acknowledged at controller height " +
+           std::to_string(c.ack.height) + ", not in blocks " + std::to_string(c.ack.height + 1) +
+           ".." + std::to_string(c.ack.height + m.limits.inclusion_window);
+  auto fresh = alarms_->record(std::move(a));
+  if (!fresh) return fresh.error();
+  if (*fresh) {
+    ctx_.log->error(
+        "CENSORSHIP EVIDENCE: instant block {} of {} was acknowledged by the controller "
+        "at height {} and left out of the next {} blocks",
+        codec::hex_encode(c.ack.instant), crypto::address_of(c.producer), c.ack.height,
+        m.limits.inclusion_window);
+    if (ctx_.bus && ctx_.bus->has_subscribers("censorship_evidence"))
+      ctx_.bus->publish("censorship_evidence", {{"symbiote", ctx_.alias},
+                                                {"instant_block", codec::hex_encode(c.ack.instant)},
+                                                {"producer", crypto::address_of(c.producer)}});
+    gossip_->send("/sync/censorship", ev.encode());
+  }
+  return json{{"recorded", true}, {"new", *fresh}};
+}
+
+}  // namespace klyn::dev_controller
