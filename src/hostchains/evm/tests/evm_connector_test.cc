@@ -1,6 +1,7 @@
 // The evm connector against a real ganache (tools/node_modules, started by the test): deploy,
 // commit, check, read back, reorganisation, failures and balances.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -443,7 +444,6 @@ TEST_F(EvmConnectorTest, AnUnreachableNodeIsUnreachable) {
     if (e.code == "unauthorized") continue;
     EXPECT_EQ(e.code, "unreachable") << e.to_string();
   }
-  auto keyed = connector(Ganache::account_keys()[kCommitter]);
   // Same node settings but a dead URL, with a key: commit and balance are unreachable too.
   const std::string dead_text =
       "type = \"evm\"\nnetwork = \"1337\"\nrpc_url = \"http://127.0.0.1:9\"\n"
@@ -457,6 +457,40 @@ TEST_F(EvmConnectorTest, AnUnreachableNodeIsUnreachable) {
   ASSERT_TRUE(dead) << cfg2.finish().to_string();
   EXPECT_EQ(dead->commit(checkpoint(13, 1)).error().code, "unreachable");
   EXPECT_EQ(dead->balance().error().code, "unreachable");
+}
+
+// The harness itself: what later integration tests rely on.
+TEST(GanacheHarness, StartsWithTheDeterministicAccountsAndStopsOnDestruction) {
+  testing::GanacheOptions options;
+  options.chain_id = 31337;
+  auto g = Ganache::start(options);
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  EXPECT_EQ((*g)->chain_id(), 31337u);
+  EXPECT_EQ((*g)->url(), "http://127.0.0.1:" + std::to_string((*g)->port()));
+  auto accounts = (*g)->rpc("eth_accounts");
+  ASSERT_TRUE(accounts.ok() && accounts->is_array()) << (accounts ? accounts->dump() : "");
+  ASSERT_EQ(accounts->size(), Ganache::account_keys().size());
+  for (size_t i = 0; i < accounts->size(); ++i) {
+    auto key = PrivateKey::from_hex(Ganache::account_keys()[i]);
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(address_hex(key->address()), (*accounts)[i].get<std::string>()) << i;
+  }
+  auto chain = EthClient::create((*g)->url(), std::chrono::seconds(5)).value()->chain_id();
+  ASSERT_TRUE(chain.ok());
+  EXPECT_EQ(*chain, 31337u);
+  const pid_t pid = (*g)->pid();
+  ASSERT_GT(pid, 0);
+  g->reset();
+  EXPECT_NE(::kill(pid, 0), 0);  // gone (and reaped)
+}
+
+TEST(GanacheHarness, WithoutToolsItFailsAndSaysWhatToRun) {
+  testing::GanacheOptions options;
+  options.tools_dir = "/nonexistent/tools";
+  auto g = Ganache::start(options);
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.error().reason.find("run scripts/install-deps.sh"), std::string::npos)
+      << g.error().to_string();
 }
 
 }  // namespace
