@@ -61,5 +61,6 @@ void add_query_commands(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_replay_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_testnet_commands(CLI::App& app);
 
 }  // namespace klyn::cli
