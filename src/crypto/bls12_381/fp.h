@@ -144,6 +144,45 @@ class Fp {
     return r;
   }
 
+  // Multiplication operands only: a + b and a - b + p without the final reduction (both < 2p).
+  // The multiplication accepts operands below 2p and still returns a fully reduced product, so
+  // Karatsuba-style formulas skip a conditional subtraction. Do not store or compare these
+  // values; pass them straight to operator*.
+  static Fp sum_for_mul(const Fp& a, const Fp& b) {
+    Fp r;
+#if KLYN_BLS_X86_ASM
+    r.l_ = fp_kernels::add_nr_x86(a.l_, b.l_);
+#else
+    uint64_t carry = 0;
+    for (int i = 0; i < 6; i++) {
+      u128 s = u128(a.l_[i]) + b.l_[i] + carry;
+      r.l_[i] = uint64_t(s);
+      carry = uint64_t(s >> 64);
+    }
+#endif
+    return r;
+  }
+  static Fp diff_for_mul(const Fp& a, const Fp& b) {
+    Fp r;
+#if KLYN_BLS_X86_ASM
+    r.l_ = fp_kernels::sub_plus_p_x86(a.l_, b.l_);
+#else
+    uint64_t borrow = 0;
+    for (int i = 0; i < 6; i++) {
+      u128 d = u128(a.l_[i]) - b.l_[i] - borrow;
+      r.l_[i] = uint64_t(d);
+      borrow = uint64_t(d >> 64) & 1;
+    }
+    uint64_t carry = 0;  // + p; the carry out cancels the borrow above
+    for (int i = 0; i < 6; i++) {
+      u128 s = u128(r.l_[i]) + kModulus[i] + carry;
+      r.l_[i] = uint64_t(s);
+      carry = uint64_t(s >> 64);
+    }
+#endif
+    return r;
+  }
+
   constexpr Fp square() const {
     return *this * *this;
   }

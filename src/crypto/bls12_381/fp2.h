@@ -25,14 +25,16 @@ struct Fp2 {
   friend Fp2 operator*(const Fp2& a, const Fp2& b) {
     Fp t0 = a.c0 * b.c0;
     Fp t1 = a.c1 * b.c1;
-    return {t0 - t1, (a.c0 + a.c1) * (b.c0 + b.c1) - t0 - t1};
+    return {t0 - t1, Fp::sum_for_mul(a.c0, a.c1) * Fp::sum_for_mul(b.c0, b.c1) - (t0 + t1)};
   }
   friend Fp2 operator*(const Fp2& a, const Fp& b) { return {a.c0 * b, a.c1 * b}; }
   Fp2& operator+=(const Fp2& o) { return *this = *this + o; }
   Fp2& operator-=(const Fp2& o) { return *this = *this - o; }
   Fp2& operator*=(const Fp2& o) { return *this = *this * o; }
 
-  Fp2 square() const { return {(c0 + c1) * (c0 - c1), (c0 * c1).dbl()}; }
+  Fp2 square() const {
+    return {Fp::sum_for_mul(c0, c1) * Fp::diff_for_mul(c0, c1), (c0 * c1).dbl()};
+  }
   Fp2 dbl() const { return {c0.dbl(), c1.dbl()}; }
   Fp2 half() const { return {c0.half(), c1.half()}; }
   Fp2 conjugate() const { return {c0, -c1}; }

@@ -412,6 +412,43 @@ constexpr void mul_portable(Limbs& out, const Limbs& a, const Limbs& b) {
       : "cc");
   return {r0, r1, r2, r3, r4, r5};
 }
+
+// a + b and a - b + p without reduction (both < 2p for a, b < p): multiplication operands.
+[[gnu::always_inline]] inline Limbs add_nr_x86(const Limbs& a, const Limbs& b) {
+  uint64_t r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3], r4 = a[4], r5 = a[5];
+  asm("addq 0(%[b]), %[r0]\n\t"
+      "adcq 8(%[b]), %[r1]\n\t"
+      "adcq 16(%[b]), %[r2]\n\t"
+      "adcq 24(%[b]), %[r3]\n\t"
+      "adcq 32(%[b]), %[r4]\n\t"
+      "adcq 40(%[b]), %[r5]\n\t"
+      :
+      [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4), [r5] "+&r"(r5)
+      : [b] "r"(b.data()), "m"(b)
+      : "cc");
+  return {r0, r1, r2, r3, r4, r5};
+}
+[[gnu::always_inline]] inline Limbs sub_plus_p_x86(const Limbs& a, const Limbs& b) {
+  uint64_t r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3], r4 = a[4], r5 = a[5];
+  // (a - b) mod 2^384, then + p mod 2^384: the true value a - b + p lies in [0, 2p).
+  asm("subq 0(%[b]), %[r0]\n\t"
+      "sbbq 8(%[b]), %[r1]\n\t"
+      "sbbq 16(%[b]), %[r2]\n\t"
+      "sbbq 24(%[b]), %[r3]\n\t"
+      "sbbq 32(%[b]), %[r4]\n\t"
+      "sbbq 40(%[b]), %[r5]\n\t"
+      "addq 0+%[p], %[r0]\n\t"
+      "adcq 8+%[p], %[r1]\n\t"
+      "adcq 16+%[p], %[r2]\n\t"
+      "adcq 24+%[p], %[r3]\n\t"
+      "adcq 32+%[p], %[r4]\n\t"
+      "adcq 40+%[p], %[r5]\n\t"
+      :
+      [r0] "+&r"(r0), [r1] "+&r"(r1), [r2] "+&r"(r2), [r3] "+&r"(r3), [r4] "+&r"(r4), [r5] "+&r"(r5)
+      : [b] "r"(b.data()), [p] "m"(kModulusAsm), "m"(b)
+      : "cc");
+  return {r0, r1, r2, r3, r4, r5};
+}
 #endif
 
 #if KLYN_BLS_ADX_ASM

@@ -144,6 +144,20 @@ TEST(GroupTest, JacobianConstantTimeMixedAdditionIsComplete) {
 namespace klyn::bls {
 namespace {
 
+TEST(FieldTest, UnreducedOperandsMultiplyLikeReducedOnes) {
+  const Fp big = -Fp::one();  // p - 1: sums close to 2p
+  const Fp vals[] = {Fp::zero(), Fp::one(), big, big - Fp::from_u64(5), Fp::from_u64(7).inverse()};
+  for (const Fp& a : vals) {
+    for (const Fp& b : vals) {
+      for (const Fp& c : {big, Fp::from_u64(3), Fp::from_u64(11).square()}) {
+        EXPECT_EQ(Fp::sum_for_mul(a, b) * c, (a + b) * c);
+        EXPECT_EQ(Fp::diff_for_mul(a, b) * c, (a - b) * c);
+        EXPECT_EQ(Fp::sum_for_mul(a, b) * Fp::diff_for_mul(c, a), (a + b) * (c - a));
+      }
+    }
+  }
+}
+
 TEST(FieldTest, HalfIsDivisionByTwo) {
   for (uint64_t v = 0; v < 20; v++) {
     Fp a = Fp::from_u64(v * 7919 + 3).square();
