@@ -162,7 +162,7 @@ Result<Balance> BitcoinConnector::balance() {
 
 ConnectorFactory factory() {
   return [](const ConnectorSpec& spec, core::ConfigReader& cfg) -> std::unique_ptr<Connector> {
-    auto settings = read_settings(cfg, spec.data_dir);
+    auto settings = read_settings(spec, cfg);
     if (!settings) return nullptr;
     return std::make_unique<BitcoinConnector>(std::move(*settings), spec.log);
   };

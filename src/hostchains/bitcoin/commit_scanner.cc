@@ -88,6 +88,8 @@ Status CommitScanner::follow_reorg(RpcSession& rpc, uint64_t tip) {
 Result<bool> CommitScanner::scan_next(RpcSession& rpc) {
   const uint64_t height = next_height();
   auto hash_json = rpc.node("getblockhash", json::array({height}));
+  if (!hash_json && hash_json.error().code == "rpc_error" && rpc.rpc_code() == kRpcInvalidParameter)
+    return false;  // the chain got shorter since getblockcount: the next call walks back
   if (!hash_json) return hash_json.error();
   auto hash = as_block_hash(*hash_json, "getblockhash");
   if (!hash) return hash.error();

@@ -4,12 +4,17 @@
 
 namespace klyn::hostchains::bitcoin {
 
-std::optional<BitcoinSettings> read_settings(core::ConfigReader& cfg,
-                                             const std::filesystem::path& data_dir) {
+std::optional<BitcoinSettings> read_settings(const ConnectorSpec& spec, core::ConfigReader& cfg) {
   using namespace std::chrono_literals;
   const size_t errors_before = cfg.errors().size();
   BitcoinSettings s;
   s.common = read_common(cfg);
+  if (!s.common.type.empty() && s.common.type != "bitcoin")
+    cfg.error("type", "\"" + s.common.type + "\" given to the bitcoin connector");
+  if (!s.common.network.empty() && !spec.ref.network.empty() &&
+      s.common.network != spec.ref.network)
+    cfg.error("network", "\"" + s.common.network + "\" is not the manifest's network \"" +
+                             spec.ref.network + "\"");
 
   s.rpc_url = cfg.required_string("rpc_url");
   if (!s.rpc_url.empty()) {
@@ -30,7 +35,7 @@ std::optional<BitcoinSettings> read_settings(core::ConfigReader& cfg,
     else
       s.rpc_cookie_file = std::filesystem::path(cookie).is_absolute()
                               ? std::filesystem::path(cookie)
-                              : data_dir / cookie;
+                              : spec.data_dir / cookie;
   } else if (!has_user && !has_password) {
     cfg.error("rpc_user", "set rpc_user + rpc_password, or rpc_cookie_file");
   } else if (!has_password) {

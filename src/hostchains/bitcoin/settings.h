@@ -29,8 +29,8 @@ struct BitcoinSettings {
 
 // Reads every key of the table (read_common included) and reports unknown keys
 // (cfg.finish()). Each problem goes to cfg.error(key, reason); returns nullopt when this table
-// had any. `data_dir` resolves a relative rpc_cookie_file.
-std::optional<BitcoinSettings> read_settings(core::ConfigReader& cfg,
-                                             const std::filesystem::path& data_dir);
+// had any. `type` must be "bitcoin" and `network` the manifest entry's (spec.ref.network);
+// spec.data_dir resolves a relative rpc_cookie_file.
+std::optional<BitcoinSettings> read_settings(const ConnectorSpec& spec, core::ConfigReader& cfg);
 
 }  // namespace klyn::hostchains::bitcoin

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -41,11 +42,31 @@ uint16_t pick_free_port() {
 
 namespace {
 
-// Reaps `pid` if it has exited; true when it has (or is not our child any more).
-bool reaped(pid_t pid) {
+// Reaps `pid` if it has exited; true when it has (or is not our child any more). `how` gets
+// the exit status in words.
+bool reaped(pid_t pid, std::string* how = nullptr) {
   int status = 0;
   pid_t got = ::waitpid(pid, &status, WNOHANG);
+  if (got == pid && how) {
+    if (WIFEXITED(status))
+      *how = WEXITSTATUS(status) == 127 ? "exit 127 (cannot execute the binary?)"
+                                        : "exit " + std::to_string(WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+      *how = "signal " + std::to_string(WTERMSIG(status));
+  }
   return got == pid || (got < 0 && errno == ECHILD);
+}
+
+std::string random_hex(size_t bytes) {
+  std::random_device rd;
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < bytes; ++i) {
+    const unsigned b = rd() & 0xff;
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
 }
 
 // Waits up to `limit` for `pid` to exit.
@@ -80,6 +101,8 @@ Litecoind::~Litecoind() {
 }
 
 Result<std::unique_ptr<Litecoind>> Litecoind::start(LitecoindOptions options) {
+  // A password of its own: a parallel test's daemon that got our port cannot pass for ours.
+  if (options.rpc_password.empty()) options.rpc_password = random_hex(16);
   std::unique_ptr<Litecoind> d(new Litecoind(std::move(options)));
   std::string tmpl = (fs::temp_directory_path() / "klyn-litecoind-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr)
@@ -170,12 +193,17 @@ Status Litecoind::wait_ready() {
   const auto deadline = Clock::now() + options_.ready_timeout;
   std::string last = "no answer";
   while (Clock::now() < deadline) {
-    if (reaped(pid_)) {
+    std::string how;
+    if (reaped(pid_, &how)) {
       pid_ = -1;
-      return Error("start", "litecoind exited during start-up");
+      return Error("start", "litecoind exited during start-up: " + how);
     }
     auto r = rpc("getblockchaininfo");
-    if (r) return {};
+    if (r && !reaped(pid_, &how)) return {};  // answered, and it was ours
+    if (r) {
+      pid_ = -1;
+      return Error("start", "litecoind exited during start-up: " + how);
+    }
     last = r.error().to_string();
     std::this_thread::sleep_for(20ms);  // RPC is not up yet, or the node is still loading
   }

@@ -31,7 +31,7 @@ struct LitecoindOptions {
   // (cookie_file()); false: user/password below.
   bool cookie_auth = false;
   std::string rpc_user = "klyn";
-  std::string rpc_password = "klyn-test-password";
+  std::string rpc_password;      // "" = a random one (see options() after start)
   std::string wallet = "miner";  // created and funded by start()
   int initial_blocks = 101;      // mined to the wallet
   std::vector<std::string> extra_args;

@@ -25,7 +25,11 @@ Parsed parse(const std::string& text) {
   toml::table t = toml::parse(text);
   core::ConfigReader cfg(t, kFile, "hostchains.ltc");
   Parsed p;
-  p.settings = read_settings(cfg, "/data");
+  ConnectorSpec spec;
+  spec.name = "ltc";
+  spec.ref = {"bitcoin", "litecoin-regtest", ""};
+  spec.data_dir = "/data";
+  p.settings = read_settings(spec, cfg);
   p.errors = cfg.errors().to_string();
   return p;
 }
@@ -111,6 +115,7 @@ TEST(BitcoinSettings, ErrorsNameTheKey) {
        "hostchains.ltc.rpc_pasword"},
       {"rpc_url = \"http://h:1\"\nrpc_cookie_file = \"c\"\nconfirmations = 0\n",
        "hostchains.ltc.confirmations"},
+
   };
   for (const auto& c : cases) {
     auto p = parse(kHead + c.body);
@@ -119,6 +124,16 @@ TEST(BitcoinSettings, ErrorsNameTheKey) {
         << "want " << c.key << " in: " << p.errors << "\nfor:\n"
         << c.body;
   }
+}
+
+TEST(BitcoinSettings, TypeAndNetworkMustMatchTheManifestEntry) {
+  auto p = parse(
+      "type = \"evm\"\nnetwork = \"bitcoin-main\"\nrpc_url = \"http://h:1\"\n"
+      "rpc_cookie_file = \"c\"\n");
+  EXPECT_FALSE(p.settings);
+  EXPECT_NE(p.errors.find("hostchains.ltc.type:"), std::string::npos) << p.errors;
+  EXPECT_NE(p.errors.find("hostchains.ltc.network:"), std::string::npos) << p.errors;
+  EXPECT_NE(p.errors.find("litecoin-regtest"), std::string::npos) << p.errors;
 }
 
 TEST(BitcoinFactory, BuildsWithoutNetworkAndReportsBadTables) {
