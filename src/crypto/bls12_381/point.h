@@ -200,8 +200,8 @@ inline uint64_t ct_is_zero(const Fp2& a) {
 }
 
 // Jacobian coordinates (x, y) = (X/Z^2, Y/Z^3): cheaper doubling than the complete projective
-// formulas. `add` branches on exceptional cases (public data only); `add_affine_ct` is the
-// constant-time mixed addition used for secret scalars.
+// formulas. `add_affine_vartime` branches on exceptional cases (public data only); `add_affine_ct`
+// is the constant-time mixed addition used for secret scalars.
 template <typename F>
 struct Jacobian {
   F x, y, z;
@@ -269,30 +269,30 @@ struct Jacobian {
     return {F::select(a.x, b.x, choice), F::select(a.y, b.y, choice), F::select(a.z, b.z, choice)};
   }
 
-  // add-2007-bl with the exceptional cases (equal points, opposite points, identity).
-  Jacobian add(const Jacobian& q) const {
-    if (is_identity()) return q;
-    if (q.is_identity()) return *this;
+  // madd-2007-bl (7M + 4S): this + (x2, y2) for an affine point that is not the identity, with
+  // the exceptional cases handled by branches (public data only). Like the doubling it does not
+  // use b (see add_affine_ct).
+  Jacobian add_affine_vartime(const F& x2, const F& y2) const {
+    if (is_identity()) return {x2, y2, F::one()};
     F z1z1 = z.square();
-    F z2z2 = q.z.square();
-    F u1 = x * z2z2;
-    F u2 = q.x * z1z1;
-    F s1 = y * q.z * z2z2;
-    F s2 = q.y * z * z1z1;
-    F h = u2 - u1;
-    F rr = s2 - s1;
+    F u2 = x2 * z1z1;
+    F s2 = y2 * z * z1z1;
+    F h = u2 - x;
+    F rr = s2 - y;
     if (h.is_zero()) {
       if (rr.is_zero()) return dbl();
       return {F::one(), F::one(), F::zero()};
     }
-    F i = (h + h).square();
+    F hh = h.square();
+    F i = hh + hh;
+    i = i + i;
     F j = h * i;
     rr = rr + rr;
-    F v = u1 * i;
+    F v = x * i;
     F x3 = rr.square() - j - (v + v);
-    F s1j = s1 * j;
-    F y3 = rr * (v - x3) - (s1j + s1j);
-    F z3 = ((z + q.z).square() - z1z1 - z2z2) * h;
+    F yj = y * j;
+    F y3 = rr * (v - x3) - (yj + yj);
+    F z3 = (z + h).square() - z1z1 - hh;
     return {x3, y3, z3};
   }
 };
@@ -300,14 +300,18 @@ struct Jacobian {
 template <typename F>
 Projective<F> Projective<F>::mul_u64_vartime(uint64_t k) const {
   if (k == 0 || is_identity()) return identity();
-  Jacobian<F> base = Jacobian<F>::from_projective(*this);
-  Jacobian<F> acc = base;
+  // The base in Jacobian coordinates (X, Y, w) is the affine point (X, Y) of the isomorphic curve
+  // y^2 = x^3 + b w^6; doubling and mixed addition do not use b, so the chain runs there with
+  // the cheaper mixed addition and the result's Z is multiplied by w at the end.
+  const Jacobian<F> base = Jacobian<F>::from_projective(*this);
+  Jacobian<F> acc{base.x, base.y, F::one()};
   int top = 63 - __builtin_clzll(k);
   for (int i = top - 1; i >= 0; i--) {
     acc = acc.dbl();
-    if ((k >> i) & 1) acc = acc.add(base);
+    if ((k >> i) & 1) acc = acc.add_affine_vartime(base.x, base.y);
   }
   if (acc.is_identity()) return identity();
+  acc.z = acc.z * base.z;
   return acc.to_projective();
 }
 

@@ -3,6 +3,7 @@
 
 #include "crypto/bls12_381/fp12.h"
 #include "crypto/bls12_381/groups.h"
+#include "crypto/bls12_381/hash_to_curve.h"
 #include "crypto/bls12_381/pairing.h"
 
 namespace klyn::bls {
@@ -117,6 +118,22 @@ TEST(GroupTest, GlsSecretMultiplicationMatchesWindowedMultiplication) {
     EXPECT_EQ(g2_mul_secret(p, k), p.mul_ct(k.data(), 4)) << v;
   }
   EXPECT_TRUE(g2_mul_secret(G2Projective::identity(), scalars[3]).is_identity());
+}
+
+// The variable-time 64-bit multiplication (mixed additions on the isomorphic curve) agrees with
+// the complete projective formulas, also for points outside G2 (as in cofactor clearing).
+TEST(GroupTest, VartimeU64MultiplicationMatchesWindowedMultiplication) {
+  G2Projective in_g2 = g2_generator().mul_u64_vartime(99);
+  G2Projective off_g2 = map_to_curve_g2(Fp2{Fp::from_u64(5), Fp::from_u64(9)});
+  ASSERT_TRUE(off_g2.is_on_curve());
+  ASSERT_FALSE(g2_in_subgroup(off_g2));
+  for (const G2Projective& p : {in_g2, off_g2, off_g2.dbl()}) {
+    for (uint64_t k : {uint64_t(1), uint64_t(2), uint64_t(3), uint64_t(0xff), kCurveXAbs,
+                       kCurveXAbs + 1, ~uint64_t(0)}) {
+      const uint64_t limbs[1] = {k};
+      EXPECT_EQ(p.mul_u64_vartime(k), p.mul_ct(limbs, 1)) << k;
+    }
+  }
 }
 
 // The constant-time mixed addition covers the chord, the tangent (equal points), opposite points
