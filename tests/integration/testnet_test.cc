@@ -132,6 +132,10 @@ TEST(Testnet, NewUpTransfersToControllerAndFollowersConvergeThenDown) {
   ProcessResult again = run_klyn74r({"testnet", "up", "--dir", dir.string()}, {}, 40s);
   ASSERT_TRUE(again.exited_with(0)) << again.describe();
   EXPECT_EQ(pids_of(dir, 3), pids);
+  // A running network is never replaced.
+  ProcessResult replace = run_klyn74r({"testnet", "new", "--dir", dir.string(), "--force"});
+  EXPECT_TRUE(replace.exited_with(2)) << replace.describe();
+  EXPECT_NE(replace.output.find("testnet down"), std::string::npos) << replace.output;
 
   // Transfers through the CLI to the controller and to a follower, and a batch to the other
   // follower through the harness client; the test keys are in node-1/KEYS.
