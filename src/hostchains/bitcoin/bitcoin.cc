@@ -15,6 +15,7 @@ namespace {
 constexpr int64_t kRpcWalletInsufficientFunds = -6;
 constexpr int64_t kRpcMethodNotFound = -32601;
 constexpr int64_t kRpcInvalidAddressOrKey = -5;  // no such transaction
+constexpr int64_t kRpcVerifyAlreadyInChain = -27;
 
 RpcSessionOptions session_options(const BitcoinSettings& s) {
   return RpcSessionOptions{s.rpc_url,         s.rpc_user, s.rpc_password,
@@ -80,6 +81,18 @@ Result<std::string> BitcoinConnector::commit(const Checkpoint& cp) {
   }
 
   auto sent = rpc_.node("sendrawtransaction", json::array({*signed_hex}));
+  if (!sent && sent.error().code == "rpc_error" &&
+      (rpc_.rpc_code() == kRpcVerifyAlreadyInChain ||
+       sent.error().reason.find("already") != std::string::npos)) {
+    // Sent before (a retried request, or a wallet rebroadcast): the commit is there; answer its
+    // txid like a successful send.
+    auto decoded = rpc_.node("decoderawtransaction", json::array({*signed_hex}));
+    if (decoded) {
+      if (auto txid = string_member(*decoded, "txid", "decoderawtransaction");
+          txid && is_txid(*txid))
+        sent = json(*txid);
+    }
+  }
   if (!sent) return map_funds(sent.error(), rpc_.rpc_code());
   if (!sent->is_string() || !is_txid(sent->get<std::string>()))
     return Error("bad_response", "sendrawtransaction: not a transaction id");

@@ -7,9 +7,10 @@
 // Contract (beyond connector.h)
 // * commit(): createrawtransaction (one OP_RETURN output, commit_script.h) →
 //   fundrawtransaction (the wallet picks inputs and change; fee_rate when configured) →
-//   signrawtransactionwithwallet → sendrawtransaction. Returns the txid. A wallet without enough
-//   funds is "insufficient_funds"; a connector whose table says stopped = true refuses with
-//   "stopped" and sends nothing.
+//   signrawtransactionwithwallet → sendrawtransaction. Returns the txid (also when the daemon
+//   already had the transaction). A wallet without enough funds is "insufficient_funds"; a
+//   connector whose table says stopped = true refuses with "stopped" and sends nothing. Each
+//   call is a new transaction: the caller keeps one unconfirmed commit at a time.
 // * check(): the wallet's gettransaction, else getrawtransaction (needs -txindex for
 //   transactions of other wallets), else the mempool. Included = in a block of the best chain.
 // * read_commits(): see CommitScanner (commit_scanner.h); bounded work per call.

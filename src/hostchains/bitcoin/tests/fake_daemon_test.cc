@@ -434,6 +434,16 @@ TEST_F(FakeDaemonTest, CommitStepsAndTheirFailures) {
     ASSERT_FALSE(r.ok()) << what;
     EXPECT_EQ(r.error().code, code) << what << ": " << r.error().to_string();
   };
+  // Already sent (a retried request): the txid is that of the signed transaction.
+  d.script("sendrawtransaction",
+           [](const json&) { return Answer::error(-26, "txn-already-in-mempool"); });
+  d.script("decoderawtransaction", [](const json& p) {
+    EXPECT_EQ(p[0], "signedhex");
+    return Answer{{{"txid", std::string(64, 'f')}}};
+  });
+  auto again = c->commit(cp);
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(*again, std::string(64, 'f'));
   d.script("sendrawtransaction", [](const json&) { return Answer{"not a txid"}; });
   expect_code("sendrawtransaction answers junk", "bad_response");
   d.script("sendrawtransaction",
