@@ -454,7 +454,7 @@ constexpr void mul_portable(Limbs& out, const Limbs& a, const Limbs& b) {
 #if KLYN_BLS_ADX_ASM
 // CIOS with two interleaved carry chains (ADCX uses CF, ADOX uses OF); the seven t registers
 // rotate by one per row instead of shifting.
-inline Limbs mul_adx(const Limbs& x, const Limbs& y) {
+[[gnu::always_inline]] inline Limbs mul_adx(const Limbs& x, const Limbs& y) {
   uint64_t r0, r1, r2, r3, r4, r5, r6, lo, hi, zero;
   const uint64_t* pa = x.data();  // register reused by the final subtraction
   asm("xorl %k[zero], %k[zero]\n\t"
@@ -745,10 +745,9 @@ inline Limbs mul_adx(const Limbs& x, const Limbs& y) {
       : [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3), [r4] "=&r"(r4),
         [r5] "=&r"(r5), [r6] "=&r"(r6), [lo] "=&r"(lo), [hi] "=&r"(hi), [zero] "=&r"(zero),
         [a] "+&r"(pa)
-      : [b] "r"(y.data()), [p] "m"(kModulusAsm), [inv] "m"(kInvAsm)
-      // The asm reads x and y through pointers; "memory" orders it after their stores (the
-      // function is out of line, so this costs nothing extra).
-      : "rdx", "cc", "memory");
+      // The asm reads x and y through pointers: the "m" operands order it after their stores.
+      : [b] "r"(y.data()), [p] "m"(kModulusAsm), [inv] "m"(kInvAsm), "m"(x), "m"(y)
+      : "rdx", "cc");
   return {r6, r0, r1, r2, r3, r4};
 }
 #endif
