@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "crypto/bls12_381/scalar.h"
+
 namespace klyn::bls {
 namespace {
 
@@ -123,16 +125,29 @@ uint64_t divmod_by_curve_x(std::array<uint64_t, 4>* n) {
 
 G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>& k) {
   if (p.is_identity()) return p;  // P is public (a hash or a generator)
-  std::array<uint64_t, 4> n = k;
+  // The recoding below needs an odd low digit d0 = k mod z, whose parity is that of k (z is
+  // even). For an even k use r - k (odd, r is odd) and negate the result: [k] P = -[r - k] P.
+  const uint64_t even = (k[0] & 1) ^ 1;
+  std::array<uint64_t, 4> n;
+  {
+    std::array<uint64_t, 4> minus;
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+      u128 t = u128(kGroupOrder[i]) - k[i] - borrow;
+      minus[i] = uint64_t(t);
+      borrow = uint64_t(t >> 64) & 1;
+    }
+    const uint64_t mask = 0 - even;
+    for (int i = 0; i < 4; i++) n[i] = k[i] ^ ((k[i] ^ minus[i]) & mask);
+    sodium_memzero(minus.data(), sizeof(minus));
+  }
   uint64_t d[4];
   for (int i = 0; i < 4; i++) d[i] = divmod_by_curve_x(&n);
-  // Sign-aligned signed recoding (GLV-SAC): make d0 odd (d0 + 1 if even, corrected at the end),
-  // then d0 = sum s_i 2^i with s_i = +-1 over 65 positions, and every other digit is written
-  // with digits in {0, s_i}, so each step adds +-T[idx] with an 8-entry table
-  // T[idx] = P0 + idx_1 P1 + idx_2 P2 + idx_3 P3. All digits are < z < 2^64.
+  // Sign-aligned signed recoding (GLV-SAC): the odd d0 = sum s_i 2^i with s_i = +-1 over 65
+  // positions, and every other digit is written with digits in {0, s_i}, so each step adds
+  // +-T[idx] with an 8-entry table T[idx] = P0 + idx_1 P1 + idx_2 P2 + idx_3 P3. All digits are
+  // < z < 2^64.
   constexpr int kLen = 65;
-  const uint64_t even = (d[0] & 1) ^ 1;
-  d[0] += even;
   uint8_t neg[kLen], idx[kLen];
   for (int i = 0; i < kLen; i++) {
     // s_i = 2 * bit_(i+1)(d0) - 1 for i < 64, s_64 = +1; neg = 1 for s_i = -1.
@@ -196,9 +211,8 @@ G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>&
     lookup(idx[i], neg[i], &qx, &qy);
     acc = acc.add_affine_ct(qx, qy);
   }
-  // Undo the +1 on an even d0: subtract P in constant time.
-  Jac corrected = acc.add_affine_ct(tx[0], -ty[0]);
-  acc = Jac::select(acc, corrected, even);
+  // [k] P = -[r - k] P for an even k.
+  acc.y = Fp2::select(acc.y, -acc.y, even);
   // Back to the curve itself: (X, Y, Z) on the isomorphic curve is (X, Y, Z w) on E2.
   acc.z = acc.z * w;
   G2Projective result = acc.to_projective();

@@ -238,7 +238,7 @@ struct Jacobian {
   // this + (x2, y2) for an affine point that is not the identity, in constant time and without
   // exceptions: one formula for the chord (madd) and the tangent (doubling), whose slope
   // numerator / denominator (R / H versus 3 X1^2 / 2 Y1) are selected branch-free, and a final
-  // selection when this is the identity. 8M + 4S. Neither the doubling nor this formula uses the
+  // selection when this is the identity. 7M + 5S. Neither the doubling nor this formula uses the
   // curve constant b, so they also work on the isomorphic curve y^2 = x^3 + b w^6 (points with a
   // common Jacobian Z = w, treated as affine).
   Jacobian add_affine_ct(const F& x2, const F& y2) const {
@@ -252,14 +252,19 @@ struct Jacobian {
     F xx = x.square();
     F hd = F::select(h, y + y, doubling);         // 2 Y1 for the tangent
     F rd = F::select(r, xx + xx + xx, doubling);  // 3 X1^2 for the tangent
+    // The madd-2007-bl shape (the result scaled by 2 so that Z3 = 2 Z1 hd comes from a square):
+    // X3 = rr^2 - J - 2V, Y3 = rr (V - X3) - 2 Y1 J with rr = 2 rd, I = 4 hd^2, J = hd I,
+    // V = X1 I. The tangent has no J term in X3 (there H = 0: the x-coordinates are equal).
     F hh = hd.square();
-    F hhh = hd * hh;
-    F v = x * hh;
-    // X3 = Rd^2 - 2V - H^3 (chord) or Rd^2 - 2V (tangent); H = 0 exactly when the points have the
-    // same x, so the chord's H^3 term is dropped for the tangent only.
-    F x3 = rd.square() - (v + v) - F::select(hhh, F::zero(), doubling);
-    F y3 = rd * (v - x3) - y * hhh;
-    F z3 = z * hd;
+    F i = hh + hh;
+    i = i + i;
+    F j = hd * i;
+    F rr = rd + rd;
+    F v = x * i;
+    F x3 = rr.square() - (v + v) - F::select(j, F::zero(), doubling);
+    F yj = y * j;
+    F y3 = rr * (v - x3) - (yj + yj);
+    F z3 = (z + hd).square() - z1z1 - hh;
     Jacobian out{x3, y3, z3};
     Jacobian q{x2, y2, F::one()};
     return select(out, q, self_identity);
