@@ -101,77 +101,87 @@ Fp Fp::inverse() const {
 }
 namespace {
 
-using Wide = std::array<uint64_t, 6>;
+using Int384 = Fp::Limbs;
 
-inline bool is_even(const Wide& a) {
+inline bool is_even(const Int384& a) {
   return (a[0] & 1) == 0;
 }
-inline bool is_one(const Wide& a) {
-  return a[0] == 1 && (a[1] | a[2] | a[3] | a[4] | a[5]) == 0;
+inline bool is_zero_int(const Int384& a) {
+  return (a[0] | a[1] | a[2] | a[3] | a[4] | a[5]) == 0;
 }
-inline void shr1(Wide* a, uint64_t top) {
+inline void shr1(Int384* a) {
   for (int i = 0; i < 5; i++) (*a)[i] = ((*a)[i] >> 1) | ((*a)[i + 1] << 63);
-  (*a)[5] = ((*a)[5] >> 1) | (top << 63);
+  (*a)[5] >>= 1;
 }
-// a -= b, returns the borrow.
-inline uint64_t sub_in_place(Wide* a, const Wide& b) {
+inline void shl1(Int384* a) {  // the values doubled here stay below 2p < 2^382
+  for (int i = 5; i > 0; i--) (*a)[i] = ((*a)[i] << 1) | ((*a)[i - 1] >> 63);
+  (*a)[0] <<= 1;
+}
+inline bool greater(const Int384& a, const Int384& b) {
+  for (int i = 5; i >= 0; i--) {
+    if (a[i] != b[i]) return a[i] > b[i];
+  }
+  return false;
+}
+// a -= b (a >= b).
+inline void sub_in_place(Int384* a, const Int384& b) {
   uint64_t borrow = 0;
   for (int i = 0; i < 6; i++) {
     u128 d = u128((*a)[i]) - b[i] - borrow;
     (*a)[i] = uint64_t(d);
     borrow = uint64_t(d >> 64) & 1;
   }
-  return borrow;
 }
-inline uint64_t add_in_place(Wide* a, const Wide& b) {
+inline void add_in_place(Int384* a, const Int384& b) {
   uint64_t carry = 0;
   for (int i = 0; i < 6; i++) {
     u128 s = u128((*a)[i]) + b[i] + carry;
     (*a)[i] = uint64_t(s);
     carry = uint64_t(s >> 64);
   }
-  return carry;
 }
-// x / 2 mod p for x < p.
-inline void half_mod_p(Wide* x) {
-  uint64_t carry = 0;
-  if ((*x)[0] & 1) carry = add_in_place(x, Fp::kModulus);
-  shr1(x, carry);
-}
-// x - y mod p for x, y < p.
-inline void sub_mod_p(Wide* x, const Wide& y) {
-  if (sub_in_place(x, y)) add_in_place(x, Fp::kModulus);
-}
-
-// R^3 mod p: turns the integer inverse of a Montgomery representation back into Montgomery form.
-constexpr Fp::Limbs kR3 = {0xed48ac6bd94ca1e0, 0x315f831e03a7adf8, 0x9a53352a615e29dd,
-                           0x34c04e5e921e1761, 0x2512d43565724728, 0x0aa6346091755d4d};
 
 }  // namespace
 
 Fp Fp::inverse_vartime() const {
-  // Binary extended Euclid on the raw representation A = aR: A^-1 * R^3 / R = a^-1 R.
+  // Kaliski's almost Montgomery inverse on the raw representation A = aR: with u = p, v = A,
+  // r = 0, s = 1 the loop halves u or v (doubling s or r instead of halving mod p) and ends with
+  // p - r = A^-1 2^k mod p, 381 <= k <= 762. Then x = A^-1 2^k times 2^(768 - k) is
+  // A^-1 2^768 = a^-1 R.
   if (is_zero()) return zero();
-  Wide u = l_, v = kModulus, x1 = {1, 0, 0, 0, 0, 0}, x2 = {};
-  while (!is_one(u) && !is_one(v)) {
-    while (is_even(u)) {
-      shr1(&u, 0);
-      half_mod_p(&x1);
-    }
-    while (is_even(v)) {
-      shr1(&v, 0);
-      half_mod_p(&x2);
-    }
-    Wide t = u;
-    if (!sub_in_place(&t, v)) {  // u >= v
-      u = t;
-      sub_mod_p(&x1, x2);
+  Int384 u = kModulus, v = l_, r = {}, s = {1, 0, 0, 0, 0, 0};
+  int k = 0;
+  while (!is_zero_int(v)) {
+    if (is_even(u)) {
+      shr1(&u);
+      shl1(&s);
+    } else if (is_even(v)) {
+      shr1(&v);
+      shl1(&r);
+    } else if (greater(u, v)) {
+      sub_in_place(&u, v);
+      shr1(&u);
+      add_in_place(&r, s);
+      shl1(&s);
     } else {
       sub_in_place(&v, u);
-      sub_mod_p(&x2, x1);
+      shr1(&v);
+      add_in_place(&s, r);
+      shl1(&r);
     }
+    k++;
   }
-  return from_raw(is_one(u) ? x1 : x2) * from_raw(kR3);
+  if (!greater(kModulus, r)) sub_in_place(&r, kModulus);  // r < 2p before
+  Int384 x = kModulus;
+  sub_in_place(&x, r);
+  // x 2^e for e = 768 - k <= 387: a Montgomery product with 2^(384 + e) = mont(2^768, 2^e), which
+  // needs 2^e < p (e <= 380); the few larger e start with doublings.
+  Fp out = from_raw(x);
+  int e = 768 - k;
+  for (; e > 380; e--) out = out + out;
+  Limbs pow2{};
+  pow2[e / 64] = uint64_t(1) << (e % 64);
+  return out * (from_raw(kR2) * from_raw(pow2));
 }
 
 bool Fp::sqrt(Fp* out) const {

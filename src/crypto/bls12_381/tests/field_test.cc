@@ -197,6 +197,15 @@ TEST(FieldTest, VariableTimeInverseMatchesConstantTime) {
   }
   EXPECT_EQ(Fp::one().inverse_vartime(), Fp::one());
   EXPECT_EQ((-Fp::one()).inverse_vartime(), -Fp::one());
+  // Raw representations with short and long Euclid runs (small, power-of-two, near p).
+  for (const Fp::Limbs& raw :
+       {Fp::Limbs{1, 0, 0, 0, 0, 0}, Fp::Limbs{2, 0, 0, 0, 0, 0}, Fp::Limbs{3, 0, 0, 0, 0, 0},
+        Fp::Limbs{0, 0, 0, 0, 0, 1}, Fp::Limbs{0, 0, 0, 0, 0, uint64_t(1) << 60},
+        Fp::Limbs{Fp::kModulus[0] - 1, Fp::kModulus[1], Fp::kModulus[2], Fp::kModulus[3],
+                  Fp::kModulus[4], Fp::kModulus[5]}}) {
+    Fp x = Fp::from_raw(raw);
+    EXPECT_EQ(x.inverse_vartime(), x.inverse());
+  }
   EXPECT_TRUE(Fp::zero().inverse_vartime().is_zero());
 }
 
