@@ -45,9 +45,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// The role of nodes 2..N. They already hold a funded key staked with the manifest's
-// instant_producer_stake, so once dev_controller accepts role "producer" (instant-block gossip to
-// the controller), switching this one line to "producer" makes them producers.
+// The role of nodes 2..N: the one-line switch between "follower" and "producer". Either works
+// with this layout: each of these nodes holds its own funded key staked with the manifest's
+// instant_producer_stake and lists the controller first in `peers`, which role "producer" needs.
 constexpr std::string_view kPeerNodeRole = "follower";
 
 constexpr const char* kLayoutFile = "testnet.json";
@@ -490,50 +490,72 @@ int cmd_up(const Layout& l, double wait_seconds) {
     NodeView view;
   };
   std::vector<Start> st(l.nodes.size());
-  for (size_t i = 0; i < l.nodes.size(); ++i) {
+  auto spawn = [&](size_t i) -> Status {
     const NodeEntry& n = l.nodes[i];
-    if ((st[i].pid = running_pid(l, n))) continue;  // already running: leave it alone
+    if ((st[i].pid = running_pid(l, n))) return Status();  // already running: leave it alone
     fs::remove(l.pid_file(n), ec);
     const fs::path log = l.dir_of(n) / "LOGS" / "console.log";
     st[i].log_from = static_cast<std::streamoff>(fs::exists(log) ? fs::file_size(log) : 0);
     auto pid = spawn_node(exe.string(), l.dir_of(n));
-    if (!pid) return report(kExitFailure, n.dir + ": " + pid.error().reason);
+    if (!pid) return Error("io", n.dir + ": " + pid.error().reason);
     st[i].pid = *pid;
     st[i].spawned = true;
     if (auto w = core::write_file_atomic(l.pid_file(n), std::to_string(*pid) + "\n", 0644, true);
         !w)
-      return report(kExitFailure, n.dir + ": " + w.error().reason);
-  }
+      return Error("io", n.dir + ": " + w.error().reason);
+    return Status();
+  };
+  // Polls the nodes of `group` until each answers, has exited, or the deadline passes.
   const auto deadline = after_seconds(wait_seconds);
-  while (true) {
-    bool pending = false;
-    for (size_t i = 0; i < l.nodes.size(); ++i) {
-      Start& s = st[i];
-      if (s.ready || !s.problem.empty()) continue;
-      int status = 0;
-      if (s.spawned && ::waitpid(*s.pid, &status, WNOHANG) == *s.pid) {
-        s.problem = WIFEXITED(status) ? "exited with code " + std::to_string(WEXITSTATUS(status))
-                                      : "killed by signal " + std::to_string(WTERMSIG(status));
-        fs::remove(l.pid_file(l.nodes[i]), ec);
-        continue;
+  auto wait_ready = [&](const std::vector<size_t>& group) {
+    while (true) {
+      bool pending = false;
+      for (size_t i : group) {
+        Start& s = st[i];
+        if (s.ready || !s.problem.empty()) continue;
+        int status = 0;
+        if (s.spawned && ::waitpid(*s.pid, &status, WNOHANG) == *s.pid) {
+          s.problem = WIFEXITED(status) ? "exited with code " + std::to_string(WEXITSTATUS(status))
+                                        : "killed by signal " + std::to_string(WTERMSIG(status));
+          fs::remove(l.pid_file(l.nodes[i]), ec);
+          continue;
+        }
+        if (!s.spawned && !is_node_process(*s.pid, l.dir_of(l.nodes[i]))) {
+          s.problem = "exited";
+          continue;
+        }
+        s.view = query_node(l, l.nodes[i], 500ms);
+        s.ready = s.view.answering;
+        pending = pending || !s.ready;
       }
-      if (!s.spawned && !is_node_process(*s.pid, l.dir_of(l.nodes[i]))) {
-        s.problem = "exited";
-        continue;
+      if (!pending) return;
+      if (Clock::now() >= deadline) {
+        for (size_t i : group)
+          if (!st[i].ready && st[i].problem.empty())
+            st[i].problem = "did not answer GET /info within " + std::to_string(wait_seconds) +
+                            " s (" + st[i].view.problem + ")";
+        return;
       }
-      s.view = query_node(l, l.nodes[i], 500ms);
-      s.ready = s.view.answering;
-      pending = pending || !s.ready;
+      std::this_thread::sleep_for(50ms);
     }
-    if (!pending) break;
-    if (Clock::now() >= deadline) {
-      for (auto& s : st)
-        if (!s.ready && s.problem.empty())
-          s.problem = "did not answer GET /info within " + std::to_string(wait_seconds) + " s (" +
-                      s.view.problem + ")";
+  };
+  // The controller first, the others once it serves: a follower whose first pull finds its first
+  // peer (the controller) not answering moves on to another follower and keeps pulling from it
+  // while that one answers, even with nothing new.
+  std::vector<size_t> controllers, others;
+  for (size_t i = 0; i < l.nodes.size(); ++i)
+    (l.nodes[i].role == "controller" ? controllers : others).push_back(i);
+  for (const auto* group : {&controllers, &others}) {
+    for (size_t i : *group)
+      if (auto r = spawn(i); !r) return report(kExitFailure, r.error().reason);
+    wait_ready(*group);
+    bool up = true;
+    for (size_t i : *group) up = up && st[i].ready;
+    if (!up) {
+      for (size_t i : others)
+        if (!st[i].pid) st[i].problem = "not started: the controller is not up";
       break;
     }
-    std::this_thread::sleep_for(50ms);
   }
   print_row({"node", "url", "pid", "role", "state", "height"});
   bool all_ok = true;
@@ -541,8 +563,9 @@ int cmd_up(const Layout& l, double wait_seconds) {
     const NodeEntry& n = l.nodes[i];
     const Start& s = st[i];
     all_ok = all_ok && s.ready;
-    print_row({n.dir, n.url, std::to_string(*s.pid), s.ready ? s.view.role : n.role,
-               !s.ready    ? "FAILED"
+    print_row({n.dir, n.url, s.pid ? std::to_string(*s.pid) : "-", s.ready ? s.view.role : n.role,
+               !s.pid      ? "skipped"
+               : !s.ready  ? "FAILED"
                : s.spawned ? "started"
                            : "running",
                s.ready ? std::to_string(s.view.height) : "-"});
@@ -550,8 +573,9 @@ int cmd_up(const Layout& l, double wait_seconds) {
   for (size_t i = 0; i < l.nodes.size(); ++i) {
     if (st[i].ready) continue;
     const fs::path log = l.dir_of(l.nodes[i]) / "LOGS" / "console.log";
-    std::cerr << "klyn74r: " << l.nodes[i].dir << " did not come up: " << st[i].problem << "\n"
-              << "--- last lines of " << log.string() << " ---\n"
+    std::cerr << "klyn74r: " << l.nodes[i].dir << " did not come up: " << st[i].problem << "\n";
+    if (!st[i].pid) continue;
+    std::cerr << "--- last lines of " << log.string() << " ---\n"
               << tail(log, st[i].log_from, 20) << "---\n";
   }
   if (!all_ok)

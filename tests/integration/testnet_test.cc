@@ -108,7 +108,11 @@ TEST(Testnet, NewUpTransfersToControllerAndFollowersConvergeThenDown) {
     const auto& n = layout["nodes"][i];
     url.push_back("http://127.0.0.1:" + std::to_string(base + i));
     EXPECT_EQ(n.value("url", ""), url[i]);
-    EXPECT_EQ(n.value("role", ""), i == 0 ? "controller" : "follower");
+    // Nodes 2..N: "follower" or "producer" (one constant in cmd_testnet.cc decides).
+    if (i == 0)
+      EXPECT_EQ(n.value("role", ""), "controller");
+    else
+      EXPECT_TRUE(n.value("role", "") == "follower" || n.value("role", "") == "producer") << n;
     EXPECT_EQ(n.value("dir", ""), "node-" + std::to_string(i + 1));
   }
   const std::string alias = layout["symbiote"].value("alias", "");
@@ -175,8 +179,10 @@ TEST(Testnet, NewUpTransfersToControllerAndFollowersConvergeThenDown) {
       },
       20s, 100ms);
   ASSERT_TRUE(converged) << last;
-  for (const auto& n : st["nodes"]) {
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& n = st["nodes"][i];
     EXPECT_TRUE(n.value("running", false)) << n.dump();
+    EXPECT_EQ(n.value("role", ""), layout["nodes"][i].value("role", "?")) << n.dump();
     EXPECT_EQ(n.value("state_root", ""), st["agreement"].value("state_root", "")) << n.dump();
   }
   for (int i = 0; i < 3; ++i) {
@@ -225,6 +231,18 @@ TEST(Testnet, ANodeThatCannotStartFailsUpWithItsLogTail) {
   ProcessResult down = run_klyn74r({"testnet", "down", "--dir", dir.string()}, {}, 30s);
   EXPECT_TRUE(down.exited_with(0)) << down.describe();
   EXPECT_TRUE(process_gone(controller));
+
+  // Without the controller the others are not started (they would have no one to pull from).
+  const int taken = listen_on(base);
+  ASSERT_GE(taken, 0);
+  ProcessResult alone = run_klyn74r({"testnet", "up", "--dir", dir.string()}, {}, 30s);
+  ::close(taken);
+  EXPECT_TRUE(alone.exited_with(1)) << alone.describe();
+  EXPECT_NE(alone.output.find("node-1 did not come up"), std::string::npos) << alone.output;
+  EXPECT_NE(alone.output.find("node-2 did not come up: not started"), std::string::npos)
+      << alone.output;
+  EXPECT_FALSE(fs::exists(dir / "node-1/node.pid"));
+  EXPECT_FALSE(fs::exists(dir / "node-2/node.pid"));
 }
 
 TEST(Testnet, BadArgumentsExitTwoWithAMessage) {
