@@ -9,6 +9,28 @@ constexpr Fp::Limbs kPMinus3Div4 = {0xee7fbfffffffeaaa, 0x07aaffffac54ffff, 0xd9
 
 }  // namespace
 
+Fp2 operator*(const Fp2& a, const Fp2& b) {
+#if KLYN_BLS_ADX_ASM
+  if (fp_kernels::cpu_has_adx) {
+    // As integers: t0 = a0 b0, t1 = a1 b1, t2 = (a0 + a1)(b0 + b1) (operands < 2p). Then
+    // c1 = t2 - t0 - t1 = a0 b1 + a1 b0 < 2p^2 and c0 = t0 - t1 (+ p 2^384 if negative)
+    // < p 2^384 are valid inputs of the Montgomery reduction.
+    fp_kernels::Wide t0, t1, t2;
+    fp_kernels::mul_wide_adx(t0, a.c0.raw(), b.c0.raw());
+    fp_kernels::mul_wide_adx(t1, a.c1.raw(), b.c1.raw());
+    fp_kernels::mul_wide_adx(t2, fp_kernels::add_nr_x86(a.c0.raw(), a.c1.raw()),
+                             fp_kernels::add_nr_x86(b.c0.raw(), b.c1.raw()));
+    fp_kernels::sub_wide_x86(t2, t0);
+    fp_kernels::sub_wide_x86(t2, t1);
+    fp_kernels::sub_wide_mod_x86(t0, t1);
+    return {Fp::from_raw(fp_kernels::redc_adx(t0)), Fp::from_raw(fp_kernels::redc_adx(t2))};
+  }
+#endif
+  Fp t0 = a.c0 * b.c0;
+  Fp t1 = a.c1 * b.c1;
+  return {t0 - t1, Fp::sum_for_mul(a.c0, a.c1) * Fp::sum_for_mul(b.c0, b.c1) - (t0 + t1)};
+}
+
 Fp2 Fp2::pow_vartime(const uint64_t* e, int limbs) const {
   Fp2 acc = one();
   for (int i = limbs - 1; i >= 0; i--) {

@@ -22,11 +22,9 @@ struct Fp2 {
   friend Fp2 operator+(const Fp2& a, const Fp2& b) { return {a.c0 + b.c0, a.c1 + b.c1}; }
   friend Fp2 operator-(const Fp2& a, const Fp2& b) { return {a.c0 - b.c0, a.c1 - b.c1}; }
   Fp2 operator-() const { return {-c0, -c1}; }
-  friend Fp2 operator*(const Fp2& a, const Fp2& b) {
-    Fp t0 = a.c0 * b.c0;
-    Fp t1 = a.c1 * b.c1;
-    return {t0 - t1, Fp::sum_for_mul(a.c0, a.c1) * Fp::sum_for_mul(b.c0, b.c1) - (t0 + t1)};
-  }
+  // Karatsuba; with the ADX kernels also lazy reduction (three 768-bit products, two Montgomery
+  // reductions).
+  friend Fp2 operator*(const Fp2& a, const Fp2& b);
   friend Fp2 operator*(const Fp2& a, const Fp& b) { return {a.c0 * b, a.c1 * b}; }
   Fp2& operator+=(const Fp2& o) { return *this = *this + o; }
   Fp2& operator-=(const Fp2& o) { return *this = *this - o; }

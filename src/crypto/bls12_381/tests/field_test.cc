@@ -175,6 +175,30 @@ TEST(FieldTest, UnreducedOperandsMultiplyLikeReducedOnes) {
   }
 }
 
+// Fp2 multiplication (Karatsuba, lazy reduction with ADX) against the schoolbook formula, with
+// coordinates at the edges (0, 1, p - 1) where the intermediate differences change sign.
+TEST(FieldTest, Fp2MultiplicationMatchesSchoolbook) {
+  const Fp big = -Fp::one();
+  const Fp vals[] = {Fp::zero(),
+                     Fp::one(),
+                     big,
+                     big - Fp::one(),
+                     Fp::from_u64(3).inverse(),
+                     Fp::from_u64(0xfedcba9876543210ULL).square()};
+  for (const Fp& a0 : vals) {
+    for (const Fp& a1 : vals) {
+      for (const Fp& b0 : vals) {
+        for (const Fp& b1 : vals) {
+          Fp2 a{a0, a1}, b{b0, b1};
+          Fp2 want{a0 * b0 - a1 * b1, a0 * b1 + a1 * b0};
+          EXPECT_EQ(a * b, want);
+          EXPECT_EQ(a.square(), (Fp2{a0 * a0 - a1 * a1, (a0 * a1).dbl()}));
+        }
+      }
+    }
+  }
+}
+
 TEST(FieldTest, HalfIsDivisionByTwo) {
   for (uint64_t v = 0; v < 20; v++) {
     Fp a = Fp::from_u64(v * 7919 + 3).square();
