@@ -45,6 +45,7 @@ namespace {
 // Reaps `pid` if it has exited; true when it has (or is not our child any more). `how` gets
 // the exit status in words.
 bool reaped(pid_t pid, std::string* how = nullptr) {
+  if (pid <= 0) return true;  // never waitpid(-1): that would reap someone else's child
   int status = 0;
   pid_t got = ::waitpid(pid, &status, WNOHANG);
   if (got == pid && how) {
