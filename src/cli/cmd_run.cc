@@ -24,7 +24,7 @@ void add_run_command(CLI::App& app) {
     opts->dir = *dir;
     if (*port) opts->port = *port;
     if (!iface->empty()) opts->interface = *iface;
-    std::exit(core::run_node(*opts, builtin_workflows()));
+    std::exit(core::run_node(*opts, builtin_workflows(), builtin_connectors()));
   });
 }
 

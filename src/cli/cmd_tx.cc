@@ -1,5 +1,5 @@
 // klyn74r tx transfer|stake|unstake|delegate (sign locally, post to a node) and
-// klyn74r query info|account|block|event|state_root|alarms.
+// klyn74r query info|account|block|event|state_root|alarms|finality.
 #include <thread>
 
 #include "chain/event_json.h"
@@ -182,6 +182,11 @@ void add_query_commands(CLI::App& app) {
   alarms->add_option("--node", *node, "node API URL")->capture_default_str();
   alarms->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
   alarms->callback([=] { run("/s/" + *sym + "/alarms"); });
+  auto* fin = q->add_subcommand(
+      "finality", "per hostchain: committed and audited checkpoints, connector status");
+  fin->add_option("--node", *node, "node API URL")->capture_default_str();
+  fin->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
+  fin->callback([=] { run("/s/" + *sym + "/finality"); });
 }
 
 }  // namespace klyn::cli

@@ -33,7 +33,8 @@ int fail(int code, const std::string& message) {
 
 }  // namespace
 
-int run_node(const NodeOptions& options, const WorkflowRegistry& registry) {
+int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
+             const hostchains::ConnectorRegistry& connectors) {
   // Signals are blocked before any thread exists so that only the watcher receives them.
   SignalWatcher::block_signals();
   DataDir dir(options.dir);
@@ -101,7 +102,11 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry) {
     auto slog = (*logs)->symbiote(sc.alias, sc.log_level);
     if (!slog) return fail(2, sc.file + ": log_level: " + slog.error().reason);
 
+    auto links = hostchains::build_hostchains(sc, *genesis, dir.root(), connectors, *slog);
+    if (!links) return fail(2, "configuration error:\n" + links.error().reason);
+
     WorkflowContext ctx;
+    ctx.hostchains = std::move(*links);
     ctx.alias = sc.alias;
     ctx.genesis = std::move(*genesis);
     ctx.id = h.id;

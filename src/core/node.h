@@ -19,6 +19,8 @@ struct NodeOptions {
   std::optional<std::string> interface;
 };
 
-int run_node(const NodeOptions& options, const WorkflowRegistry& registry);
+// `connectors`: the hostchain connector types this binary has (the CLI's registration list).
+int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
+             const hostchains::ConnectorRegistry& connectors);
 
 }  // namespace klyn::core

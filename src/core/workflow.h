@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "core/event_bus.h"
 #include "crypto/ed25519.h"
+#include "hostchains/connector.h"
 #include "net/router.h"
 
 namespace spdlog {
@@ -37,10 +38,11 @@ struct WorkflowContext {
   chain::SymbioteId id{};
   SymbioteConfig config;            // node-local settings ([workflow] is for the workflow)
   std::filesystem::path chaindata;  // CHAINDATA/<id>/, owned by this symbiote
-  std::shared_ptr<const crypto::KeyPair> key;  // null for a follower
-  std::shared_ptr<spdlog::logger> log;         // LOGS/<alias>.log (+ console)
-  EventBus* bus = nullptr;                     // never null when prepare() is called
-  unsigned cores = 2;                          // executor size hint
+  std::shared_ptr<const crypto::KeyPair> key;         // null for a follower
+  std::shared_ptr<spdlog::logger> log;                // LOGS/<alias>.log (+ console)
+  EventBus* bus = nullptr;                            // never null when prepare() is called
+  unsigned cores = 2;                                 // executor size hint
+  std::vector<hostchains::HostchainLink> hostchains;  // [hostchains.*] built by the core
 };
 
 // Registers routes of one symbiote under /s/<alias>/... and /s/<id-hex>/... (the API accepts

@@ -1,5 +1,8 @@
 #include "hostchains/connector.h"
 
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
 namespace klyn::hostchains {
 
 std::string_view to_string(CommitStatus::State s) {
@@ -63,6 +66,63 @@ std::optional<chain::HostchainRef> match_manifest(const std::vector<chain::Hostc
     if (h.type == type && h.network == network && (address.empty() || h.address == address))
       return h;
   return std::nullopt;
+}
+
+Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& config,
+                                                    const chain::Genesis& genesis,
+                                                    const std::filesystem::path& data_dir,
+                                                    const ConnectorRegistry& registry,
+                                                    std::shared_ptr<spdlog::logger> log) {
+  const auto& manifest = genesis.manifest.hostchains;
+  std::vector<HostchainLink> links;
+  core::ConfigErrors errors;
+  for (const auto& [key, node] : config.hostchains) {
+    const std::string name(key.str());
+    const toml::table* table = node.as_table();
+    if (!table) {
+      errors.add(config.file, "hostchains." + name, "must be a table ([hostchains." + name + "])");
+      continue;
+    }
+    core::ConfigReader cfg(*table, config.file, "hostchains." + name);
+    HostchainLink link;
+    link.name = name;
+    link.settings = read_common(cfg);
+    const std::string address = cfg.string("address");
+    if (!link.settings.type.empty() && !link.settings.network.empty()) {
+      auto ref = match_manifest(manifest, link.settings.type, link.settings.network, address);
+      if (!ref) {
+        cfg.error("network", "the manifest has no hostchain of type \"" + link.settings.type +
+                                 "\" on network \"" + link.settings.network + "\"" +
+                                 (address.empty() ? "" : " at " + address) +
+                                 " (only the manifest's hostchains count)");
+      } else {
+        for (const auto& other : links)
+          if (other.ref == *ref)
+            cfg.error("network", "[hostchains." + other.name + "] already serves this hostchain");
+        link.ref = *ref;
+        ConnectorSpec spec;
+        spec.name = name;
+        spec.ref = *ref;
+        spec.symbiote = genesis.id();
+        spec.data_dir = data_dir;
+        spec.log = log;
+        link.connector = registry.create(spec, cfg);
+      }
+    }
+    errors.append(cfg.finish());
+    links.push_back(std::move(link));
+  }
+  if (!errors.empty()) return errors.to_error();
+  for (const auto& ref : manifest) {
+    bool served = false;
+    for (const auto& l : links) served = served || l.ref == ref;
+    if (!served && log)
+      log->warn(
+          "hostchain {} {} {} of the manifest has no [hostchains.<name>] table in {}: this "
+          "node neither commits there nor audits it",
+          ref.type, ref.network, ref.address, config.file);
+  }
+  return links;
 }
 
 }  // namespace klyn::hostchains

@@ -141,6 +141,25 @@ struct CommonSettings {
 // Reads `type`, `network`, `confirmations` (1..1000), `stopped` from a [hostchains.<name>] table.
 CommonSettings read_common(core::ConfigReader& cfg);
 
+// One hostchain as a workflow gets it: the node-local name, the manifest entry, the common
+// settings and the connector (null when the table is missing for a manifest entry: the node then
+// neither commits there nor audits it, and says so).
+struct HostchainLink {
+  std::string name;
+  chain::HostchainRef ref;
+  CommonSettings settings;
+  std::unique_ptr<Connector> connector;
+};
+
+// Builds the connectors of one symbiote from its [hostchains.<name>] tables: each table must
+// match a manifest entry (type + network [+ address]); two tables must not serve the same entry.
+// Every problem is reported with file and key (error code "config"). No network I/O.
+Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& config,
+                                                    const chain::Genesis& genesis,
+                                                    const std::filesystem::path& data_dir,
+                                                    const ConnectorRegistry& registry,
+                                                    std::shared_ptr<spdlog::logger> log);
+
 // Finds the manifest entry a node-local table serves: same type and network (and address, when
 // the table sets one). Returns nullopt when there is none.
 std::optional<chain::HostchainRef> match_manifest(const std::vector<chain::HostchainRef>& manifest,

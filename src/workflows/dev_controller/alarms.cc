@@ -167,8 +167,16 @@ bool AlarmBook::contains(const Hash32& id) const {
 bool AlarmBook::halting() const {
   std::lock_guard lock(mu_);
   for (const auto& a : alarms_)
-    if (a.kind == "equivocation") return true;
+    if (a.kind != "censorship") return true;
   return false;
+}
+
+std::vector<Alarm> AlarmBook::fork_alarms() const {
+  std::lock_guard lock(mu_);
+  std::vector<Alarm> out;
+  for (const auto& a : alarms_)
+    if (a.kind != "censorship") out.push_back(a);
+  return out;
 }
 
 std::vector<Alarm> AlarmBook::list(std::string_view kind) const {

@@ -48,8 +48,8 @@ Result<EquivocationProof> decode_equivocation(ByteSpan bytes, const SymbioteId& 
                                               const BlockLimits& limits);
 
 struct Alarm {
-  // "equivocation" stops the chain (a fork alarm); "censorship" (censorship.h) is evidence that
-  // is recorded and served but does not stop it.
+  // "equivocation" and "hostchain_mismatch" (checkpoints.h) stop the chain (fork alarms);
+  // "censorship" (censorship.h) is evidence that is recorded and served but does not stop it.
   std::string kind;
   uint64_t index = 0;
   std::vector<Hash32> hashes;
@@ -72,8 +72,11 @@ class AlarmBook {
   // returning.
   Result<bool> record(Alarm alarm);
   Result<bool> record(const EquivocationProof& proof, std::string source, uint64_t now_ms);
-  // True when a fork alarm (equivocation) is held: the chain must not advance.
+  // True when a fork alarm (equivocation, hostchain_mismatch) is held: the chain must not
+  // advance.
   bool halting() const;
+  // The fork alarms (every kind but "censorship").
+  std::vector<Alarm> fork_alarms() const;
   bool contains(const Hash32& id) const;
   // Every record of `kind` ("" = all).
   std::vector<Alarm> list(std::string_view kind = "") const;

@@ -114,7 +114,35 @@ Status DevController::prepare(core::WorkflowContext context) {
     ctx_.log->critical(
         "FORK ALARM: {} stored alarm(s) for this symbiote; not applying new controller blocks "
         "(GET /s/{}/alarms)",
-        alarms_->list("equivocation").size(), ctx_.alias);
+        alarms_->fork_alarms().size(), ctx_.alias);
+  {
+    Checkpointer::Options co;
+    co.symbiote = store_->symbiote_id();
+    co.controller = *m.controller;
+    if (is_controller_) co.key = ctx_.key;
+    co.every = m.checkpoint_every;
+    co.applied_height = [this] { return applied_.load(); };
+    co.block_hash = [this](uint64_t i) -> std::optional<Hash32> {
+      if (i == 0 || i > head_.load()) return std::nullopt;
+      auto bytes = store_->get(dc_keys::controller(i));
+      if (!bytes) return std::nullopt;
+      return ControllerBlock::hash_of(as_bytes(*bytes));
+    };
+    co.on_proof = [this](const CheckpointProof& p) {
+      gossip_->send("/sync/checkpoint_proof", p.encode());
+      if (ctx_.bus && ctx_.bus->has_subscribers("checkpoint_committed"))
+        ctx_.bus->publish("checkpoint_committed", {{"symbiote", ctx_.alias},
+                                                   {"hostchain", p.hostchain.type},
+                                                   {"network", p.hostchain.network},
+                                                   {"index", p.index},
+                                                   {"tx", p.tx}});
+    };
+    co.on_mismatch = [this](Alarm a) { (void)raise_alarm(std::move(a)); };
+    co.log = ctx_.log;
+    checkpointer_ =
+        std::make_unique<Checkpointer>(*store_, std::move(ctx_.hostchains), std::move(co));
+    KLYN_TRY(checkpointer_->load());
+  }
   {
     Gossip::Options go;
     go.peers = peers_;
@@ -207,6 +235,7 @@ Status DevController::start() {
   if (puller_) puller_->start();
   if (forwarder_) forwarder_->start();
   gossip_->start();
+  checkpointer_->start();
   started_ = true;
   return Status();
 }
@@ -223,6 +252,7 @@ void DevController::stop() {
   if (puller_) puller_->stop();
   if (forwarder_) forwarder_->stop();
   gossip_->stop();
+  checkpointer_->stop();
   head_cv_.notify_all();
   if (verification_.joinable()) verification_.join();
   if (store_) {
@@ -369,6 +399,9 @@ void DevController::verification_loop() {
       ctx_.log->warn("block {}: skipped {}", r->index, why);
     for (const auto& [sender, hash] : r->decided) mempool_->on_decided(sender, hash, nonce_of);
     after_applied(r->index);
+    if (const uint64_t every = ctx_.genesis.manifest.checkpoint_every;
+        every > 0 && r->index % every == 0)
+      checkpointer_->wake();
     if (ctx_.bus && ctx_.bus->has_subscribers("block_applied"))
       ctx_.bus->publish("block_applied", {{"symbiote", ctx_.alias},
                                           {"index", r->index},
@@ -460,6 +493,24 @@ Result<bool> DevController::raise_equivocation(const EquivocationProof& proof,
   return true;
 }
 
+Result<bool> DevController::raise_alarm(Alarm alarm) {
+  const std::string kind = alarm.kind, note = alarm.note;
+  const uint64_t index = alarm.index;
+  auto fresh = alarms_->record(std::move(alarm));
+  if (!fresh) {
+    ctx_.log->error("cannot store a fork alarm: {}", fresh.error().to_string());
+    return fresh;
+  }
+  if (!*fresh) return false;
+  ctx_.log->critical("FORK ALARM ({}) at index {}: {}; not applying new controller blocks", kind,
+                     index, note);
+  if (ctx_.bus && ctx_.bus->has_subscribers("fork_alarm"))
+    ctx_.bus->publish("fork_alarm",
+                      {{"symbiote", ctx_.alias}, {"kind", kind}, {"index", index}, {"note", note}});
+  head_cv_.notify_all();
+  return true;
+}
+
 Result<nlohmann::json> DevController::receive_controller_block(ByteSpan bytes,
                                                                const std::string& source) {
   const chain::Manifest& m = ctx_.genesis.manifest;
@@ -504,7 +555,7 @@ nlohmann::json DevController::summary() const {
     if (!halted_.empty()) j["halted"] = halted_;
   }
   if (alarms_ && alarms_->halting()) {
-    j["alarms"] = alarms_->list("equivocation").size();
+    j["alarms"] = alarms_->fork_alarms().size();
     if (!j.contains("halted")) j["halted"] = "fork alarm (GET alarms)";
   }
   j["events"] = {{"admitted", events_admitted_.load()},

@@ -22,6 +22,7 @@
 #include "core/workflow.h"
 #include "workflows/dev_controller/alarms.h"
 #include "workflows/dev_controller/censorship.h"
+#include "workflows/dev_controller/checkpoints.h"
 #include "workflows/dev_controller/gossip.h"
 #include "workflows/dev_controller/mempool.h"
 #include "workflows/dev_controller/ordering.h"
@@ -74,6 +75,8 @@ class DevController final : public core::Workflow {
   // Records an equivocation proof (A2/A3); when it is new: log, bus `fork_alarm`, gossip it, and
   // stop applying/producing. Returns whether it was new.
   Result<bool> raise_equivocation(const EquivocationProof& proof, const std::string& source);
+  // Records a fork alarm of any kind; when new: log, bus, wake the verification loop.
+  Result<bool> raise_alarm(Alarm alarm);
   // A controller block a peer sent (POST /sync/controller_block): compared with ours.
   Result<nlohmann::json> receive_controller_block(ByteSpan bytes, const std::string& source);
   // An instant block a producer (or a relaying peer) sent (POST /sync/instant). The controller
@@ -96,12 +99,13 @@ class DevController final : public core::Workflow {
   std::unique_ptr<chain::SignatureCache> sigcache_;
   std::unique_ptr<Mempool> mempool_;
   std::unique_ptr<Verifier> verifier_;
-  std::unique_ptr<Ordering> ordering_;         // set when this node is the controller
-  std::shared_ptr<PeerSet> peers_;             // configured + added (POST addnode)
-  std::unique_ptr<BlockPuller> puller_;        // followers: catch-up from peers
-  std::unique_ptr<EventForwarder> forwarder_;  // followers: admitted events go to peers
-  std::unique_ptr<AlarmBook> alarms_;          // fork alarms (persisted); any → stop applying
-  std::unique_ptr<Gossip> gossip_;             // proofs and blocks to every peer, once
+  std::unique_ptr<Ordering> ordering_;          // set when this node is the controller
+  std::shared_ptr<PeerSet> peers_;              // configured + added (POST addnode)
+  std::unique_ptr<BlockPuller> puller_;         // followers: catch-up from peers
+  std::unique_ptr<EventForwarder> forwarder_;   // followers: admitted events go to peers
+  std::unique_ptr<AlarmBook> alarms_;           // fork alarms (persisted); any → stop applying
+  std::unique_ptr<Gossip> gossip_;              // proofs and blocks to every peer, once
+  std::unique_ptr<Checkpointer> checkpointer_;  // hostchain commits (controller) and audit
   bool is_controller_ = false;
   bool is_producer_ = false;
   std::thread production_;

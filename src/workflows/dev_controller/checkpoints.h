@@ -1,0 +1,142 @@
+#pragma once
+// Checkpoints of a dev_controller symbiote on its hostchains (§4.4, §4.6; issue "Hostchains"
+// items 3–5).
+//
+// * The controller commits (index, hash) of controller block `index` to every hostchain of the
+//   manifest that this node has a connector for and that is not stopped, whenever the applied
+//   height reaches the next multiple of the manifest's checkpoint_every. At most one unconfirmed
+//   commit per hostchain at a time; the commit record is stored before the next step, so a
+//   restart continues where it was (no second commit of an index that was already sent).
+// * Once a commit has the hostchain's required confirmations, the controller signs a **proof**
+//   (symbiote, hostchain, index, hash, hostchain transaction) and gossips it.
+// * Every node **audits**: it reads the symbiote's commits back from each hostchain it has a
+//   connector for (trusting nobody) and compares each sufficiently deep one with its own
+//   controller block at that index. Equal → finality on that hostchain advances. Different and
+//   the commit is the one a controller-signed proof names → fork alarm (halting, kind
+//   "hostchain_mismatch") with the proof and the hostchain transaction as evidence. Different
+//   and nobody signed it → counted as a foreign commit and logged: anyone can write bytes to a
+//   public hostchain, so an unsigned commit proves nothing about the controller.
+//
+// Invariants (tests: Checkpoints.*, integration Hostchains.*):
+// * K1  checkpoint_target(applied, every) is the largest multiple of `every` ≤ applied; a commit
+//       is only made for an index above the last committed one, of a block this node applied.
+// * K2  Never two unconfirmed commits on one hostchain; a commit record is durable before the
+//       connector is asked to do anything else on that hostchain.
+// * K3  A proof verifies only under the manifest's controller key; an alarm needs both a valid
+//       proof and the hostchain's own read-back showing that commit at the required depth.
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chain/store.h"
+#include "hostchains/connector.h"
+#include "workflows/dev_controller/alarms.h"
+
+namespace klyn::dev_controller {
+
+struct CheckpointProof {
+  SymbioteId symbiote{};
+  chain::HostchainRef hostchain;
+  uint64_t index = 0;
+  Hash32 hash{};
+  std::string tx;
+  crypto::Signature signature{};
+
+  Bytes signing_bytes() const;  // "KLY-DC-CHECKPOINT-PROOF-v1" | symbiote | type | network |
+                                // address | index | hash | tx
+  Bytes encode() const;         // signing bytes | signature
+  void sign(const crypto::KeyPair& controller);
+  bool verify(const crypto::PublicKey& controller) const;
+  nlohmann::json to_json() const;
+};
+Result<CheckpointProof> decode_checkpoint_proof(ByteSpan bytes);
+
+// K1.
+inline uint64_t checkpoint_target(uint64_t applied, uint64_t every) {
+  return every == 0 ? 0 : applied - applied % every;
+}
+
+// The controller's last commit on one hostchain (stored under w:ckpt:<name>).
+struct CommitRecord {
+  uint64_t index = 0;
+  Hash32 hash{};
+  std::string tx;
+  bool confirmed = false;
+  uint32_t unseen_checks = 0;  // checks that found the transaction unknown to the hostchain
+  Bytes encode() const;
+};
+Result<CommitRecord> decode_commit_record(ByteSpan bytes);
+
+class Checkpointer {
+ public:
+  struct Options {
+    SymbioteId symbiote{};
+    crypto::PublicKey controller{};
+    std::shared_ptr<const crypto::KeyPair> key;  // set on the controller: it commits
+    uint64_t every = 0;                          // manifest.checkpoint_every (0 = no commits)
+    std::chrono::milliseconds interval{1000};    // one round of commit + audit steps
+    std::function<uint64_t()> applied_height;
+    std::function<std::optional<Hash32>(uint64_t)> block_hash;  // stored block hash, if any
+    std::function<void(const CheckpointProof&)> on_proof;       // a new proof (made or received)
+    std::function<void(Alarm)> on_mismatch;                     // a checked hostchain mismatch
+    std::shared_ptr<spdlog::logger> log;
+  };
+  // `links` are owned by the checkpointer from here on (its thread is their only user).
+  Checkpointer(chain::ChainStore& store, std::vector<hostchains::HostchainLink> links,
+               Options options);
+  ~Checkpointer();
+  Status load();  // stored commit records and proofs
+  void start();
+  void stop();
+  void wake();  // e.g. after a block was applied
+
+  // A proof from a peer: verified (K3), stored, and audited in the next round. Returns whether
+  // it was new; "bad_proof" when it does not verify.
+  Result<bool> receive_proof(const CheckpointProof& proof);
+  nlohmann::json finality() const;
+  std::vector<CheckpointProof> proofs() const;
+
+ private:
+  struct LinkState {
+    std::optional<CommitRecord> last;  // controller: last commit
+    std::string status = "ok";         // ok | retrying | stopped | not_configured
+    std::string last_error;
+    std::chrono::steady_clock::time_point retry_at{};
+    int failures = 0;
+    // Audit results.
+    uint64_t final_index = 0;
+    Hash32 final_hash{};
+    std::string final_tx;
+    uint64_t final_confirmations = 0;
+    std::set<std::string> foreign_txs;  // commits differing from local, not under a proof
+    uint64_t highest_seen = 0;  // highest index read back (any hash)
+    bool mismatch = false;
+  };
+  void loop();
+  void commit_step(hostchains::HostchainLink& link, LinkState& st);
+  void audit_step(hostchains::HostchainLink& link, LinkState& st);
+  void failed(LinkState& st, const Error& e);
+  Status store_record(const std::string& name, const CommitRecord& r);
+  Status store_proof(const CheckpointProof& p);
+
+  chain::ChainStore& store_;
+  std::vector<hostchains::HostchainLink> links_;
+  Options o_;
+  mutable std::mutex mu_;  // guards states_, proofs_
+  std::map<std::string, LinkState> states_;
+  std::map<std::string, CheckpointProof> proofs_;  // by tx
+  std::condition_variable cv_;
+  bool stop_ = false, woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace klyn::dev_controller
