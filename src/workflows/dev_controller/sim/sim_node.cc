@@ -1,0 +1,551 @@
+#include "workflows/dev_controller/sim/sim_node.h"
+
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "chain/event.h"
+#include "codec/binary.h"
+#include "codec/hex.h"
+#include "workflows/dev_controller/sync.h"
+
+namespace klyn::dev_controller::sim {
+
+namespace {
+
+std::string_view sv(const Bytes& b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+std::string_view sv(const Hash32& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+Bytes get_request(uint64_t from, uint64_t limit) {
+  codec::Writer w;
+  w.u64(from);
+  w.u64(limit);
+  return std::move(w).take();
+}
+
+}  // namespace
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::kController:
+      return "controller";
+    case Role::kProducer:
+      return "producer";
+    case Role::kFollower:
+      return "follower";
+  }
+  return "?";
+}
+
+SimNode::SimNode(SimNetwork& net, const chain::Genesis& genesis, const NodeConfig& config,
+                 Role role, const crypto::KeyPair* key, std::string dir)
+    : net_(net),
+      genesis_(genesis),
+      m_(genesis.manifest),
+      config_(config),
+      role_(role),
+      key_(key),
+      dir_(std::move(dir)),
+      limits_(BlockLimits::of(genesis.manifest)) {
+  id_ = net_.add_node(this);
+}
+
+SimNode::~SimNode() = default;
+
+Status SimNode::open() {
+  chain::StoreOptions so;
+  so.block_cache_bytes = 1 << 20;
+  auto store = chain::ChainStore::open(dir_, genesis_, so);
+  if (!store) return store.error();
+  store_ = std::move(*store);
+  sigcache_ = std::make_unique<chain::SignatureCache>(4096);
+  MempoolLimits ml;
+  ml.nonce_window = m_.limits.nonce_window;
+  mempool_ = std::make_unique<Mempool>(ml);
+  verifier_ = std::make_unique<Verifier>(*store_, m_, sigcache_.get());
+  KLYN_TRY(verifier_->init());
+  alarms_ = std::make_unique<AlarmBook>(*store_);
+  KLYN_TRY(alarms_->load());
+  tip_ = {0, store_->symbiote_id()};
+  if (role_ == Role::kController)
+    ordering_ = std::make_unique<Ordering>(store_->symbiote_id(), *key_, 1, tip_.hash,
+                                           m_.limits.max_instant_blocks_per_controller_block,
+                                           config_.phantom);
+  return Status();
+}
+
+void SimNode::start() {
+  if (role_ != Role::kFollower) net_.schedule(id_, net_.uniform(1, config_.tick_ms), tag(kTick));
+  if (role_ != Role::kController)
+    net_.schedule(id_, net_.uniform(1, config_.sync_interval_ms), tag(kPull));
+  if (role_ == Role::kFollower)
+    net_.schedule(id_, net_.uniform(1, config_.forward_interval_ms), tag(kForward));
+  if (role_ == Role::kProducer) net_.schedule(id_, config_.resend_interval_ms, tag(kResend));
+}
+
+void SimNode::equivocate_at(uint64_t index, std::set<NodeId> group_b) {
+  equivocate_index_ = index;
+  group_b_ = std::move(group_b);
+}
+
+uint64_t SimNode::applied_height() const {
+  return store_->applied_height();
+}
+
+void SimNode::reply(const SimMessage& to, MsgKind kind, Bytes body) {
+  net_.send(id_, to.from, kind, to.request, std::move(body));
+}
+
+void SimNode::on_message(const SimMessage& m) {
+  switch (m.kind) {
+    case MsgKind::kEvents:
+      return on_events(m);
+    case MsgKind::kEventsResult:
+      return on_events_result(m);
+    case MsgKind::kInstant:
+      return on_instant(m);
+    case MsgKind::kInstantAck:
+      return on_ack(m);
+    case MsgKind::kGetBlocks:
+      return on_get_blocks(m);
+    case MsgKind::kBlocks:
+      return on_blocks(m);
+    case MsgKind::kEquivocation:
+      return on_equivocation(m);
+  }
+}
+
+void SimNode::on_timer(uint64_t t) {
+  const uint64_t request = t >> 4;
+  switch (static_cast<Tag>(t & 15)) {
+    case kTick:
+      if (role_ == Role::kController)
+        produce_round();
+      else
+        produce_instant();
+      net_.schedule(id_, config_.tick_ms, tag(kTick));
+      break;
+    case kPull:
+      pull();
+      net_.schedule(id_, config_.sync_interval_ms, tag(kPull));
+      break;
+    case kPullTimeout:
+      if (pull_phase_ != PullPhase::kNone && request == pull_request_) pull_failed();
+      break;
+    case kForward:
+      forward();
+      net_.schedule(id_, config_.forward_interval_ms, tag(kForward));
+      break;
+    case kForwardTimeout:
+      if (forward_request_ == request && request != 0) {
+        forward_request_ = 0;  // keep the batch, try the next peer
+        if (!peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();
+      }
+      break;
+    case kApply:
+      apply_scheduled_ = false;
+      apply_one();
+      break;
+    case kResend:
+      resend_unacked();
+      net_.schedule(id_, config_.resend_interval_ms, tag(kResend));
+      break;
+  }
+}
+
+// ---- admission and forwarding ----
+
+std::string SimNode::submit(const chain::Event& e) {
+  if (e.symbiote != store_->symbiote_id()) return "wrong_symbiote";
+  size_t len_bytes = 1;
+  for (size_t n = e.payload.size(); n >= 0x80; n >>= 7) ++len_bytes;
+  if (32 + 2 + 32 + 8 + 8 + len_bytes + e.payload.size() + 64 > m_.limits.max_event_bytes)
+    return "too_large";
+  if (!e.check_payload()) return "malformed";
+  if (e.fee < m_.fee.per_event) return "fee_too_low";
+  const Hash32 hash = e.hash();
+  if (mempool_->contains(hash)) return "duplicate";
+  chain::Account a = store_->account(e.creator);
+  if (e.nonce <= a.nonce) return "nonce_used";
+  chain::Amount need = e.fee;
+  if (e.type == chain::EventType::kTransfer) {
+    auto p = chain::decode_transfer(e.payload);
+    if (__builtin_add_overflow(need, p->amount, &need)) need = UINT64_MAX;
+  }
+  if (a.balance < need) return "insufficient_balance";
+  if (!sigcache_->contains(hash)) {
+    if (!e.verify_signature()) return "bad_signature";
+    sigcache_->insert(hash);
+  }
+  Status st = mempool_->add(PendingEvent{e, hash},
+                            [this](const chain::AccountId& id) { return committed_nonce(id); });
+  return st ? "" : st.error().code;
+}
+
+void SimNode::on_events(const SimMessage& m) {
+  auto events = chain::decode_event_batch(m.body);
+  if (!events) return;
+  codec::Writer w;
+  w.varint(events->size());
+  for (const auto& e : *events) w.string(submit(e));
+  if (m.from != kClient) reply(m, MsgKind::kEventsResult, std::move(w).take());
+}
+
+void SimNode::forward() {
+  if (role_ != Role::kFollower || peers_.empty() || forward_request_ != 0) return;
+  if (forward_batch_.empty()) forward_batch_ = mempool_->take(config_.forward_batch);
+  if (forward_batch_.empty()) return;
+  std::vector<const chain::Event*> evs;
+  for (const auto& pe : forward_batch_) evs.push_back(&pe.event);
+  forward_request_ = next_request();
+  net_.send(id_, peers_[forward_peer_ % peers_.size()], MsgKind::kEvents, forward_request_,
+            chain::encode_event_batch(evs));
+  net_.schedule(id_, config_.request_timeout_ms, tag(kForwardTimeout, forward_request_));
+}
+
+void SimNode::on_events_result(const SimMessage& m) {
+  if (m.request != forward_request_ || forward_request_ == 0) return;  // late or duplicate
+  forward_request_ = 0;
+  codec::Reader r(m.body);
+  uint64_t n = 0;
+  r.varint(n);
+  std::vector<std::string> errs;
+  for (uint64_t i = 0; r.ok() && i < n; ++i) {
+    std::string e;
+    if (r.string(e, 256)) errs.push_back(std::move(e));
+  }
+  if (!r.ok() || errs.size() != forward_batch_.size()) return;  // resend the batch
+  std::vector<PendingEvent> retry;
+  for (size_t i = 0; i < forward_batch_.size(); ++i) {
+    const std::string& err = errs[i];
+    if (err.empty() || err == "duplicate") continue;  // pending until a block decides it
+    if (err == "mempool_full") {
+      retry.push_back(std::move(forward_batch_[i]));
+    } else {
+      // Refused for good (EventForwarder): forget it here.
+      mempool_->on_decided(forward_batch_[i].event.creator, forward_batch_[i].hash,
+                           [this](const chain::AccountId& id) { return committed_nonce(id); });
+    }
+  }
+  forward_batch_ = std::move(retry);
+}
+
+// ---- instant blocks (producers.cc) ----
+
+void SimNode::on_instant(const SimMessage& m) {
+  auto ib = decode_instant_block(m.body, limits_);
+  if (!ib || ib->symbiote != store_->symbiote_id()) return;
+  const Hash32 h = InstantBlock::hash_of(m.body);
+  if (seen_instants_.count(h)) return;  // known: no acknowledgement
+  if (ib->producer == *m_.controller) return;
+  if (store_->account(ib->producer).stake < m_.instant_producer_stake) return;
+  if (!ib->verify_signature()) return;
+  seen_instants_.insert(h);
+  if (role_ != Role::kController) {
+    for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, m.body);  // relay once
+    return;
+  }
+  InstantAck ack;
+  ack.symbiote = store_->symbiote_id();
+  ack.instant = h;
+  ack.height = tip_.index;
+  ack.sign(*key_);
+  incoming_instants_.emplace_back(h, m.body);
+  reply(m, MsgKind::kInstantAck, ack.encode());
+}
+
+void SimNode::on_ack(const SimMessage& m) {
+  if (role_ != Role::kProducer) return;
+  auto a = decode_ack(m.body);
+  if (!a || a->symbiote != store_->symbiote_id() || !a->verify(*m_.controller)) return;
+  auto it = unacked_.find(a->instant);
+  if (it == unacked_.end()) return;
+  awaiting_[a->instant] = Awaiting{*a, std::move(it->second.first)};
+  unacked_.erase(it);
+}
+
+void SimNode::produce_instant() {
+  if (alarms_->halting()) return;
+  auto evs = mempool_->take(m_.limits.max_events_per_instant_block);
+  if (evs.empty()) return;
+  InstantBlock ib;
+  ib.symbiote = store_->symbiote_id();
+  ib.created_ms = net_.now();
+  for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
+  ib.sign(*key_);
+  Bytes enc = ib.encode();
+  const Hash32 h = InstantBlock::hash_of(enc);
+  if (auto st = store_->put(dc_keys::instant(h), sv(enc)); !st)
+    fail("store instant block: " + st.error().to_string());
+  for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, enc);
+  unacked_[h] = {std::move(enc), 1};
+}
+
+void SimNode::resend_unacked() {
+  for (auto it = unacked_.begin(); it != unacked_.end();) {
+    if (++it->second.second > config_.max_send_attempts) {
+      it = unacked_.erase(it);  // giving up, like producers.cc
+      continue;
+    }
+    for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, it->second.first);
+    ++it;
+  }
+}
+
+std::optional<std::vector<Hash32>> SimNode::stored_block_instants(uint64_t index) const {
+  if (index == 0 || index > tip_.index) return std::nullopt;
+  auto bytes = store_->get(dc_keys::controller(index));
+  if (!bytes) return std::nullopt;
+  auto cb = decode_controller_block(as_bytes(*bytes), limits_);
+  if (!cb) return std::nullopt;
+  return cb->instant_blocks;
+}
+
+void SimNode::after_applied(uint64_t index) {
+  if (awaiting_.empty()) return;
+  if (auto hashes = stored_block_instants(index))
+    for (const auto& h : *hashes) awaiting_.erase(h);
+  for (auto it = awaiting_.begin(); it != awaiting_.end();) {
+    if (index >= it->second.ack.height + m_.limits.inclusion_window) {
+      CensorshipEvidence ev{it->second.ack.encode(), it->second.instant};
+      auto c = check_censorship(ev, store_->symbiote_id(), *m_.controller, limits_,
+                                m_.limits.inclusion_window,
+                                [this](uint64_t i) { return stored_block_instants(i); });
+      if (c.verdict == CensorshipCheck::Verdict::kValid) {
+        Alarm a;
+        a.kind = "censorship";
+        a.index = c.ack.height;
+        a.hashes = {c.ack.instant};
+        a.detected_ms = net_.now();
+        a.source = "local";
+        a.id = c.ack.instant;
+        a.evidence = ev.encode();
+        (void)alarms_->record(std::move(a));
+        ++evidence_made_;
+      }
+      it = awaiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// ---- the controller's round (DevController::produce_round) ----
+
+void SimNode::produce_round() {
+  if (alarms_->halting()) return;
+  const size_t max_events = m_.limits.max_events_per_instant_block;
+  const size_t max_instant =
+      config_.phantom ? 256 : m_.limits.max_instant_blocks_per_controller_block;
+  rocksdb::WriteBatch batch;
+  size_t made = 0, used = 0;
+  for (; used < incoming_instants_.size() && made < max_instant; ++used, ++made) {
+    const auto& [h, enc] = incoming_instants_[used];
+    batch.Put(dc_keys::instant(h), sv(enc));
+    ordering_->add(h);
+  }
+  incoming_instants_.erase(incoming_instants_.begin(),
+                           incoming_instants_.begin() + static_cast<long>(used));
+  while (made < max_instant) {
+    auto evs = mempool_->take(max_events);
+    if (evs.empty()) break;
+    InstantBlock ib;
+    ib.symbiote = store_->symbiote_id();
+    ib.created_ms = net_.now();
+    for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
+    ib.sign(*key_);
+    Bytes enc = ib.encode();
+    Hash32 h = InstantBlock::hash_of(enc);
+    batch.Put(dc_keys::instant(h), sv(enc));
+    ordering_->add(h);
+    ++made;
+  }
+  if (ordering_->pending() == 0) return;
+  auto cbs = ordering_->emit(net_.now());
+  for (const auto& cb : cbs) {
+    Bytes enc = cb.encode();
+    batch.Put(dc_keys::controller(cb.index), sv(enc));
+    note_seen(enc);
+    if (cb.index == equivocate_index_ && !alt_block_) {
+      // The fault: a second, validly signed block at the same index and link.
+      ControllerBlock alt = cb;
+      alt.created_ms += 1;
+      alt.sign(*key_);
+      alt_block_ = alt.encode();
+      alt_hash_ = ControllerBlock::hash_of(*alt_block_);
+    }
+  }
+  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(cbs.back().index));
+  Hash32 hh = ordering_->prev_hash();
+  batch.Put(std::string(dc_keys::kHeadHash), sv(hh));
+  if (auto st = store_->write(batch); !st) {
+    fail("store blocks: " + st.error().to_string());
+    return;
+  }
+  tip_ = {cbs.back().index, hh};
+  maybe_apply();
+}
+
+// ---- serving and pulling ranges (sync.cc) ----
+
+Bytes SimNode::serve_group_b(uint64_t from, uint64_t limit) const {
+  const uint64_t f = equivocate_index_;
+  if (from > f) {
+    BlockRange empty;
+    empty.peer_stored_height = f;
+    return encode_range(empty);
+  }
+  uint64_t upto = std::min<uint64_t>(from + limit, f);  // main history [from, upto)
+  auto head = decode_range(serve_range(*store_, from, upto - from, f - 1, limits_), limits_);
+  BlockRange range = head ? std::move(*head) : BlockRange{};
+  range.peer_stored_height = f;
+  if (from + range.bundles.size() == f && range.bundles.size() < limit) {
+    auto cb = decode_controller_block(*alt_block_, limits_);
+    BlockBundle b;
+    b.controller = *alt_block_;
+    for (const auto& h : cb->instant_blocks) {
+      auto ib = store_->get(dc_keys::instant(h));
+      if (!ib) return encode_range(range);
+      b.instants.emplace_back(ib->begin(), ib->end());
+    }
+    range.bundles.push_back(std::move(b));
+  }
+  return encode_range(range);
+}
+
+void SimNode::on_get_blocks(const SimMessage& m) {
+  codec::Reader r(m.body);
+  uint64_t from = 0, limit = 0;
+  r.u64(from);
+  r.u64(limit);
+  if (!r.finish("get_blocks") || from == 0) return;
+  limit = std::min<uint64_t>(limit, kMaxRangeBlocks);
+  if (alt_block_ && group_b_.count(m.from))
+    return reply(m, MsgKind::kBlocks, serve_group_b(from, limit));
+  reply(m, MsgKind::kBlocks, serve_range(*store_, from, limit, tip_.index, limits_));
+}
+
+void SimNode::pull() {
+  if (peers_.empty() || pull_phase_ != PullPhase::kNone) return;
+  pull_phase_ = PullPhase::kRange;
+  pull_request_ = next_request();
+  net_.send(id_, peers_[pull_peer_ % peers_.size()], MsgKind::kGetBlocks, pull_request_,
+            get_request(tip_.index + 1, kMaxRangeBlocks));
+  net_.schedule(id_, config_.request_timeout_ms, tag(kPullTimeout, pull_request_));
+}
+
+void SimNode::pull_failed() {
+  pull_phase_ = PullPhase::kNone;
+  if (!peers_.empty()) pull_peer_ = (pull_peer_ + 1) % peers_.size();
+}
+
+void SimNode::note_seen(ByteSpan controller_block) {
+  auto cb = decode_controller_block(controller_block, limits_);
+  if (cb && cb->symbiote == store_->symbiote_id() && cb->verify_signature(*m_.controller))
+    seen_blocks_[cb->index].insert(ControllerBlock::hash_of(controller_block));
+}
+
+void SimNode::on_blocks(const SimMessage& m) {
+  if (pull_phase_ == PullPhase::kNone || m.request != pull_request_) return;  // late, duplicate
+  auto range = decode_range(m.body, limits_);
+  if (!range) return pull_failed();
+  for (const auto& b : range->bundles) note_seen(b.controller);
+  if (pull_phase_ == PullPhase::kConflict) {
+    // BlockPuller::look_for_conflict, second half: the peer's block at our tip's index.
+    pull_failed();
+    if (range->bundles.empty()) return;
+    auto ours = store_->get(dc_keys::controller(tip_.index));
+    if (!ours) return;
+    Bytes mine(ours->begin(), ours->end());
+    if (mine == range->bundles.front().controller) return;
+    auto proof = check_equivocation(mine, range->bundles.front().controller, store_->symbiote_id(),
+                                    *m_.controller, limits_);
+    if (proof) raise_equivocation(*proof, "peer " + std::to_string(m.from));
+    return;
+  }
+  auto checked = check_continuation(tip_, store_->symbiote_id(), *m_.controller, *range, limits_);
+  if (checked.blocks.empty()) {
+    if (!checked.error.empty() && !range->bundles.empty() && tip_.index > 0) {
+      auto cb = decode_controller_block(range->bundles.front().controller, limits_);
+      if (cb && cb->index == tip_.index + 1 && cb->prev_hash != tip_.hash &&
+          cb->verify_signature(*m_.controller)) {
+        pull_phase_ = PullPhase::kConflict;
+        pull_request_ = next_request();
+        net_.send(id_, m.from, MsgKind::kGetBlocks, pull_request_, get_request(tip_.index, 1));
+        net_.schedule(id_, config_.request_timeout_ms, tag(kPullTimeout, pull_request_));
+        return;
+      }
+    }
+    // A failure, or nothing new: ask the next peer next time (see README.md).
+    return pull_failed();
+  }
+  store_checked(checked);
+  pull_phase_ = PullPhase::kNone;
+  if (!checked.error.empty()) pull_failed();
+}
+
+void SimNode::store_checked(const ContinuationResult& c) {
+  rocksdb::WriteBatch batch;
+  for (const auto& b : c.blocks) {
+    for (const auto& [h, enc] : b.instants) batch.Put(dc_keys::instant(h), sv(*enc));
+    Bytes enc = b.block.encode();
+    batch.Put(dc_keys::controller(b.block.index), sv(enc));
+  }
+  const CheckedBlock& last = c.blocks.back();
+  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(last.block.index));
+  batch.Put(std::string(dc_keys::kHeadHash), sv(last.hash));
+  if (auto st = store_->write(batch); !st) {
+    fail("store blocks: " + st.error().to_string());
+    return;
+  }
+  tip_ = {last.block.index, last.hash};
+  maybe_apply();
+}
+
+// ---- verification (DevController::verification_loop) ----
+
+void SimNode::maybe_apply() {
+  if (apply_scheduled_ || !halted_.empty() || alarms_->halting()) return;
+  if (store_->applied_height() >= tip_.index) return;
+  apply_scheduled_ = true;
+  net_.schedule(id_, net_.uniform(0, 3), tag(kApply));
+}
+
+void SimNode::apply_one() {
+  if (!halted_.empty() || alarms_->halting()) return;
+  auto r = verifier_->apply_next();
+  if (!r) {
+    if (r.error().code != "not_available") {
+      halted_ = r.error().to_string();
+      fail("verification halted: " + halted_);
+    }
+    return;
+  }
+  AppliedRecord rec{r->index, r->hash, r->state_root, r->decided.size()};
+  applied_.push_back(rec);
+  for (const auto& [sender, hash] : r->decided)
+    mempool_->on_decided(sender, hash,
+                         [this](const chain::AccountId& id) { return committed_nonce(id); });
+  after_applied(r->index);
+  maybe_apply();
+}
+
+// ---- fork alarms ----
+
+void SimNode::raise_equivocation(const EquivocationProof& proof, const std::string& source) {
+  auto fresh = alarms_->record(proof, source, net_.now());
+  if (!fresh) return fail("record alarm: " + fresh.error().to_string());
+  if (!*fresh) return;
+  if (!alarm_at_height_) alarm_at_height_ = store_->applied_height();
+  for (NodeId p : peers_) net_.send(id_, p, MsgKind::kEquivocation, 0, proof.encode());
+}
+
+void SimNode::on_equivocation(const SimMessage& m) {
+  auto proof = decode_equivocation(m.body, store_->symbiote_id(), *m_.controller, limits_);
+  if (proof) raise_equivocation(*proof, "peer " + std::to_string(m.from));
+}
+
+}  // namespace klyn::dev_controller::sim

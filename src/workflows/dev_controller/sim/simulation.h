@@ -1,0 +1,37 @@
+#pragma once
+// One seeded run of the dev_controller simulation and the properties checked after it
+// (README.md in this folder). Everything about a run — topology, limits, faults, client events,
+// their timing — is drawn from the seed, so `run_simulation(p)` twice with the same params gives
+// the same run.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workflows/dev_controller/sim/sim_network.h"
+
+namespace klyn::dev_controller::sim {
+
+struct SimParams {
+  uint64_t seed = 1;
+  std::string dir;  // an existing directory; the run makes node<i>/ under it and removes them
+  size_t min_nodes = 4, max_nodes = 6;  // including the controller
+  size_t min_events = 6, max_events = 16;
+  uint64_t submit_window_ms = 1500;    // clients submit during [0, window)
+  uint64_t converge_within_ms = 6000;  // after the heal time, every honest node must converge
+  bool equivocate = false;             // the controller signs two blocks at one index
+};
+
+struct SimReport {
+  std::vector<std::string> violations;  // empty = every property held
+  std::string summary;                  // one line: topology, faults, heights, traffic
+  uint64_t heal_ms = 0;
+  uint64_t converged_ms = 0;  // virtual time after the heal until all honest nodes agreed
+  uint64_t height = 0;        // the controller's final height
+  size_t events_applied = 0;
+  size_t alarms = 0;  // nodes holding an equivocation proof (equivocation runs)
+};
+
+SimReport run_simulation(const SimParams& params);
+
+}  // namespace klyn::dev_controller::sim

@@ -1,0 +1,164 @@
+// Deterministic simulation of a dev_controller network (sim/README.md): many nodes in one process
+// on a seeded scheduler that drops, delays, duplicates and reorders messages and partitions nodes
+// until a heal time. Each test instance runs a block of seeds; a failing seed is printed with a
+// one-line replay command.
+//
+//   KLYN_SIM_SEED=<n>       run only seed n (in every selected test instance)
+//   KLYN_SIM_VERBOSE=1      print one summary line per seed
+//   KLYN_SIM_THREADS=<n>    seeds run at once (default 6; each seed runs on one thread)
+//   KLYN_SIM_SOAK_SEEDS=<n> soak binary only: seeds in total (default: a short run for make test)
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chain/tests/test_util.h"
+#include "workflows/dev_controller/sim/simulation.h"
+
+using namespace klyn::dev_controller::sim;
+
+namespace {
+
+#ifdef KLYN_SIM_SOAK
+constexpr bool kSoak = true;
+#else
+constexpr bool kSoak = false;
+#endif
+
+struct SeedBlock {
+  uint64_t first = 1, count = 1;
+};
+
+uint64_t env_u64(const char* name, uint64_t fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  return std::strtoull(v, nullptr, 10);
+}
+
+std::string self_path() {
+  std::string p = ::testing::internal::GetArgvs().empty() ? "./dev_controller_sim_tests"
+                                                          : ::testing::internal::GetArgvs()[0];
+  return p;
+}
+
+void run_seeds(const SeedBlock& block, SimParams base) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string name = std::string(info->test_suite_name()) + "." + info->name();
+  klyn::chain::testing::TempDir root;  // one temp root per test; a subdirectory per node
+  base.dir = root.path();
+  uint64_t first = block.first, count = block.count;
+  if (const char* one = std::getenv("KLYN_SIM_SEED"); one && *one) {
+    first = std::strtoull(one, nullptr, 10);
+    count = 1;
+  }
+  const bool verbose = env_u64("KLYN_SIM_VERBOSE", 0) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  // Seeds are independent runs (own network, nodes, stores): several run at once, each on one
+  // thread from start to end, so a run is the same whichever thread runs it. This overlaps the
+  // stores' fsync waits (creation, close); the simulation itself is single-threaded.
+  std::vector<SimReport> reports(count);
+  std::atomic<uint64_t> next{0};
+  auto worker = [&] {
+    for (uint64_t i = next++; i < count; i = next++) {
+      SimParams p = base;
+      p.seed = first + i;
+      reports[i] = run_simulation(p);
+    }
+  };
+  const uint64_t threads = std::min<uint64_t>(count, env_u64("KLYN_SIM_THREADS", 6));
+  std::vector<std::thread> pool;
+  for (uint64_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  uint64_t worst_convergence = 0, height = 0, applied = 0, alarms = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    const SimReport& r = reports[i];
+    const uint64_t seed = first + i;
+    worst_convergence = std::max(worst_convergence, r.converged_ms);
+    height += r.height;
+    applied += r.events_applied;
+    alarms += r.alarms;
+    if (verbose) std::printf("%s\n", r.summary.c_str());
+    if (!r.violations.empty()) {
+      std::string all;
+      for (const auto& v : r.violations) all += "  " + v + "\n";
+      ADD_FAILURE() << "seed " << seed << " violates " << r.violations.size()
+                    << " propert(y/ies):\n"
+                    << all << "  run: " << r.summary << "\n  replay: KLYN_SIM_SEED=" << seed << " "
+                    << self_path() << " --gtest_filter=" << name;
+    }
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "%s: seeds %llu..%llu, %.2f s, blocks %llu, events applied %llu, nodes with a fork "
+      "proof %llu, slowest convergence +%llu ms (virtual)\n",
+      name.c_str(), static_cast<unsigned long long>(first),
+      static_cast<unsigned long long>(first + count - 1), secs,
+      static_cast<unsigned long long>(height), static_cast<unsigned long long>(applied),
+      static_cast<unsigned long long>(alarms), static_cast<unsigned long long>(worst_convergence));
+}
+
+// The seed blocks: `blocks` instances of `per_block` seeds starting at `first`.
+std::vector<SeedBlock> seed_blocks(uint64_t first, uint64_t total, uint64_t blocks) {
+  std::vector<SeedBlock> out;
+  const uint64_t per = (total + blocks - 1) / blocks;
+  for (uint64_t s = first; s < first + total; s += per)
+    out.push_back({s, std::min(per, first + total - s)});
+  return out;
+}
+
+std::string block_name(const ::testing::TestParamInfo<SeedBlock>& i) {
+  return "seeds_" + std::to_string(i.param.first) + "_" +
+         std::to_string(i.param.first + i.param.count - 1);
+}
+
+SimParams honest_params() {
+  SimParams p;
+  if (kSoak) {
+    p.min_nodes = 5;
+    p.max_nodes = 8;
+    p.min_events = 20;
+    p.max_events = 60;
+    p.submit_window_ms = 3000;
+  }
+  return p;
+}
+
+// Soak: seeds from 1'000'000 on (disjoint from the short run), KLYN_SIM_SOAK_SEEDS in total.
+const uint64_t kSoakSeeds = env_u64("KLYN_SIM_SOAK_SEEDS", 16);
+
+}  // namespace
+
+class SimulationHonest : public ::testing::TestWithParam<SeedBlock> {};
+class SimulationEquivocation : public ::testing::TestWithParam<SeedBlock> {};
+
+// (1) agreement on every applied block and state root, (2) every event applied at most once and
+// exactly as the model says, (3) convergence to the controller's height and root after the heal;
+// no alarms and no evidence under an honest controller.
+TEST_P(SimulationHonest, PropertiesHold) {
+  run_seeds(GetParam(), honest_params());
+}
+
+// (4) the controller signs a second block at one index and serves it to some nodes: every node
+// that received both holds a valid proof and stops applying; agreement below the fork.
+TEST_P(SimulationEquivocation, EveryWitnessHoldsAProof) {
+  SimParams p = honest_params();
+  p.equivocate = true;
+  p.min_events = std::max<size_t>(p.min_events, 10);
+  p.converge_within_ms = 3000;
+  run_seeds(GetParam(), p);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, SimulationHonest,
+                         ::testing::ValuesIn(kSoak ? seed_blocks(1'000'000, kSoakSeeds, 4)
+                                                   : seed_blocks(1, 240, 8)),
+                         block_name);
+INSTANTIATE_TEST_SUITE_P(Seeds, SimulationEquivocation,
+                         ::testing::ValuesIn(kSoak ? seed_blocks(2'000'000, kSoakSeeds / 4 + 1, 2)
+                                                   : seed_blocks(1, 60, 2)),
+                         block_name);
