@@ -45,10 +45,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// The role of nodes 2..N: the one-line switch between "follower" and "producer". Either works
-// with this layout: each of these nodes holds its own funded key staked with the manifest's
-// instant_producer_stake and lists the controller first in `peers`, which role "producer" needs.
-constexpr std::string_view kPeerNodeRole = "follower";
+// The role of nodes 2..N: staked producers. Each holds its own funded key staked with the
+// manifest's instant_producer_stake and lists the controller first in `peers`; events submitted
+// to it go into its own instant blocks. ("follower" works with this layout too.)
+constexpr std::string_view kPeerNodeRole = "producer";
 
 constexpr const char* kLayoutFile = "testnet.json";
 constexpr const char* kPidFile = "node.pid";

@@ -58,6 +58,24 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
   PasswordSource passwords = PasswordSource::from_config(node_cfg->keys);
   std::map<std::string, std::shared_ptr<const crypto::KeyPair>> keys;  // by key name
   std::vector<Hosted> hosted;
+  // Keys by name, each decrypted once (a password is asked at most once per key).
+  auto load_key = [&](const std::string& name) -> Result<std::shared_ptr<const crypto::KeyPair>> {
+    if (auto it = keys.find(name); it != keys.end()) return it->second;
+    auto info = keystore.info(name);
+    if (!info) return info.error();
+    SecretString password;
+    if (info->encrypted) {
+      auto pw = passwords.get("keystore password for " + name);
+      if (!pw) return pw.error();
+      password = std::move(*pw);
+    }
+    auto kp = keystore.load(name, password.view(),
+                            node_cfg->keys.allow_plain_keys ? PlainKeys::allow : PlainKeys::refuse);
+    if (!kp) return kp.error();
+    auto shared = std::make_shared<const crypto::KeyPair>(std::move(*kp));
+    keys.emplace(name, shared);
+    return shared;
+  };
 
   // Phase 1: everything that can be wrong in files is checked before anything starts.
   for (auto& sc : *sym_cfgs) {
@@ -79,30 +97,15 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
 
     std::shared_ptr<const crypto::KeyPair> key;
     if (!sc.key.empty()) {
-      auto it = keys.find(sc.key);
-      if (it != keys.end()) {
-        key = it->second;
-      } else {
-        auto info = keystore.info(sc.key);
-        if (!info) return fail(2, sc.file + ": key: " + info.error().reason);
-        SecretString password;
-        if (info->encrypted) {
-          auto pw = passwords.get("keystore password for " + sc.key);
-          if (!pw) return fail(2, sc.file + ": key: " + pw.error().reason);
-          password = std::move(*pw);
-        }
-        auto kp =
-            keystore.load(sc.key, password.view(),
-                          node_cfg->keys.allow_plain_keys ? PlainKeys::allow : PlainKeys::refuse);
-        if (!kp) return fail(2, sc.file + ": key: " + kp.error().reason);
-        key = std::make_shared<const crypto::KeyPair>(std::move(*kp));
-        keys.emplace(sc.key, key);
-      }
+      auto k = load_key(sc.key);
+      if (!k) return fail(2, sc.file + ": key: " + k.error().reason);
+      key = *k;
     }
     auto slog = (*logs)->symbiote(sc.alias, sc.log_level);
     if (!slog) return fail(2, sc.file + ": log_level: " + slog.error().reason);
 
-    auto links = hostchains::build_hostchains(sc, *genesis, dir.root(), connectors, *slog);
+    auto links =
+        hostchains::build_hostchains(sc, *genesis, dir.root(), connectors, *slog, load_key);
     if (!links) return fail(2, "configuration error:\n" + links.error().reason);
 
     WorkflowContext ctx;

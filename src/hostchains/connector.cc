@@ -72,7 +72,8 @@ Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& 
                                                     const chain::Genesis& genesis,
                                                     const std::filesystem::path& data_dir,
                                                     const ConnectorRegistry& registry,
-                                                    std::shared_ptr<spdlog::logger> log) {
+                                                    std::shared_ptr<spdlog::logger> log,
+                                                    KeyLoader load_key) {
   const auto& manifest = genesis.manifest.hostchains;
   std::vector<HostchainLink> links;
   core::ConfigErrors errors;
@@ -106,6 +107,7 @@ Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& 
         spec.symbiote = genesis.id();
         spec.data_dir = data_dir;
         spec.log = log;
+        spec.load_key = load_key;
         link.connector = registry.create(spec, cfg);
       }
     }

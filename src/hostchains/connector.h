@@ -102,12 +102,18 @@ class Connector {
 };
 
 // What a connector factory gets.
+// Loads a key of the node's keystore by name (password from the node's password source; plain
+// keys only where node.toml allows them). Errors name the key and the reason.
+using KeyLoader =
+    std::function<Result<std::shared_ptr<const crypto::KeyPair>>(const std::string& name)>;
+
 struct ConnectorSpec {
   std::string name;                     // the node-local label ([hostchains.<name>])
   chain::HostchainRef ref;              // the manifest entry it serves (type, network, address)
   chain::SymbioteId symbiote{};         // the symbiote that commits (the one whose config this is)
   std::filesystem::path data_dir;       // the node's data dir (to resolve relative file paths)
   std::shared_ptr<spdlog::logger> log;  // may be null
+  KeyLoader load_key;                   // may be null (then keys cannot be used)
 };
 
 // Builds a connector from its manifest entry and its node-local table. Every key problem goes
@@ -158,7 +164,8 @@ Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& 
                                                     const chain::Genesis& genesis,
                                                     const std::filesystem::path& data_dir,
                                                     const ConnectorRegistry& registry,
-                                                    std::shared_ptr<spdlog::logger> log);
+                                                    std::shared_ptr<spdlog::logger> log,
+                                                    KeyLoader load_key = nullptr);
 
 // Finds the manifest entry a node-local table serves: same type and network (and address, when
 // the table sets one). Returns nullopt when there is none.

@@ -166,7 +166,9 @@ void BlockPuller::loop() {
     int got = -1;
     if (!peers.empty()) {
       got = pull_once(peers[peer % peers.size()]);
-      if (got < 0) peer = (peer + 1) % peers.size();  // try the next peer
+      // A failing peer, or one with nothing new (it may itself be behind, e.g. another follower
+      // still at height 0): ask the next one next time, so no peer can hold us back.
+      if (got <= 0) peer = (peer + 1) % peers.size();
     }
     auto now = std::chrono::steady_clock::now();
     uint64_t remaining = peer_height_ > tip_.index ? peer_height_ - tip_.index : 0;
