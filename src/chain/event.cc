@@ -51,6 +51,14 @@ Bytes encode_payload(const DelegatePayload& p) {
   return std::move(w).take();
 }
 
+Bytes encode_payload(const CheckpointPayload& p) {
+  codec::Writer w(72);
+  w.fixed(p.source);
+  w.u64(p.index);
+  w.fixed(p.hash);
+  return std::move(w).take();
+}
+
 Result<TransferPayload> decode_transfer(ByteSpan payload) {
   codec::Reader r(payload);
   TransferPayload p;
@@ -73,6 +81,16 @@ Result<DelegatePayload> decode_delegate(ByteSpan payload) {
   DelegatePayload p;
   read_optional_account(r, p.delegate);
   KLYN_TRY(r.finish("DELEGATE payload"));
+  return p;
+}
+
+Result<CheckpointPayload> decode_checkpoint(ByteSpan payload) {
+  codec::Reader r(payload);
+  CheckpointPayload p;
+  r.fixed(p.source);
+  r.u64(p.index);
+  r.fixed(p.hash);
+  KLYN_TRY(r.finish("CHECKPOINT payload"));
   return p;
 }
 
@@ -131,6 +149,11 @@ Status Event::check_payload() const {
     }
     case EventType::kDelegate: {
       auto p = decode_delegate(payload);
+      if (!p) return p.error();
+      return Status();
+    }
+    case EventType::kCheckpoint: {
+      auto p = decode_checkpoint(payload);
       if (!p) return p.error();
       return Status();
     }
@@ -214,6 +237,12 @@ Event make_delegate(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t
                     std::optional<AccountId> delegate) {
   return make(sym, from, EventType::kDelegate, nonce, fee,
               encode_payload(DelegatePayload{delegate}));
+}
+
+Event make_checkpoint(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce,
+                      Amount fee, const SymbioteId& source, uint64_t index, const Hash32& hash) {
+  return make(sym, from, EventType::kCheckpoint, nonce, fee,
+              encode_payload(CheckpointPayload{source, index, hash}));
 }
 
 }  // namespace klyn::chain

@@ -21,7 +21,7 @@ enum class EventType : uint16_t {
   kUnstake = 3,
   kDelegate = 4,
   kOffspring = 5,   // reserved: founding a new symbiote
-  kCheckpoint = 6,  // reserved: a commit from another symbiote using this one as hostchain
+  kCheckpoint = 6,  // a commit from another symbiote using this one as hostchain
 };
 
 std::string_view event_type_name(EventType t);
@@ -37,13 +37,21 @@ struct AmountPayload {  // STAKE and UNSTAKE
 struct DelegatePayload {
   std::optional<AccountId> delegate;
 };
+// CHECKPOINT: "block `index` of symbiote `source` has hash `hash`" (exactly 72 bytes).
+struct CheckpointPayload {
+  SymbioteId source{};
+  uint64_t index = 0;
+  Hash32 hash{};
+};
 
 Bytes encode_payload(const TransferPayload& p);
 Bytes encode_payload(const AmountPayload& p);
 Bytes encode_payload(const DelegatePayload& p);
+Bytes encode_payload(const CheckpointPayload& p);
 Result<TransferPayload> decode_transfer(ByteSpan payload);
 Result<AmountPayload> decode_amount(ByteSpan payload);
 Result<DelegatePayload> decode_delegate(ByteSpan payload);
+Result<CheckpointPayload> decode_checkpoint(ByteSpan payload);
 
 // Upper bound on any event's payload, whatever the manifest says (decoder safety limit).
 inline constexpr size_t kMaxPayloadBytes = 64 * 1024;
@@ -89,5 +97,7 @@ Event make_unstake(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t 
                    Amount amount);
 Event make_delegate(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce, Amount fee,
                     std::optional<AccountId> delegate);
+Event make_checkpoint(const SymbioteId& sym, const crypto::KeyPair& from, uint64_t nonce,
+                      Amount fee, const SymbioteId& source, uint64_t index, const Hash32& hash);
 
 }  // namespace klyn::chain

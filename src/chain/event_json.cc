@@ -112,6 +112,25 @@ Result<Event> event_from_json(const json& j) {
       e.payload = encode_payload(d);
       break;
     }
+    case EventType::kCheckpoint: {
+      KLYN_TRY(only_keys(p, {"source", "index", "hash"}, "payload"));
+      CheckpointPayload c;
+      auto src = get_str(p, "source");
+      if (!src) return src.error();
+      auto srcb = codec::hex_decode_fixed<32>(*src);
+      if (!srcb) return Error("bad_event", "payload.source: must be 64 hex digits");
+      c.source = *srcb;
+      auto index = get_u64(p, "index");
+      if (!index) return Error("bad_event", "payload." + index.error().reason);
+      c.index = *index;
+      auto hash = get_str(p, "hash");
+      if (!hash) return Error("bad_event", "payload." + hash.error().reason);
+      auto hashb = codec::hex_decode_fixed<32>(*hash);
+      if (!hashb) return Error("bad_event", "payload.hash: must be 64 hex digits");
+      c.hash = *hashb;
+      e.payload = encode_payload(c);
+      break;
+    }
     default:
       return Error("bad_event", "type: " + *type + " cannot be submitted as JSON fields; use raw");
   }
@@ -139,6 +158,12 @@ json payload_to_json(const Event& e) {
     case EventType::kDelegate:
       if (auto p = decode_delegate(e.payload))
         return {{"delegate", p->delegate ? json(crypto::address_of(*p->delegate)) : json(nullptr)}};
+      break;
+    case EventType::kCheckpoint:
+      if (auto p = decode_checkpoint(e.payload))
+        return {{"source", codec::hex_encode(p->source)},
+                {"index", p->index},
+                {"hash", codec::hex_encode(p->hash)}};
       break;
     default:
       break;

@@ -6,7 +6,8 @@
 //   {"raw": "<hex of the canonical encoding>"}
 //   {"symbiote": "<hex id>", "type": "TRANSFER", "creator": "<address>", "nonce": 1, "fee": 1,
 //    "payload": {"to": "<address>", "amount": 5}, "signature": "<hex>"}
-// Payloads: TRANSFER {to, amount}; STAKE/UNSTAKE {amount}; DELEGATE {delegate: address|null}.
+// Payloads: TRANSFER {to, amount}; STAKE/UNSTAKE {amount}; DELEGATE {delegate: address|null};
+// CHECKPOINT {source: <64 hex symbiote id>, index: n, hash: <64 hex>}.
 
 #include <nlohmann/json.hpp>
 

@@ -42,6 +42,29 @@ static std::string_view sv(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+std::vector<CheckpointRecord> scan_checkpoints(const ChainStore& store, const SymbioteId& source,
+                                               uint64_t from_index, size_t limit) {
+  std::vector<CheckpointRecord> out;
+  if (limit == 0) return out;
+  const std::string prefix = keys::checkpoint_prefix(source);
+  const std::string start = prefix + keys::be64(from_index);
+  store.scan(prefix, start, [&](std::string_view k, std::string_view v) {
+    // key: prefix (34) | be64 index | event hash [32]; value: creator [32] | be64 height |
+    // hash [32].
+    if (k.size() != prefix.size() + 8 + 32 || v.size() != 32 + 8 + 32) return true;
+    CheckpointRecord r;
+    r.source = source;
+    r.index = keys::read_be64(k.substr(prefix.size(), 8));
+    std::copy(k.end() - 32, k.end(), r.event.begin());
+    std::copy(v.begin(), v.begin() + 32, r.creator.begin());
+    r.height = keys::read_be64(v.substr(32, 8));
+    std::copy(v.begin() + 40, v.end(), r.hash.begin());
+    out.push_back(r);
+    return out.size() < limit;
+  });
+  return out;
+}
+
 BlockApplier::BlockApplier(ChainStore& store, const Manifest& manifest, LtHash& accumulator,
                            Height height)
     : store_(store),
@@ -90,7 +113,8 @@ void BlockApplier::release_unlocks() {
   }
 }
 
-Status BlockApplier::transition(const Event& e, const AccountId& producer) {
+Status BlockApplier::transition(const Event& e, const AccountId& producer,
+                                std::optional<CheckpointPayload>& checkpoint) {
   if (e.symbiote != store_.symbiote_id())
     return Error("wrong_symbiote", "event is for another symbiote");
   if (e.fee < manifest_.fee.per_event)
@@ -175,6 +199,19 @@ Status BlockApplier::transition(const Event& e, const AccountId& producer) {
       from.current = a;
       break;
     }
+    case EventType::kCheckpoint: {
+      // This chain only records the claim (C9); the auditors of `source` judge it.
+      auto p = decode_checkpoint(e.payload);
+      if (!p) return p.error();
+      if (a.balance < spend)
+        return Error("insufficient_balance",
+                     "balance " + std::to_string(a.balance) + " < fee " + std::to_string(spend));
+      a.balance -= spend;
+      a.nonce += 1;
+      from.current = a;
+      checkpoint = *p;
+      break;
+    }
     default:
       return Error("unsupported_type",
                    std::string(event_type_name(e.type)) + " is not supported by this chain");
@@ -203,7 +240,8 @@ Status BlockApplier::apply(const Event& e, const Hash32& event_hash, const Accou
                            const Hash32& block, uint32_t position) {
   // Transition works on copies until every check passed, so a failure changes nothing. Slots
   // created by the attempt hold unchanged values and are harmless.
-  Status st = transition(e, producer);
+  std::optional<CheckpointPayload> checkpoint;
+  Status st = transition(e, producer, checkpoint);
   EventRecord rec;
   rec.height = height_;
   rec.block = block;
@@ -212,6 +250,12 @@ Status BlockApplier::apply(const Event& e, const Hash32& event_hash, const Accou
     rec.status = EventStatus::kApplied;
     ++applied_;
     applied_hashes_.insert(std::string(reinterpret_cast<const char*>(event_hash.data()), 32));
+    if (checkpoint) {
+      std::string v(reinterpret_cast<const char*>(e.creator.data()), 32);
+      v += keys::be64(height_);
+      v.append(reinterpret_cast<const char*>(checkpoint->hash.data()), 32);
+      batch_->Put(keys::checkpoint(checkpoint->source, checkpoint->index, event_hash), v);
+    }
   } else {
     rec.status = EventStatus::kRejected;
     rec.reason = st.error().to_string();

@@ -15,6 +15,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "chain/event.h"
 #include "chain/genesis.h"
@@ -39,6 +40,21 @@ struct EventRecord {
 Bytes encode_event_record(const EventRecord& r);
 Result<EventRecord> decode_event_record(ByteSpan bytes);
 std::optional<EventRecord> load_event_record(const ChainStore& store, const Hash32& event_hash);
+
+// A CHECKPOINT event applied on this chain (C9): `creator` says block `index` of symbiote
+// `source` has hash `hash`; `event` is the CHECKPOINT event's hash, `height` where it applied.
+struct CheckpointRecord {
+  SymbioteId source{};
+  uint64_t index = 0;
+  Hash32 hash{};
+  Hash32 event{};
+  AccountId creator{};
+  Height height = 0;
+};
+// Up to `limit` checkpoint records of `source` with index >= from_index, ordered by (index,
+// event hash). Reads committed state only; malformed stored records are skipped.
+std::vector<CheckpointRecord> scan_checkpoints(const ChainStore& store, const SymbioteId& source,
+                                               uint64_t from_index, size_t limit);
 
 // Pure transition on a single account view: checks (nonce, fee, payload, balances) and computes
 // the effect. Exposed for tests and for admission's cheap checks.
@@ -80,7 +96,9 @@ class BlockApplier {
     Account current;
   };
   Slot& slot(const AccountId& id);
-  Status transition(const Event& e, const AccountId& producer);
+  // `checkpoint` is set for an applied CHECKPOINT (what to record).
+  Status transition(const Event& e, const AccountId& producer,
+                    std::optional<CheckpointPayload>& checkpoint);
   void release_unlocks();
   bool already_applied(const Hash32& event_hash) const;
 

@@ -42,6 +42,16 @@ std::string event(const Hash32& hash) {
 std::string root(Height h) {
   return "r:" + be64(h);
 }
+std::string checkpoint_prefix(const Hash32& source) {
+  std::string k = "k:";
+  k.append(reinterpret_cast<const char*>(source.data()), source.size());
+  return k;
+}
+std::string checkpoint(const Hash32& source, uint64_t index, const Hash32& event_hash) {
+  std::string k = checkpoint_prefix(source) + be64(index);
+  k.append(reinterpret_cast<const char*>(event_hash.data()), event_hash.size());
+  return k;
+}
 }  // namespace keys
 
 static std::string_view sv(const Bytes& b) {

@@ -35,6 +35,9 @@ std::string account(const AccountId& id);
 std::string unlock(Height h, const AccountId& id);
 std::string event(const Hash32& hash);
 std::string root(Height h);
+// Checkpoint records (C9): "k:" source ‖ be64(index) ‖ event hash; the prefix of one source.
+std::string checkpoint(const Hash32& source, uint64_t index, const Hash32& event_hash);
+std::string checkpoint_prefix(const Hash32& source);
 inline constexpr std::string_view kGenesis = "m:genesis";
 inline constexpr std::string_view kApplied = "m:applied";
 inline constexpr std::string_view kLtHash = "m:lthash";

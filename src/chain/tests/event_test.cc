@@ -24,6 +24,7 @@ TEST(EventCodec, RoundTripEveryType) {
       make_unstake(sym(1), k, 3, 10, 50),
       make_delegate(sym(1), k, 4, 10, key(3).public_key()),
       make_delegate(sym(1), k, 5, 10, std::nullopt),
+      make_checkpoint(sym(1), k, 6, 10, sym(9), 1234, sym(0xab)),
   };
   for (const auto& e : events) {
     auto d = decode_event(e.encode());
@@ -141,4 +142,54 @@ TEST(EventJson, ServedJsonWithHashIsAcceptedBackOnlyIfTheHashMatches) {
   ASSERT_TRUE(event_from_json(j).ok());
   j["hash"] = codec::hex_encode(Hash32{});
   EXPECT_NE(event_from_json(j).error().reason.find("hash"), std::string::npos);
+}
+
+TEST(EventCodec, CheckpointPayloadIsStrict) {
+  CheckpointPayload p{sym(3), 77, sym(4)};
+  Bytes enc = encode_payload(p);
+  ASSERT_EQ(enc.size(), 72u);
+  auto d = decode_checkpoint(enc);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->source, p.source);
+  EXPECT_EQ(d->index, 77u);
+  EXPECT_EQ(d->hash, p.hash);
+  for (size_t n = 0; n < enc.size(); ++n)
+    EXPECT_FALSE(decode_checkpoint(ByteSpan(enc.data(), n)).ok()) << n;
+  Bytes longer = enc;
+  longer.push_back(0);
+  EXPECT_FALSE(decode_checkpoint(longer).ok());
+  Event e = make_checkpoint(sym(1), key(1), 1, 10, sym(3), 77, sym(4));
+  EXPECT_TRUE(e.check_payload().ok());
+  e.payload = longer;
+  EXPECT_FALSE(e.check_payload().ok());
+}
+
+TEST(EventJson, CheckpointMapsBothWays) {
+  using nlohmann::json;
+  Event e = make_checkpoint(sym(1), key(1), 3, 10, sym(3), 77, sym(4));
+  json j = event_to_json(e);
+  EXPECT_EQ(j["type"], "CHECKPOINT");
+  EXPECT_EQ(j["payload"], (json{{"source", codec::hex_encode(sym(3))},
+                                {"index", 77},
+                                {"hash", codec::hex_encode(sym(4))}}));
+  auto back = event_from_json(j);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->hash(), e.hash());
+  EXPECT_TRUE(back->verify_signature());
+  json bad = j;
+  bad.erase("hash");
+  bad["payload"]["source"] = "abc";
+  EXPECT_NE(event_from_json(bad).error().reason.find("source"), std::string::npos);
+  bad = j;
+  bad.erase("hash");
+  bad["payload"]["index"] = -1;
+  EXPECT_NE(event_from_json(bad).error().reason.find("index"), std::string::npos);
+  bad = j;
+  bad.erase("hash");
+  bad["payload"].erase("hash");
+  EXPECT_NE(event_from_json(bad).error().reason.find("hash"), std::string::npos);
+  bad = j;
+  bad.erase("hash");
+  bad["payload"]["extra"] = 1;
+  EXPECT_NE(event_from_json(bad).error().reason.find("extra"), std::string::npos);
 }

@@ -197,3 +197,36 @@ TEST(StorageFault, KillDuringApplyLeavesAConsistentPrefix) {
     EXPECT_EQ(full_recompute(**s), ref_roots[h - 1]);
   }
 }
+
+// C9: checkpoint records survive a reopen, and a damaged record (wrong key or value length) is
+// skipped by the scan instead of crashing it.
+TEST(CheckpointScan, PersistsAndSkipsMalformedRecords) {
+  TempDir dir;
+  Genesis g = small_genesis();
+  SymbioteId src{};
+  src.fill(5);
+  Hash32 bh{};
+  bh.fill(6);
+  Event e = make_checkpoint(g.id(), key(1), 1, 10, src, 40, bh);
+  {
+    auto store = ChainStore::open(dir.path("db"), g);
+    ASSERT_TRUE(store.ok());
+    LtHash acc = *(*store)->lthash();
+    BlockApplier b(**store, g.manifest, acc, 1);
+    ASSERT_TRUE(b.apply(e, e.hash(), key(0).public_key(), Hash32{}, 0).ok());
+    ASSERT_TRUE(b.commit().ok());
+    // Damage: a short value and a short key under the same source.
+    std::string bad_value = keys::checkpoint(src, 41, Hash32{});
+    ASSERT_TRUE((*store)->put(bad_value, "short").ok());
+    std::string short_key = "k:" + std::string(reinterpret_cast<const char*>(src.data()), 32) + "x";
+    ASSERT_TRUE((*store)->put(short_key, std::string(40, 'v')).ok());
+  }
+  auto store = ChainStore::open(dir.path("db"), g);
+  ASSERT_TRUE(store.ok());
+  auto recs = scan_checkpoints(**store, src, 0, 10);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].index, 40u);
+  EXPECT_EQ(recs[0].event, e.hash());
+  EXPECT_EQ(recs[0].creator, key(1).public_key());
+  EXPECT_EQ(scan_checkpoints(**store, src, 0, 0).size(), 0u);
+}

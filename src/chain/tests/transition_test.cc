@@ -187,3 +187,86 @@ TEST_F(Transition, DuplicateCopyDoesNotOverwriteAppliedRecord) {
   block({e});  // and again in a later block
   EXPECT_EQ(load_event_record(*store_, e.hash())->status, EventStatus::kApplied);
 }
+
+// C9: CHECKPOINT pays the fee, bumps the nonce and records (source, index, hash) atomically;
+// rejected ones record nothing.
+static SymbioteId source_id(uint8_t b) {
+  SymbioteId s{};
+  s.fill(b);
+  return s;
+}
+static Hash32 block_hash(uint8_t b) {
+  Hash32 h{};
+  h.fill(b);
+  h[0] = 0xbb;
+  return h;
+}
+
+TEST_F(Transition, CheckpointAppliedPaysFeeAndIsRecorded) {
+  auto e = make_checkpoint(id(), key(1), 1, 10, source_id(7), 20, block_hash(1));
+  auto r = block({e});
+  ASSERT_TRUE(r[0].ok()) << r[0].error().to_string();
+  EXPECT_EQ(acct(1).balance, 1'000'000u - 10);
+  EXPECT_EQ(acct(1).nonce, 1u);
+  EXPECT_EQ(acct(0).balance, 1'000'006u);  // producer's share of the fee
+  auto recs = scan_checkpoints(*store_, source_id(7), 0, 100);
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_EQ(recs[0].source, source_id(7));
+  EXPECT_EQ(recs[0].index, 20u);
+  EXPECT_EQ(recs[0].hash, block_hash(1));
+  EXPECT_EQ(recs[0].event, e.hash());
+  EXPECT_EQ(recs[0].creator, key(1).public_key());
+  EXPECT_EQ(recs[0].height, 1u);
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(8), 0, 100).empty());
+  EXPECT_EQ(load_event_record(*store_, e.hash())->status, EventStatus::kApplied);
+}
+
+TEST_F(Transition, CheckpointRejectedWritesNoRecord) {
+  Event bad = make_checkpoint(id(), key(1), 1, 10, source_id(7), 20, block_hash(1));
+  bad.payload.pop_back();  // 71 bytes
+  bad.sign(key(1));
+  Event low_fee = make_checkpoint(id(), key(2), 1, 9, source_id(7), 20, block_hash(1));
+  Event broke = make_checkpoint(id(), key(50), 1, 10, source_id(7), 20, block_hash(1));
+  Event gap = make_checkpoint(id(), key(3), 2, 10, source_id(7), 20, block_hash(1));
+  auto r = block({bad, low_fee, broke, gap});
+  EXPECT_EQ(r[0].error().code, "malformed");
+  EXPECT_EQ(r[1].error().code, "fee_too_low");
+  EXPECT_EQ(r[2].error().code, "insufficient_balance");
+  EXPECT_EQ(r[3].error().code, "bad_nonce");
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), 0, 100).empty());
+  EXPECT_EQ(acct(1).nonce, 0u);
+  EXPECT_EQ(acct(1).balance, 1'000'000u);
+  EXPECT_EQ(acct(0).balance, 1'000'000u);
+  EXPECT_EQ(load_event_record(*store_, bad.hash())->status, EventStatus::kRejected);
+}
+
+TEST_F(Transition, CheckpointSeveralPerIndexAndScanFromIndexInOrder) {
+  // Two committers of index 10 (different hashes: the auditors decide), then 20 and 30, another
+  // source in between; a later block adds index 5.
+  block({make_checkpoint(id(), key(1), 1, 10, source_id(7), 30, block_hash(3)),
+         make_checkpoint(id(), key(2), 1, 10, source_id(7), 10, block_hash(1)),
+         make_checkpoint(id(), key(3), 1, 10, source_id(7), 10, block_hash(9)),
+         make_checkpoint(id(), key(1), 2, 10, source_id(8), 15, block_hash(2)),
+         make_checkpoint(id(), key(1), 3, 10, source_id(7), 20, block_hash(2))});
+  block({make_checkpoint(id(), key(2), 2, 10, source_id(7), 5, block_hash(5))});
+  auto all = scan_checkpoints(*store_, source_id(7), 0, 100);
+  ASSERT_EQ(all.size(), 5u);
+  std::vector<uint64_t> idx;
+  for (const auto& c : all) idx.push_back(c.index);
+  EXPECT_EQ(idx, (std::vector<uint64_t>{5, 10, 10, 20, 30}));
+  EXPECT_EQ(all[0].height, 2u);
+  EXPECT_NE(all[1].hash, all[2].hash);
+  auto from = scan_checkpoints(*store_, source_id(7), 11, 100);
+  ASSERT_EQ(from.size(), 2u);
+  EXPECT_EQ(from[0].index, 20u);
+  EXPECT_EQ(from[1].index, 30u);
+  auto limited = scan_checkpoints(*store_, source_id(7), 10, 2);
+  ASSERT_EQ(limited.size(), 2u);
+  EXPECT_EQ(limited[0].index, 10u);
+  EXPECT_EQ(limited[1].index, 10u);
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), 31, 100).empty());
+  auto other = scan_checkpoints(*store_, source_id(8), 0, 100);
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].index, 15u);
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), UINT64_MAX, 100).empty());
+}

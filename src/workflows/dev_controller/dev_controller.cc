@@ -437,7 +437,7 @@ Result<Hash32> DevController::submit(const chain::Event& e) {
                                    " is already used (account nonce " + std::to_string(a.nonce) +
                                    ")");
   // Balance sanity against the committed state (pending events of the sender are not counted;
-  // the verifier has the final word).
+  // the verifier has the final word). DELEGATE and CHECKPOINT need only the fee.
   chain::Amount need = e.fee;
   if (e.type == chain::EventType::kTransfer) {
     auto p = chain::decode_transfer(e.payload);
