@@ -3,6 +3,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "chain/event.h"
 #include "codec/binary.h"
@@ -12,6 +14,12 @@
 namespace klyn::dev_controller::sim {
 
 namespace {
+
+// KLYN_SIM_TRACE=1: one line per admission and forwarding decision on stderr (debugging a seed).
+const bool kTrace = [] {
+  const char* v = std::getenv("KLYN_SIM_TRACE");
+  return v && *v && *v != '0';
+}();
 
 std::string_view sv(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -190,7 +198,17 @@ void SimNode::on_events(const SimMessage& m) {
   if (!events) return;
   codec::Writer w;
   w.varint(events->size());
-  for (const auto& e : *events) w.string(submit(e));
+  for (const auto& e : *events) {
+    std::string err = submit(e);
+    if (kTrace)
+      std::fprintf(stderr, "t=%llu node %u: event %s nonce %llu from %s: %s\n",
+                   static_cast<unsigned long long>(net_.now()), id_,
+                   codec::hex_encode(e.hash()).substr(0, 12).c_str(),
+                   static_cast<unsigned long long>(e.nonce),
+                   m.from == kClient ? "client" : std::to_string(m.from).c_str(),
+                   err.empty() ? "admitted" : err.c_str());
+    w.string(err);
+  }
   if (m.from != kClient) reply(m, MsgKind::kEventsResult, std::move(w).take());
 }
 
@@ -221,6 +239,11 @@ void SimNode::on_events_result(const SimMessage& m) {
   std::vector<PendingEvent> retry;
   for (size_t i = 0; i < forward_batch_.size(); ++i) {
     const std::string& err = errs[i];
+    if (kTrace)
+      std::fprintf(stderr, "t=%llu node %u: forwarded %s to %u: %s\n",
+                   static_cast<unsigned long long>(net_.now()), id_,
+                   codec::hex_encode(forward_batch_[i].hash).substr(0, 12).c_str(), m.from,
+                   err.empty() ? "accepted" : err.c_str());
     if (err.empty() || err == "duplicate") continue;  // pending until a block decides it
     if (err == "mempool_full") {
       retry.push_back(std::move(forward_batch_[i]));

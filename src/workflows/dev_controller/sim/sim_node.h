@@ -98,6 +98,8 @@ class SimNode final : public SimHandler {
   const std::vector<std::string>& failures() const { return failures_; }
   size_t censorship_evidence_made() const { return evidence_made_; }
   size_t mempool_size() const { return mempool_ ? mempool_->size() : 0; }
+  bool holds(const Hash32& event) const { return mempool_->contains(event); }
+  size_t ready() const { return mempool_->ready_count(); }
   size_t unacked() const { return unacked_.size(); }
   std::optional<Hash32> alt_block_hash() const { return alt_hash_; }
 

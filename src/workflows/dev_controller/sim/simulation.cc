@@ -241,6 +241,8 @@ SimReport run_simulation(const SimParams& p) {
     });
   };
   size_t twins = 0;
+  std::vector<std::vector<chain::Event>> by_sender(kClients);  // every event made, per sender
+  const uint64_t resubmit_at = faults.heal_ms + uni(0, 200);
   for (size_t k = 0; k < n_events; ++k) {
     const size_t c = uni(0, kClients - 1);
     const uint64_t nonce = ++next_nonce[c];
@@ -253,9 +255,14 @@ SimReport run_simulation(const SimParams& p) {
     const int copies = chance(0.3) ? 2 : 1;
     for (int i = 0; i < copies; ++i)
       submit_at(uni(0, p.submit_window_ms), static_cast<NodeId>(uni(0, n_nodes - 1)), e);
+    // A client that has not seen its event applied sends it once more after the heal.
+    submit_at(resubmit_at + uni(0, 200), static_cast<NodeId>(uni(0, n_nodes - 1)), e);
+    by_sender[c].push_back(e);
     if (chance(0.1)) {
       ++twins;
-      submit_at(uni(0, p.submit_window_ms), static_cast<NodeId>(uni(0, n_nodes - 1)), make());
+      chain::Event twin = make();
+      submit_at(uni(0, p.submit_window_ms), static_cast<NodeId>(uni(0, n_nodes - 1)), twin);
+      by_sender[c].push_back(std::move(twin));
     }
   }
 
@@ -331,6 +338,30 @@ SimReport run_simulation(const SimParams& p) {
       for (auto& n : nodes)
         s << " " << n->id() << ":" << n->applied_height() << "/" << n->stored_head();
       violation(s.str());
+    }
+    // Liveness: after the heal and the clients' resubmission, each sender's events are applied
+    // in nonce order up to the first one the chain rejected or that the sender cannot pay for.
+    for (uint8_t c = 0; p.check_liveness && c < kClients; ++c) {
+      const auto& id = keys[kFirstClient + c].public_key();
+      const chain::Account a = ctrl.store().account(id);
+      for (const auto& e : by_sender[c]) {
+        if (e.nonce != a.nonce + 1) continue;
+        auto rec = chain::load_event_record(ctrl.store(), e.hash());
+        auto t = chain::decode_transfer(e.payload);
+        const bool unaffordable = a.balance < e.fee + (t ? t->amount : 0);
+        if (!unaffordable && !(rec && rec->status == chain::EventStatus::kRejected)) {
+          std::string where;
+          for (auto& n : nodes)
+            if (n->holds(e.hash()))
+              where += " " + std::to_string(n->id()) + "(" + to_string(n->role()) + ", ready " +
+                       std::to_string(n->ready()) + ")";
+          violation("client " + std::to_string(c) + ": event with nonce " +
+                    std::to_string(e.nonce) + " (" + short_hex(e.hash()) +
+                    ") was never applied, though its sender can pay for it" +
+                    (rec ? "" : " and no block carried it") + "; pending on" +
+                    (where.empty() ? " no node" : where));
+        }
+      }
     }
     // No false alarms from honest nodes under an honest controller.
     for (auto& n : nodes) {
