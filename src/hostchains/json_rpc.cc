@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "core/json_body.h"
 #include "net/http_client.h"
 #include "net/url.h"
 
@@ -51,8 +52,10 @@ Result<json> JsonRpcClient::call(const std::string& method, json params) {
   if (r->status == 401 || r->status == 403)
     return Error("unauthorized", endpoint_.url + ": HTTP " + std::to_string(r->status) +
                                      " (check the RPC user/password or cookie file)");
-  json body = json::parse(r->body, nullptr, false);
-  if (body.is_discarded() || !body.is_object())
+  // Depth-limited: a hostile endpoint must not exhaust the stack with nested brackets.
+  auto parsed = core::parse_json_body(r->body, 64);
+  json body = parsed ? std::move(*parsed) : json();
+  if (!parsed || !body.is_object())
     return Error("bad_response",
                  method + ": HTTP " + std::to_string(r->status) + ", body is not a JSON object");
   if (auto e = body.find("error"); e != body.end() && !e->is_null()) {

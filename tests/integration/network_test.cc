@@ -469,3 +469,82 @@ TEST(Network, AControllerThatSkipsAStakedProducerLeavesEvidenceOnEveryNode) {
 
 }  // namespace
 }  // namespace klyn::itest
+
+namespace klyn::itest {
+namespace {
+
+Result<net::Response> post_as(net::HttpClient& c, const std::string& node_id,
+                              const std::string& target, const std::string& body) {
+  return c.request(net::Method::kPost, target, body, "application/octet-stream",
+                   {{"X-Klyn-Node", node_id}});
+}
+
+TEST(Network, APeerSendingGarbageOrFloodingDuplicatesIsBannedHonestPeersUnaffected) {
+  NodeProcess ctl("net-mb-ctl"), f("net-mb-f");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(ctl, {.alias = "mb", .label = "it-net-mb", .accounts = 4}, c));
+  ASSERT_TRUE(ctl.start());
+  ASSERT_TRUE(setup_follower(f, ctl, "mb"));
+  ASSERT_TRUE(f.start());
+  const chain::SymbioteId sym = symbiote_id(ctl.http(), "mb");
+  const uint64_t fee = c.genesis.manifest.fee.per_event;
+  TransferPlan p1 = plan_transfers(sym, c.accounts, {c.accounts[0].public_key()},
+                                   {.per_sender = 5, .fee = fee, .seed = 1});
+  submit_plan(ctl.port(), "mb", p1, 1);
+  ASSERT_TRUE(same_state({&ctl, &f}, "mb", 20s));
+
+  // "evil" sends garbage and wrongly signed blocks: each refused with a reason, then banned.
+  auto evil = ctl.new_client();
+  std::vector<std::string> bodies = {"junk", std::string(100, '\0'), "KLY-DC-CONTROLLER-v1"};
+  // 20 points per invalid message, threshold 100 (scores decay, so the 5th or the 6th crosses it).
+  int refused = 0;
+  unsigned last = 0;
+  std::string last_body;
+  for (int i = 0; i < 10 && last != 403; ++i) {
+    auto r = post_as(*evil, "evil", "/s/mb/sync/controller_block", bodies[i % bodies.size()]);
+    ASSERT_TRUE(r.ok());
+    last = r->status;
+    last_body = r->body;
+    if (last == 400) ++refused;
+  }
+  EXPECT_GE(refused, 5);
+  EXPECT_LE(refused, 6);
+  EXPECT_EQ(last, 403u) << last_body;
+  EXPECT_NE(last_body.find("banned"), std::string::npos);
+  // While banned it is not served blocks either.
+  auto blocks = evil->request(net::Method::kGet, "/s/mb/sync/blocks?from=1", "", "",
+                              {{"X-Klyn-Node", "evil"}});
+  ASSERT_TRUE(blocks.ok());
+  EXPECT_EQ(blocks->status, 403u);
+  EXPECT_NE(ctl.log("mb.log").find("banned"), std::string::npos);
+
+  // "flood" re-sends a block the node already has: one point each, banned after a burst.
+  auto served = ctl.http().get("/s/mb/sync/blocks?from=1&limit=1");
+  ASSERT_TRUE(served.ok());
+  auto range = dev_controller::decode_range(as_bytes(served->body), {});
+  ASSERT_TRUE(range.ok() && !range->bundles.empty());
+  const Bytes& known = range->bundles[0].controller;
+  auto flood = ctl.new_client();
+  int ok = 0, refused_flood = 0;
+  for (int i = 0; i < 150 && refused_flood == 0; ++i) {
+    auto r = post_as(*flood, "flood", "/s/mb/sync/controller_block",
+                     std::string(known.begin(), known.end()));
+    ASSERT_TRUE(r.ok());
+    if (r->status != 200 && r->status != 403) FAIL() << r->status << " " << r->body;
+    (r->status == 200 ? ok : refused_flood) += 1;
+  }
+  EXPECT_GE(ok, 90);
+  EXPECT_EQ(refused_flood, 1) << "the duplicate flood was never cut off";
+
+  // The honest follower (same IP, its own node id) keeps syncing.
+  TransferPlan p2 = plan_transfers(sym, c.accounts, {c.accounts[1].public_key()},
+                                   {.per_sender = 5, .fee = fee, .seed = 2, .first_nonce = 6});
+  submit_plan(f.port(), "mb", p2, 1);
+  ASSERT_TRUE(wait_applied(ctl.http(), "mb", p2.hashes(), 20s));
+  ASSERT_TRUE(same_state({&ctl, &f}, "mb", 20s));
+  JsonReply nodes = get_json(ctl.http(), "/s/mb/nodes");
+  EXPECT_GE(nodes.body["misbehaviour"].size(), 2u);
+}
+
+}  // namespace
+}  // namespace klyn::itest

@@ -79,6 +79,9 @@ TEST_F(JsonRpcTest, MapsErrors) {
   auto g = (*c)->call("garbage");
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.error().code, "bad_response");
+  auto d = (*c)->call("deep");
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().code, "bad_response");
   auto n = (*c)->call("noresult");
   ASSERT_FALSE(n.ok());
   EXPECT_EQ(n.error().code, "bad_response");

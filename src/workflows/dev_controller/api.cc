@@ -1,4 +1,6 @@
 // Public JSON routes of a dev_controller symbiote, under /s/{alias-or-id}/... (§4.7).
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "chain/event_json.h"
@@ -187,22 +189,23 @@ Status DevController::routes(core::SymbioteRoutes& r) {
   KLYN_TRY(r.add(Method::kGet, "/nodes", [this](const Request&) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& p : peers_->snapshot()) list.push_back(p.url);
-    return Response::json({{"nodes", list}});
+    return Response::json({{"nodes", list}, {"misbehaviour", scores_.to_json()}});
   }));
 
   // Node-to-node catch-up: a compact binary range of stored blocks (block_range.h).
-  KLYN_TRY(r.add(Method::kGet, "/sync/blocks", [this](const Request& req) {
-    auto range = parse_range_query(req, kMaxRangeBlocks, kMaxRangeBlocks);
-    if (!range) return Response::error(400, range.error().code, range.error().reason);
-    const auto [from, limit] = *range;
-    Bytes body =
-        serve_range(*store_, from, limit, head_.load(), BlockLimits::of(ctx_.genesis.manifest));
-    Response resp;
-    resp.status = 200;
-    resp.content_type = "application/octet-stream";
-    resp.body.assign(body.begin(), body.end());
-    return resp;
-  }));
+  KLYN_TRY(r.add(Method::kGet, "/sync/blocks", sync_route([this](const Request& req) {
+                   auto range = parse_range_query(req, kMaxRangeBlocks, kMaxRangeBlocks);
+                   if (!range)
+                     return Response::error(400, range.error().code, range.error().reason);
+                   const auto [from, limit] = *range;
+                   Bytes body = serve_range(*store_, from, limit, head_.load(),
+                                            BlockLimits::of(ctx_.genesis.manifest));
+                   Response resp;
+                   resp.status = 200;
+                   resp.content_type = "application/octet-stream";
+                   resp.body.assign(body.begin(), body.end());
+                   return resp;
+                 })));
 
   // Fork alarms: equivocation proofs this node holds (alarms.h).
   KLYN_TRY(r.add(Method::kGet, "/alarms", [this](const Request&) {
@@ -221,50 +224,52 @@ Status DevController::routes(core::SymbioteRoutes& r) {
     for (const auto& p : checkpointer_->proofs()) list.push_back(p.to_json());
     return Response::json({{"proofs", list}});
   }));
-  KLYN_TRY(r.add(Method::kPost, "/sync/checkpoint_proof", [this](const Request& req) {
-    auto p = decode_checkpoint_proof(as_bytes(req.body));
-    if (!p) return error_response(p.error());
-    auto fresh = checkpointer_->receive_proof(*p);
-    if (!fresh) return error_response(fresh.error());
-    if (*fresh) gossip_->send("/sync/checkpoint_proof", p->encode());
-    return Response::json({{"new", *fresh}});
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/sync/checkpoint_proof", sync_route([this](const Request& req) {
+                   auto p = decode_checkpoint_proof(as_bytes(req.body));
+                   if (!p) return error_response(p.error());
+                   auto fresh = checkpointer_->receive_proof(*p);
+                   if (!fresh) return error_response(fresh.error());
+                   if (*fresh) gossip_->send("/sync/checkpoint_proof", p->encode());
+                   return Response::json({{"new", *fresh}});
+                 })));
   // Censorship evidence this node holds (censorship.h).
   KLYN_TRY(r.add(Method::kGet, "/evidence", [this](const Request&) {
     json list = json::array();
     for (const auto& a : alarms_->list("censorship")) list.push_back(a.to_json());
     return Response::json({{"evidence", list}});
   }));
-  KLYN_TRY(r.add(Method::kPost, "/sync/censorship", [this](const Request& req) {
-    auto ev = decode_evidence(as_bytes(req.body));
-    if (!ev) return Response::error(400, "bad_evidence", ev.error().reason);
-    auto j = receive_evidence(*ev, "peer " + req.remote_address);
-    if (!j) return error_response(j.error());
-    return Response::json(*j);
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/sync/censorship", sync_route([this](const Request& req) {
+                   auto ev = decode_evidence(as_bytes(req.body));
+                   if (!ev) return Response::error(400, "bad_evidence", ev.error().reason);
+                   auto j = receive_evidence(*ev, "peer " + req.remote_address);
+                   if (!j) return error_response(j.error());
+                   return Response::json(*j);
+                 })));
   // An instant block from a producer or a relaying peer (binary).
-  KLYN_TRY(r.add(Method::kPost, "/sync/instant", [this](const Request& req) {
-    auto j = receive_instant(as_bytes(req.body));
-    if (!j) return error_response(j.error());
-    return Response::json(*j);
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/sync/instant", sync_route([this](const Request& req) {
+                   auto j = receive_instant(as_bytes(req.body));
+                   if (!j) return error_response(j.error());
+                   return Response::json(*j);
+                 })));
   // Gossip (binary, node-to-node): a proof anyone can check; recorded and forwarded once.
-  KLYN_TRY(r.add(Method::kPost, "/sync/equivocation", [this](const Request& req) {
-    const chain::Manifest& m = ctx_.genesis.manifest;
-    auto proof = decode_equivocation(as_bytes(req.body), store_->symbiote_id(), *m.controller,
-                                     BlockLimits::of(m));
-    if (!proof) return error_response(proof.error());
-    auto fresh = raise_equivocation(*proof, "peer " + req.remote_address);
-    if (!fresh) return Response::error(500, fresh.error().code, fresh.error().reason);
-    return Response::json({{"id", codec::hex_encode(proof->id())}, {"new", *fresh}});
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/sync/equivocation", sync_route([this](const Request& req) {
+                   const chain::Manifest& m = ctx_.genesis.manifest;
+                   auto proof = decode_equivocation(as_bytes(req.body), store_->symbiote_id(),
+                                                    *m.controller, BlockLimits::of(m));
+                   if (!proof) return error_response(proof.error());
+                   auto fresh = raise_equivocation(*proof, "peer " + req.remote_address);
+                   if (!fresh)
+                     return Response::error(500, fresh.error().code, fresh.error().reason);
+                   return Response::json({{"id", codec::hex_encode(proof->id())}, {"new", *fresh}});
+                 })));
   // A controller block from a peer: compared with the stored one at its index (a different,
   // validly signed block is equivocation).
-  KLYN_TRY(r.add(Method::kPost, "/sync/controller_block", [this](const Request& req) {
-    auto j = receive_controller_block(as_bytes(req.body), "peer " + req.remote_address);
-    if (!j) return error_response(j.error());
-    return Response::json(*j);
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/sync/controller_block", sync_route([this](const Request& req) {
+                   auto j =
+                       receive_controller_block(as_bytes(req.body), "peer " + req.remote_address);
+                   if (!j) return error_response(j.error());
+                   return Response::json(*j);
+                 })));
 
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
     auto h = parse_hash(req.param("hash"), "hash");
@@ -332,6 +337,32 @@ Status DevController::routes(core::SymbioteRoutes& r) {
         {{"accepted", accepted}, {"rejected", items.size() - accepted}, {"results", results}});
   }));
   return Status();
+}
+
+net::Handler DevController::sync_route(net::Handler handler) {
+  return [this, handler = std::move(handler)](const Request& req) {
+    const std::string peer =
+        PeerScores::key(req.remote_address, req.header("x-klyn-node").value_or(""));
+    if (const int64_t left = scores_.banned_for(peer))
+      return Response::error(
+          403, "banned",
+          "this peer's misbehaviour score went over the threshold; refused for " +
+              std::to_string(left) + " s more");
+    Response r = handler(req);
+    double points = 0;
+    if (r.status == 400 || r.status == 403 || r.status == 413)
+      points = PeerScores::kInvalid;
+    else if (r.status == 200 && (r.body.find("\"known\":true") != std::string::npos ||
+                                 r.body.find("\"new\":false") != std::string::npos))
+      points = PeerScores::kDuplicate;
+    if (points >= PeerScores::kInvalid)
+      ctx_.log->info("peer {} sent an invalid message to {}: {} {}", peer, req.path, r.status,
+                     r.body.substr(0, 200));
+    if (points > 0 && scores_.penalize(peer, points))
+      ctx_.log->warn("peer {} banned: misbehaviour score over the threshold (last: {} {} {})", peer,
+                     req.path, r.status, r.body.substr(0, 200));
+    return r;
+  };
 }
 
 }  // namespace klyn::dev_controller

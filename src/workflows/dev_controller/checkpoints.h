@@ -118,7 +118,7 @@ class Checkpointer {
     std::string final_tx;
     uint64_t final_confirmations = 0;
     std::set<std::string> foreign_txs;  // commits differing from local, not under a proof
-    uint64_t highest_seen = 0;  // highest index read back (any hash)
+    uint64_t highest_seen = 0;          // highest index read back (any hash)
     bool mismatch = false;
   };
   void loop();

@@ -1,6 +1,7 @@
 #include "workflows/dev_controller/dev_controller.h"
 
 #include <rocksdb/write_batch.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "codec/hex.h"
@@ -50,6 +51,11 @@ Status DevController::parse_config() {
 Status DevController::prepare(core::WorkflowContext context) {
   ctx_ = std::move(context);
   KLYN_TRY(parse_config());
+  {
+    std::array<uint8_t, 8> id{};
+    randombytes_buf(id.data(), id.size());
+    node_id_ = codec::hex_encode(id);
+  }
   const chain::Manifest& m = ctx_.genesis.manifest;
   if (!m.controller)
     return Error(
@@ -148,6 +154,7 @@ Status DevController::prepare(core::WorkflowContext context) {
     go.peers = peers_;
     go.symbiote_path = "/s/" + codec::hex_encode(store_->symbiote_id());
     go.log = ctx_.log;
+    go.node_id = node_id_;
     gossip_ = std::make_unique<Gossip>(go);
   }
 
@@ -186,6 +193,7 @@ Status DevController::prepare(core::WorkflowContext context) {
     po.limits = BlockLimits::of(m);
     po.interval = config_.sync_interval;
     po.log = ctx_.log;
+    po.node_id = node_id_;
     po.on_conflict = [this](Bytes ours, Bytes theirs, const std::string& peer) {
       auto proof =
           check_equivocation(ours, theirs, store_->symbiote_id(), *ctx_.genesis.manifest.controller,
@@ -524,7 +532,9 @@ Result<nlohmann::json> DevController::receive_controller_block(ByteSpan bytes,
     return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
   auto ours = store_->get(dc_keys::controller(cb->index));
   if (!ours) return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
-  if (std::equal(ours->begin(), ours->end(), bytes.begin(), bytes.end()))
+  // Byte-wise (std::string holds char, which may be signed: compare as bytes).
+  if (as_bytes(*ours).size() == bytes.size() &&
+      std::equal(bytes.begin(), bytes.end(), as_bytes(*ours).begin()))
     return nlohmann::json{{"known", true}};
   auto proof = check_equivocation(as_bytes(*ours), bytes, store_->symbiote_id(), *m.controller,
                                   BlockLimits::of(m));

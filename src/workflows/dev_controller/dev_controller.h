@@ -26,6 +26,7 @@
 #include "workflows/dev_controller/gossip.h"
 #include "workflows/dev_controller/mempool.h"
 #include "workflows/dev_controller/ordering.h"
+#include "workflows/dev_controller/peer_scores.h"
 #include "workflows/dev_controller/sync.h"
 #include "workflows/dev_controller/verifier.h"
 
@@ -107,6 +108,10 @@ class DevController final : public core::Workflow {
   std::unique_ptr<Gossip> gossip_;              // proofs and blocks to every peer, once
   std::unique_ptr<Checkpointer> checkpointer_;  // hostchain commits (controller) and audit
   bool is_controller_ = false;
+  std::string node_id_;  // random per process: how peers tell this node from others on its IP
+  PeerScores scores_;    // misbehaviour of peers on the sync routes
+  // Wraps a node-to-node route: refuses banned peers, scores what the others send.
+  net::Handler sync_route(net::Handler handler);
   bool is_producer_ = false;
   std::thread production_;
 

@@ -59,7 +59,8 @@ void Gossip::loop() {
       if (auto it = skip_until.find(p.url); it != skip_until.end() && now < it->second) continue;
       auto& c = clients[p.url];
       if (!c) c = std::make_unique<net::HttpClient>(p.host, p.port, o_.timeout);
-      auto r = c->post(o_.symbiote_path + m.route, m.body, "application/octet-stream");
+      auto r = c->request(net::Method::kPost, o_.symbiote_path + m.route, m.body,
+                          "application/octet-stream", {{"X-Klyn-Node", o_.node_id}});
       if (!r || r->status >= 500) {
         if (o_.log)
           o_.log->debug("gossip {} to {} failed: {}", m.route, p.url,

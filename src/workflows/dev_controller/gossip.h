@@ -32,6 +32,7 @@ class Gossip {
     std::chrono::milliseconds timeout{2000};
     std::chrono::milliseconds backoff{1000};
     std::shared_ptr<spdlog::logger> log;
+    std::string node_id;  // sent as X-Klyn-Node (peer_scores.h)
   };
   explicit Gossip(Options options);
   ~Gossip();

@@ -91,8 +91,8 @@ void DevController::send_instant(const Hash32& hash, const Bytes& encoded) {
   const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id()) + "/sync/instant";
   for (const Peer& p : peers_->snapshot()) {
     net::HttpClient http(p.host, p.port, 2s);
-    auto r =
-        http.post(path, std::string(encoded.begin(), encoded.end()), "application/octet-stream");
+    auto r = http.request(net::Method::kPost, path, std::string(encoded.begin(), encoded.end()),
+                          "application/octet-stream", {{"X-Klyn-Node", node_id_}});
     if (!r) continue;
     if (r->status != 200) {
       ctx_.log->warn("peer {} refused instant block {}: {} {}", p.url, codec::hex_encode(hash),

@@ -95,7 +95,7 @@ int BlockPuller::pull_once(const Peer& p) {
   net::HttpClient http(p.host, p.port, 10s);
   std::string target = o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index + 1) +
                        "&limit=" + std::to_string(kMaxRangeBlocks);
-  auto r = http.get(target);
+  auto r = http.request(net::Method::kGet, target, "", "", {{"X-Klyn-Node", o_.node_id}});
   if (!r) {
     o_.log->debug("peer {}: {}", p.url, r.error().to_string());
     return -1;
@@ -145,8 +145,10 @@ void BlockPuller::look_for_conflict(net::HttpClient& http, const Peer& p, const 
   if (!cb || cb->index != tip_.index + 1 || cb->prev_hash == tip_.hash ||
       !cb->verify_signature(o_.controller))
     return;  // not a signed block that builds on another history
-  auto r =
-      http.get(o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index) + "&limit=1");
+  auto r = http.request(
+      net::Method::kGet,
+      o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index) + "&limit=1", "", "",
+      {{"X-Klyn-Node", o_.node_id}});
   if (!r || r->status != 200) return;
   auto range = decode_range(as_bytes(r->body), o_.limits);
   if (!range || range->bundles.empty()) return;

@@ -76,6 +76,7 @@ class BlockPuller {
     // stored with a different hash: (our encoding, the peer's encoding, peer URL). That is
     // equivocation evidence (alarms.h); the puller then stops asking that peer for a while.
     std::function<void(Bytes, Bytes, const std::string&)> on_conflict;
+    std::string node_id;  // sent as X-Klyn-Node (peer_scores.h)
   };
   // `on_stored(head)` is called after each stored batch.
   BlockPuller(chain::ChainStore& store, Options options, ChainTip tip,

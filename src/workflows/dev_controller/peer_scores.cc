@@ -1,0 +1,80 @@
+#include "workflows/dev_controller/peer_scores.h"
+
+#include <cmath>
+
+namespace klyn::dev_controller {
+
+namespace {
+constexpr size_t kMaxTracked = 10'000;  // forget the lowest scores beyond this many peers
+}
+
+std::string PeerScores::key(const std::string& ip, const std::string& node_id) {
+  return ip + "|" + node_id.substr(0, 64);
+}
+
+void PeerScores::decay(Entry& e, Clock::time_point now) const {
+  if (e.updated == Clock::time_point{} || now <= e.updated) {
+    e.updated = now;
+    return;
+  }
+  const double dt = std::chrono::duration<double>(now - e.updated).count();
+  e.score *= std::exp2(-dt / static_cast<double>(o_.half_life.count()));
+  e.updated = now;
+}
+
+int64_t PeerScores::banned_for(const std::string& peer, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || now >= it->second.banned_until) return 0;
+  return std::chrono::duration_cast<std::chrono::seconds>(it->second.banned_until - now).count() +
+         1;
+}
+
+bool PeerScores::penalize(const std::string& peer, double points, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (peers_.size() >= kMaxTracked && !peers_.count(peer)) {
+    // Keep the table bounded: drop peers that are not banned and have decayed to little.
+    for (auto it = peers_.begin(); it != peers_.end();) {
+      decay(it->second, now);
+      if (now >= it->second.banned_until && it->second.score < 1)
+        it = peers_.erase(it);
+      else
+        ++it;
+    }
+    if (peers_.size() >= kMaxTracked) return false;
+  }
+  Entry& e = peers_[peer];
+  decay(e, now);
+  e.score += points;
+  if (e.score >= o_.threshold && now >= e.banned_until) {
+    e.banned_until = now + o_.ban;
+    e.score = 0;  // a fresh start once the ban is over
+    return true;
+  }
+  return false;
+}
+
+double PeerScores::score(const std::string& peer, Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return 0;
+  decay(it->second, now);
+  return it->second.score;
+}
+
+nlohmann::json PeerScores::to_json(Clock::time_point now) {
+  std::lock_guard lock(mu_);
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& [k, e] : peers_) {
+    decay(e, now);
+    const int64_t left =
+        now < e.banned_until
+            ? std::chrono::duration_cast<std::chrono::seconds>(e.banned_until - now).count() + 1
+            : 0;
+    if (e.score < 0.5 && left == 0) continue;
+    out.push_back({{"peer", k}, {"score", std::round(e.score * 10) / 10}, {"banned_for_s", left}});
+  }
+  return out;
+}
+
+}  // namespace klyn::dev_controller

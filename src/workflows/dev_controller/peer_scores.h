@@ -1,0 +1,59 @@
+#pragma once
+// PeerScores: misbehaviour accounting for the node-to-node routes (/s/{sym}/sync/...).
+//
+// A peer is named by its IP address plus the node id it declares in the `X-Klyn-Node` header
+// (many nodes share 127.0.0.1 on a local network). Invalid messages (garbage, wrong symbiote, bad
+// signatures, unstaked producers, proofs that do not verify) add many points; duplicates add one
+// point each, so only a flood of them matters. Scores decay with a half-life. A peer over the
+// threshold is refused (403 `banned`) on every sync route until its ban ends; honest peers are
+// unaffected. The declared id is not authenticated: a misbehaving peer that changes it starts
+// from zero, as one that changes its IP address would.
+//
+// Thread-safe.
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace klyn::dev_controller {
+
+class PeerScores {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Options {
+    double threshold = 100;
+    std::chrono::seconds ban{60};
+    std::chrono::seconds half_life{60};
+  };
+  static constexpr double kInvalid = 20;   // a message that fails validation
+  static constexpr double kDuplicate = 1;  // a message this node already had
+
+  PeerScores() : PeerScores(Options{}) {}
+  explicit PeerScores(Options o) : o_(o) {}
+
+  // "ip|node-id" (node id "" when the header is missing).
+  static std::string key(const std::string& ip, const std::string& node_id);
+
+  // Seconds left on the peer's ban, 0 when it is not banned.
+  int64_t banned_for(const std::string& peer, Clock::time_point now = Clock::now());
+  // Adds points; returns true when this pushed the peer over the threshold (it is banned now).
+  bool penalize(const std::string& peer, double points, Clock::time_point now = Clock::now());
+  double score(const std::string& peer, Clock::time_point now = Clock::now());
+  nlohmann::json to_json(Clock::time_point now = Clock::now());
+
+ private:
+  struct Entry {
+    double score = 0;
+    Clock::time_point updated{};
+    Clock::time_point banned_until{};
+  };
+  void decay(Entry& e, Clock::time_point now) const;
+
+  Options o_;
+  std::mutex mu_;
+  std::map<std::string, Entry> peers_;
+};
+
+}  // namespace klyn::dev_controller

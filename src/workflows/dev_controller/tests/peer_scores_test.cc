@@ -1,0 +1,36 @@
+#include "workflows/dev_controller/peer_scores.h"
+
+#include <gtest/gtest.h>
+
+using namespace klyn::dev_controller;
+using namespace std::chrono_literals;
+
+TEST(PeerScores, InvalidMessagesBanAPeerForAWhileOthersUnaffected) {
+  PeerScores s({.threshold = 100, .ban = 60s, .half_life = 60s});
+  const auto t0 = PeerScores::Clock::time_point{} + 1000s;
+  const auto bad = PeerScores::key("127.0.0.1", "evil"), good = PeerScores::key("127.0.0.1", "ok");
+  for (int i = 0; i < 4; ++i) EXPECT_FALSE(s.penalize(bad, PeerScores::kInvalid, t0));
+  EXPECT_EQ(s.banned_for(bad, t0), 0);
+  EXPECT_TRUE(s.penalize(bad, PeerScores::kInvalid, t0)) << "5 x 20 reaches the threshold";
+  EXPECT_GT(s.banned_for(bad, t0), 0);
+  EXPECT_EQ(s.banned_for(good, t0), 0) << "same IP, other node";
+  EXPECT_GT(s.banned_for(bad, t0 + 59s), 0);
+  EXPECT_EQ(s.banned_for(bad, t0 + 61s), 0) << "the ban ends";
+}
+
+TEST(PeerScores, DuplicatesMatterOnlyAsAFloodAndScoresDecay) {
+  PeerScores s({.threshold = 100, .ban = 60s, .half_life = 10s});
+  const auto t0 = PeerScores::Clock::time_point{} + 1000s;
+  const auto p = PeerScores::key("10.0.0.1", "n");
+  // An honest rate of duplicates (one per second) never reaches the threshold.
+  for (int i = 0; i < 600; ++i)
+    EXPECT_FALSE(s.penalize(p, PeerScores::kDuplicate, t0 + std::chrono::seconds(i)));
+  EXPECT_LT(s.score(p, t0 + 600s), 20);
+  // A burst does.
+  bool banned = false;
+  for (int i = 0; i < 200 && !banned; ++i)
+    banned = s.penalize(p, PeerScores::kDuplicate, t0 + 700s);
+  EXPECT_TRUE(banned);
+  EXPECT_NEAR(s.score(PeerScores::key("10.0.0.2", "n"), t0), 0, 1e-9);
+  EXPECT_EQ(s.to_json(t0 + 700s).size(), 1u);
+}
