@@ -295,6 +295,8 @@ SimReport run_simulation(const SimParams& p) {
   // ---- properties ----
   SimNode& ctrl = *nodes[0];
   report.height = ctrl.stored_head();
+  if (!ctrl.applied().empty()) report.root = ctrl.applied().back().root;
+  report.messages = net.stats().sent;
   // (1) agreement on every applied index (below the fork when the controller equivocated).
   std::map<uint64_t, std::pair<Hash32, Hash32>> agreed;
   std::map<uint64_t, NodeId> agreed_by;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bytes.h"
 #include "workflows/dev_controller/sim/sim_network.h"
 
 namespace klyn::dev_controller::sim {
@@ -31,6 +32,8 @@ struct SimReport {
   uint64_t heal_ms = 0;
   uint64_t converged_ms = 0;  // virtual time after the heal until all honest nodes agreed
   uint64_t height = 0;        // the controller's final height
+  Hash32 root{};              // the controller's state root at its final applied height
+  uint64_t messages = 0;      // messages sent (a fingerprint of the run's schedule)
   size_t events_applied = 0;
   size_t alarms = 0;  // nodes holding an equivocation proof (equivocation runs)
 };
