@@ -101,6 +101,11 @@ class SimNode final : public SimHandler {
   bool holds(const Hash32& event) const { return mempool_->contains(event); }
   size_t ready() const { return mempool_->ready_count(); }
   size_t unacked() const { return unacked_.size(); }
+  std::vector<Hash32> unacked_hashes() const {
+    std::vector<Hash32> out;
+    for (const auto& [h, v] : unacked_) out.push_back(h);
+    return out;
+  }
   std::optional<Hash32> alt_block_hash() const { return alt_hash_; }
 
  private:

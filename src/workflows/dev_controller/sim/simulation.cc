@@ -415,6 +415,22 @@ SimReport run_simulation(const SimParams& p) {
     << " applied=" << report.events_applied << " converged=+" << report.converged_ms << "ms"
     << " msgs=" << net.stats().sent << " dropped=" << net.stats().dropped
     << " cut=" << net.stats().cut;
+  // Producers' instant blocks never acknowledged, and how many of them the controller ordered
+  // anyway (its acknowledgement was lost and a resend is answered "known": README.md).
+  std::set<Hash32> ordered;
+  for (uint64_t i = 1; i <= ctrl.stored_head(); ++i) {
+    auto bytes = ctrl.store().get(dc_keys::controller(i));
+    auto cb = bytes ? decode_controller_block(as_bytes(*bytes), BlockLimits::of(g.manifest))
+                    : Result<ControllerBlock>(Error("missing", ""));
+    if (cb) ordered.insert(cb->instant_blocks.begin(), cb->instant_blocks.end());
+  }
+  for (auto& n : nodes)
+    for (const auto& h : n->unacked_hashes()) {
+      ++report.unacked;
+      report.unacked_but_ordered += ordered.count(h);
+    }
+  if (report.unacked)
+    s << " unacked=" << report.unacked << " (ordered " << report.unacked_but_ordered << ")";
   if (p.equivocate) {
     s << " fork@" << fork_index << " group_b={";
     for (NodeId i : group_b) s << i << (i == *group_b.rbegin() ? "" : ",");

@@ -35,6 +35,7 @@ struct SimReport {
   Hash32 root{};              // the controller's state root at its final applied height
   uint64_t messages = 0;      // messages sent (a fingerprint of the run's schedule)
   size_t events_applied = 0;
+  size_t unacked = 0, unacked_but_ordered = 0;  // producers' instant blocks without an ack
   size_t alarms = 0;  // nodes holding an equivocation proof (equivocation runs)
 };
 
