@@ -290,7 +290,7 @@ SimReport run_simulation(const SimParams& p) {
         done = true;
     });
   net.run_until(deadline, [&] { return done; });
-  report.converged_ms = unconverged_at - faults.heal_ms;
+  if (!p.equivocate) report.converged_ms = unconverged_at - faults.heal_ms;  // (4) never ends
 
   // ---- properties ----
   SimNode& ctrl = *nodes[0];
