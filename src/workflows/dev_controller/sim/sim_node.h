@@ -18,8 +18,9 @@
 //   made from the current tip), accepts them with check_continuation(), stores, applies; relays
 //   instant blocks once; looks for a conflicting block when a range does not link.
 //
-// Fault of the controller (equivocate_at): it signs a second block at index F and serves it, and
-// nothing after it, to the nodes of "group B".
+// Faults of the controller: equivocate_at() — it signs a second block at index F and serves it,
+// and nothing after it, to the nodes of "group B"; censor() — it acknowledges a producer's
+// instant blocks but never orders them (the `fault_censor_producers` of dev_controller.cc).
 //
 // Thread safety: none (driven by one SimNetwork).
 
@@ -76,6 +77,7 @@ class SimNode final : public SimHandler {
   void set_peers(std::vector<NodeId> peers) { peers_ = std::move(peers); }
   void start();  // first timers
   void equivocate_at(uint64_t index, std::set<NodeId> group_b);
+  void censor(const chain::AccountId& producer) { censored_.insert(producer); }
 
   void on_message(const SimMessage& m) override;
   void on_timer(uint64_t tag) override;
@@ -101,6 +103,8 @@ class SimNode final : public SimHandler {
   bool holds(const Hash32& event) const { return mempool_->contains(event); }
   size_t ready() const { return mempool_->ready_count(); }
   size_t unacked() const { return unacked_.size(); }
+  // Producer: every acknowledgement received, by instant block hash.
+  const std::map<Hash32, InstantAck>& acks() const { return acks_; }
   std::vector<Hash32> unacked_hashes() const {
     std::vector<Hash32> out;
     for (const auto& [h, v] : unacked_) out.push_back(h);
@@ -180,6 +184,8 @@ class SimNode final : public SimHandler {
   std::map<Hash32, Awaiting> awaiting_;
   std::map<Hash32, std::pair<Bytes, int>> unacked_;
   size_t evidence_made_ = 0;
+  std::map<Hash32, InstantAck> acks_;
+  std::set<chain::AccountId> censored_;  // controller fault: acknowledged, never ordered
 
   // Follower pulls: one request at a time.
   enum class PullPhase { kNone, kRange, kConflict } pull_phase_ = PullPhase::kNone;

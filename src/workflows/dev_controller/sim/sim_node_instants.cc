@@ -32,7 +32,7 @@ void SimNode::on_instant(const SimMessage& m) {
   ack.instant = h;
   ack.height = tip_.index;
   ack.sign(*key_);
-  incoming_instants_.emplace_back(h, m.body);
+  if (!censored_.count(ib->producer)) incoming_instants_.emplace_back(h, m.body);
   reply(m, MsgKind::kInstantAck, ack.encode());
 }
 
@@ -42,6 +42,7 @@ void SimNode::on_ack(const SimMessage& m) {
   if (!a || a->symbiote != store_->symbiote_id() || !a->verify(*m_.controller)) return;
   auto it = unacked_.find(a->instant);
   if (it == unacked_.end()) return;
+  acks_[a->instant] = *a;
   awaiting_[a->instant] = Awaiting{*a, std::move(it->second.first)};
   unacked_.erase(it);
 }

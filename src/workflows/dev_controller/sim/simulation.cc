@@ -132,7 +132,7 @@ SimReport run_simulation(const SimParams& p) {
 
   // ---- the symbiote ----
   const size_t n_nodes = uni(p.min_nodes, p.max_nodes);
-  const size_t n_producers = uni(0, std::min<size_t>(kMaxProducers, n_nodes - 2));
+  const size_t n_producers = uni(p.censor ? 1 : 0, std::min<size_t>(kMaxProducers, n_nodes - 2));
   std::vector<crypto::KeyPair> keys;
   for (uint8_t i = 0; i <= kFirstProducer + kMaxProducers; ++i) keys.push_back(key(i));
   chain::Genesis g;
@@ -146,7 +146,7 @@ SimReport run_simulation(const SimParams& p) {
   g.manifest.unstake_delay = 3;
   g.manifest.limits.max_events_per_instant_block = static_cast<uint32_t>(uni(1, 4));
   g.manifest.limits.max_instant_blocks_per_controller_block = static_cast<uint32_t>(uni(1, 3));
-  g.manifest.limits.inclusion_window = 20;
+  g.manifest.limits.inclusion_window = p.censor ? 3 : 20;
   g.accounts.push_back({keys[kControllerKey].public_key(), 1'000'000, 1000});
   for (uint8_t c = 0; c < kClients; ++c)
     g.accounts.push_back({keys[kFirstClient + c].public_key(), kClientBalance, 0});
@@ -227,6 +227,8 @@ SimReport run_simulation(const SimParams& p) {
     if (group_b.size() == others.size()) group_b.erase(group_b.begin());
     nodes[0]->equivocate_at(fork_index, group_b);
   }
+
+  if (p.censor) nodes[0]->censor(keys[kFirstProducer].public_key());  // node 1's key
 
   // ---- clients: signed transfers to random nodes, some twice, some with a conflicting twin ----
   const size_t n_events = uni(p.min_events, p.max_events);
@@ -365,8 +367,49 @@ SimReport run_simulation(const SimParams& p) {
         }
       }
     }
+    // Censoring controller: the censored producer (node 1) holds valid evidence for every
+    // acknowledged block whose inclusion window its applied chain has passed; nobody else holds
+    // any.
+    for (auto& n : nodes) {
+      if (!p.censor) break;
+      const std::string who = "node " + std::to_string(n->id()) + ": ";
+      auto held = n->alarms().list("censorship");
+      if (n->id() != 1) {
+        if (!held.empty()) violation(who + "holds censorship evidence but was not censored");
+        continue;
+      }
+      for (const auto& [h, ack] : n->acks())
+        if (ack.height + g.manifest.limits.inclusion_window <= n->applied_height() &&
+            std::none_of(held.begin(), held.end(), [&](const Alarm& a) { return a.id == h; }))
+          violation(who + "instant block " + short_hex(h) + " acknowledged at " +
+                    std::to_string(ack.height) + " and left out up to " +
+                    std::to_string(n->applied_height()) + ", but no evidence");
+      for (const auto& a : held) {
+        auto ev = decode_evidence(a.evidence);
+        auto c =
+            ev ? check_censorship(*ev, sym, *g.manifest.controller, BlockLimits::of(g.manifest),
+                                  g.manifest.limits.inclusion_window,
+                                  [&](uint64_t i) -> std::optional<std::vector<Hash32>> {
+                                    auto b = ctrl.store().get(dc_keys::controller(i));
+                                    if (!b) return std::nullopt;
+                                    auto cb = decode_controller_block(as_bytes(*b),
+                                                                      BlockLimits::of(g.manifest));
+                                    if (!cb) return std::nullopt;
+                                    return cb->instant_blocks;
+                                  })
+               : CensorshipCheck{};
+        if (c.verdict != CensorshipCheck::Verdict::kValid ||
+            c.producer != keys[kFirstProducer].public_key())
+          violation(who +
+                    "holds censorship evidence that does not check against the "
+                    "controller's chain: " +
+                    c.reason);
+      }
+      report.alarms += held.size();
+    }
     // No false alarms from honest nodes under an honest controller.
     for (auto& n : nodes) {
+      if (p.censor) break;
       if (!n->alarms().list().empty())
         violation("node " + std::to_string(n->id()) + " holds " +
                   std::to_string(n->alarms().list().size()) +

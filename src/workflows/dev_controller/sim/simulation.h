@@ -21,6 +21,7 @@ struct SimParams {
   uint64_t submit_window_ms = 1500;    // clients submit during [0, window)
   uint64_t converge_within_ms = 6000;  // after the heal time, every honest node must converge
   bool equivocate = false;             // the controller signs two blocks at one index
+  bool censor = false;  // the controller acknowledges one producer's blocks and never orders them
   // Liveness (off by default: it fails today, see README.md "Known bugs"): after the heal and the
   // clients' resubmission, every event a sender can pay for is applied, in nonce order.
   bool check_liveness = false;
@@ -36,7 +37,8 @@ struct SimReport {
   uint64_t messages = 0;      // messages sent (a fingerprint of the run's schedule)
   size_t events_applied = 0;
   size_t unacked = 0, unacked_but_ordered = 0;  // producers' instant blocks without an ack
-  size_t alarms = 0;  // nodes holding an equivocation proof (equivocation runs)
+  // Equivocation runs: nodes holding a proof; censorship runs: evidence records held.
+  size_t alarms = 0;
 };
 
 SimReport run_simulation(const SimParams& params);

@@ -99,8 +99,8 @@ void run_seeds(const SeedBlock& block, SimParams base) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "%s: seeds %llu..%llu, %.2f s, blocks %llu, events applied %llu, nodes with a fork "
-      "proof %llu, slowest convergence +%llu ms (virtual)\n",
+      "%s: seeds %llu..%llu, %.2f s, blocks %llu, events applied %llu, fork proofs / "
+      "censorship evidence held %llu, slowest convergence +%llu ms (virtual)\n",
       name.c_str(), static_cast<unsigned long long>(first),
       static_cast<unsigned long long>(first + count - 1), secs,
       static_cast<unsigned long long>(height), static_cast<unsigned long long>(applied),
@@ -158,13 +158,30 @@ TEST_P(SimulationEquivocation, EveryWitnessHoldsAProof) {
   run_seeds(GetParam(), p);
 }
 
+class SimulationCensorship : public ::testing::TestWithParam<SeedBlock> {};
+
+// The controller acknowledges producer 1's instant blocks and never orders them (inclusion
+// window 3): producer 1 holds evidence for each acknowledged block whose window it has applied,
+// the evidence checks against the controller's chain, nobody else holds any, and (1)–(3) hold.
+TEST_P(SimulationCensorship, EvidenceOnTheCensoredProducer) {
+  SimParams p = honest_params();
+  p.censor = true;
+  p.min_events = std::max<size_t>(p.min_events, 12);
+  run_seeds(GetParam(), p);
+}
+
 #ifdef KLYN_SIM_SOAK
+INSTANTIATE_TEST_SUITE_P(Soak, SimulationCensorship,
+                         ::testing::ValuesIn(seed_blocks(3'000'000, kSoakSeeds / 4 + 1, 1)),
+                         block_name);
 INSTANTIATE_TEST_SUITE_P(Soak, SimulationHonest,
                          ::testing::ValuesIn(seed_blocks(1'000'000, kSoakSeeds, 4)), block_name);
 INSTANTIATE_TEST_SUITE_P(Soak, SimulationEquivocation,
                          ::testing::ValuesIn(seed_blocks(2'000'000, kSoakSeeds / 4 + 1, 2)),
                          block_name);
 #else
+INSTANTIATE_TEST_SUITE_P(Seeds, SimulationCensorship, ::testing::ValuesIn(seed_blocks(1, 40, 1)),
+                         block_name);
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationHonest, ::testing::ValuesIn(seed_blocks(1, 240, 8)),
                          block_name);
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationEquivocation, ::testing::ValuesIn(seed_blocks(1, 60, 2)),
