@@ -336,6 +336,39 @@ Status DevController::routes(core::SymbioteRoutes& r) {
     return Response::json(
         {{"accepted", accepted}, {"rejected", items.size() - accepted}, {"results", results}});
   }));
+
+  // Checkpoints other symbiotes committed here with CHECKPOINT events (chain/README.md, C9):
+  // ?source=<symbiote id hex>&from=<index, default 0>&limit=<1..1000, default 100>, ordered by
+  // index. "height" is read after the records, so every record's height is <= it.
+  KLYN_TRY(r.add(Method::kGet, "/checkpoints", [this](const Request& req) {
+    auto src = req.query("source");
+    if (!src)
+      return Response::error(400, "bad_query", "source (a symbiote id, 64 hex) is required");
+    auto source = codec::hex_decode_fixed<32>(*src);
+    if (!source) return Response::error(400, "bad_query", "source must be 64 hex digits");
+    uint64_t from = 0, limit = 100;
+    if (auto q = req.query("from")) {
+      auto v = parse_u64(*q);
+      if (!v) return Response::error(400, "bad_query", "from must be a non-negative integer");
+      from = *v;
+    }
+    if (auto q = req.query("limit")) {
+      auto v = parse_u64(*q);
+      if (!v || *v == 0 || *v > 1000)
+        return Response::error(400, "bad_query", "limit must be an integer in 1..1000");
+      limit = *v;
+    }
+    json list = json::array();
+    for (const auto& c : chain::scan_checkpoints(*store_, *source, from, limit))
+      list.push_back({{"index", c.index},
+                      {"hash", codec::hex_encode(c.hash)},
+                      {"event", codec::hex_encode(c.event)},
+                      {"creator", crypto::address_of(c.creator)},
+                      {"height", c.height}});
+    return Response::json({{"source", codec::hex_encode(*source)},
+                           {"checkpoints", list},
+                           {"height", store_->applied_height()}});
+  }));
   return Status();
 }
 
