@@ -2,6 +2,7 @@
 
 #include "hostchains/bitcoin/bitcoin.h"
 #include "hostchains/evm/evm_connector.h"
+#include "hostchains/symbiote/symbiote.h"
 #include "workflows/dev_controller/dev_controller.h"
 
 namespace klyn::cli {
@@ -15,6 +16,7 @@ core::WorkflowRegistry builtin_workflows() {
 
 hostchains::ConnectorRegistry builtin_connectors() {
   hostchains::ConnectorRegistry r;
+  (void)r.add("symbiote", hostchains::symbiote::factory());
   (void)r.add("bitcoin", hostchains::bitcoin::factory());
   (void)r.add("evm", hostchains::evm::factory());
   return r;
