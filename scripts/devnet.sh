@@ -18,5 +18,9 @@ cat <<MSG
     $BIN tx transfer --dir $DIR --key alice --symbiote alpha --to $BOB --amount 100 --wait
     $BIN query account --symbiote alpha $BOB
 
+  alpha and beta checkpoint into each other every 10 blocks (CHECKPOINT events paid by the
+  checkpointer key). After a few transfers on both, see beta-hosted commits of alpha become final:
+    $BIN query finality -s alpha
+
 MSG
 exec "$BIN" run --dir "$DIR"

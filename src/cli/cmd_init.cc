@@ -12,6 +12,8 @@ namespace klyn::cli {
 
 namespace {
 
+constexpr uint64_t kDevnetCheckpointEvery = 10;
+
 struct GenesisParams {
   std::string alias;
   std::string controller_key;
@@ -26,6 +28,9 @@ struct GenesisParams {
   std::vector<std::string> fund;          // ADDR=AMOUNT
   std::vector<std::string> fund_derived;  // LABEL:COUNT:AMOUNT
   uint32_t max_events_per_instant_block = 5000;
+  std::vector<std::string> hostchains;  // TYPE:NETWORK[:ADDRESS]
+  uint32_t inclusion_window = 0;        // 0 = the manifest's default
+  std::string extra_config;             // appended to the node-local config (devnet tables)
   bool phantom = true;
   bool overwrite = false;
 };
@@ -68,6 +73,20 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
   m.unstake_delay = p.unstake_delay;
   m.checkpoint_every = p.checkpoint_every;
   m.limits.max_events_per_instant_block = p.max_events_per_instant_block;
+  if (p.inclusion_window) m.limits.inclusion_window = p.inclusion_window;
+  for (const auto& h : p.hostchains) {
+    auto a = h.find(':');
+    if (a == std::string::npos || a == 0 || a + 1 == h.size())
+      return Error("usage", "--hostchain " + h + ": expected TYPE:NETWORK[:ADDRESS]");
+    auto b = h.find(':', a + 1);
+    chain::HostchainRef ref;
+    ref.type = h.substr(0, a);
+    ref.network = h.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+    if (b != std::string::npos) ref.address = h.substr(b + 1);
+    if (ref.network.empty())
+      return Error("usage", "--hostchain " + h + ": expected TYPE:NETWORK[:ADDRESS]");
+    m.hostchains.push_back(std::move(ref));
+  }
 
   std::map<chain::AccountId, chain::GenesisAccount> accounts;
   auto& c = accounts[*controller];
@@ -123,7 +142,8 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
                      "phantom_blocks = " +
                      std::string(p.phantom ? "true" : "false") +
                      "\n"
-                     "block_interval_ms = 100\n";
+                     "block_interval_ms = 100\n" +
+                     p.extra_config;
   KLYN_TRY(core::write_file_atomic(cpath, toml, 0644, true));
   return g.id();
 }
@@ -154,6 +174,12 @@ void add_genesis_options(CLI::App* c, GenesisParams& p) {
                 "events per instant block at most")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  c->add_option("--hostchain", p.hostchains,
+                "TYPE:NETWORK[:ADDRESS] a hostchain of the manifest (repeatable), e.g. "
+                "symbiote:<id>, bitcoin:litecoin-regtest, evm:1337:0x<contract>");
+  c->add_option("--inclusion-window", p.inclusion_window,
+                "controller blocks before an omitted instant block is censorship evidence")
+      ->check(CLI::Range(1, 1 << 20));
   c->add_option("--fund", p.fund, "ADDRESS=AMOUNT initial balance (repeatable)");
   c->add_option(
       "--fund-derived", p.fund_derived,
@@ -208,24 +234,36 @@ void add_init_commands(CLI::App& app) {
     if (!*devnet) return;
     for (auto [name, label] : {std::pair{"controller", "devnet-controller"},
                                {"alice", "devnet-alice"},
-                               {"bob", "devnet-bob"}})
+                               {"bob", "devnet-bob"},
+                               {"checkpointer", "devnet-checkpointer"}})
       if (auto st = create_plain_test_key(d, name, label); !st)
         std::exit(report(kExitConfig, st.error().to_string()));
     core::Keystore ks(d.keys_dir());
     std::string alice = ks.info("alice")->address, bob = ks.info("bob")->address;
-    for (const char* alias : {"alpha", "beta"}) {
+    std::string checkpointer = ks.info("checkpointer")->address;
+    // alpha and beta are each other's hostchain (a `symbiote` connector to this very node).
+    // Each id hashes the other's genesis, so the manifests name each other by alias.
+    for (auto [alias, other] : {std::pair{"alpha", "beta"}, {"beta", "alpha"}}) {
       if (std::filesystem::exists(d.genesis(alias))) continue;
       GenesisParams p;
       p.alias = alias;
       p.controller_key = "controller";
       p.controller_stake = 1'000'000;
-      p.fund = {alice + "=1000000000", bob + "=1000000000"};
+      p.fund = {alice + "=1000000000", bob + "=1000000000", checkpointer + "=1000000000"};
+      p.checkpoint_every = kDevnetCheckpointEvery;
+      p.hostchains = {std::string("symbiote:") + other};
+      p.extra_config = std::string("\n# ") + other +
+                       " hosts this symbiote's checkpoints (CHECKPOINT events paid by "
+                       "`checkpointer`)\n[hostchains." +
+                       other + "]\ntype = \"symbiote\"\nnetwork = \"" + other +
+                       "\"\napi_url = \"http://127.0.0.1:" + std::to_string(*port) +
+                       "\"\nkey = \"checkpointer\"\nfee = 1\nconfirmations = 2\n";
       auto id = write_symbiote(d, p);
       if (!id) std::exit(report(kExitConfig, id.error().to_string()));
       std::cout << "symbiote " << alias << ": id " << codec::hex_encode(*id) << "\n";
     }
     std::cout << "devnet keys (UNENCRYPTED, for testing only): controller, alice " << alice
-              << ", bob " << bob << "\n";
+              << ", bob " << bob << ", checkpointer " << checkpointer << "\n";
   });
 
   auto* gen = app.add_subcommand("genesis", "symbiote genesis files");
