@@ -62,5 +62,6 @@ void add_bench_command(CLI::App& app);
 void add_replay_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_testnet_commands(CLI::App& app);
+void add_hostchain_commands(CLI::App& app);  // hostchain deploy evm
 
 }  // namespace klyn::cli

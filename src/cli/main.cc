@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   klyn::cli::add_bench_command(app);
   klyn::cli::add_replay_command(app);
   klyn::cli::add_testnet_commands(app);
+  klyn::cli::add_hostchain_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
