@@ -333,8 +333,11 @@ Status DevController::routes(core::SymbioteRoutes& r) {
         results.push_back({{"error", h.error().code}, {"reason", h.error().reason}});
       }
     }
-    return Response::json(
-        {{"accepted", accepted}, {"rejected", items.size() - accepted}, {"results", results}});
+    // "orders": whether this node orders events into blocks (see EventForwarder).
+    return Response::json({{"accepted", accepted},
+                           {"rejected", items.size() - accepted},
+                           {"orders", is_controller_},
+                           {"results", results}});
   }));
 
   // Checkpoints other symbiotes committed here with CHECKPOINT events (chain/README.md, C9):

@@ -118,7 +118,7 @@ class DevController final : public core::Workflow {
   // Instant blocks from producers: seen hashes (dedup, bounded) and, on the controller, the queue
   // the generation loop orders from.
   std::mutex instants_mu_;
-  std::set<Hash32> seen_instants_;
+  std::map<Hash32, uint64_t> seen_instants_;  // hash -> the controller's height at receipt
   std::deque<Hash32> seen_order_;
   std::vector<std::pair<Hash32, Bytes>> incoming_instants_;
   // Producer: acknowledged instant blocks not yet seen in an applied controller block, and

@@ -87,11 +87,13 @@ void Mempool::wake() {
 void Mempool::on_decided(const chain::AccountId& sender, const Hash32& hash,
                          const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
   std::lock_guard lock(mu_);
-  if (by_hash_.erase(hash) == 0) return;  // not ours (e.g. admitted on another node)
+  const bool ours = by_hash_.erase(hash) > 0;
   auto sit = senders_.find(sender);
   if (sit == senders_.end()) return;
   Sender& s = sit->second;
-  if (s.inflight > 0) --s.inflight;
+  // An event of this sender admitted on another node may have filled the gap before our queued
+  // ones: with nothing of ours in flight, continue from the committed nonce (below).
+  if (ours && s.inflight > 0) --s.inflight;
   if (s.inflight > 0) return;
   // Everything handed out for this sender is decided: continue from the committed nonce, which
   // is below taken_upto if some of them were rejected.

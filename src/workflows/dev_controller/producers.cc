@@ -48,7 +48,18 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
   const Hash32 h = InstantBlock::hash_of(bytes);
   {
     std::lock_guard lock(instants_mu_);
-    if (seen_instants_.count(h)) return json{{"known", true}};
+    if (auto it = seen_instants_.find(h); it != seen_instants_.end()) {
+      // The controller acknowledges again (the first answer may have been lost, or a relay's copy
+      // came first): same height, so the acknowledgement is the same statement.
+      if (!is_controller_) return json{{"known", true}};
+      InstantAck ack;
+      ack.symbiote = store_->symbiote_id();
+      ack.instant = h;
+      ack.height = it->second;
+      ack.sign(*ctx_.key);
+      return json{
+          {"known", true}, {"ack", codec::hex_encode(ack.encode())}, {"height", ack.height}};
+    }
   }
   if (ib->producer == *m.controller)
     return Error("bad_block", "the controller's own instant blocks are not taken from peers");
@@ -59,9 +70,10 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
                                    std::to_string(m.instant_producer_stake) + " needed");
   if (!ib->verify_signature())
     return Error("bad_signature", "the instant block's signature does not verify");
+  const uint64_t height = head_.load();
   {
     std::lock_guard lock(instants_mu_);
-    if (!seen_instants_.insert(h).second) return json{{"known", true}};
+    if (!seen_instants_.emplace(h, height).second) return json{{"known", true}};
     seen_order_.push_back(h);
     if (seen_order_.size() > kSeenInstants) {
       seen_instants_.erase(seen_order_.front());
@@ -75,7 +87,7 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
   InstantAck ack;
   ack.symbiote = store_->symbiote_id();
   ack.instant = h;
-  ack.height = head_.load();
+  ack.height = height;
   ack.sign(*ctx_.key);
   const auto& censored = config_.fault_censor_producers;
   if (std::find(censored.begin(), censored.end(), ib->producer) == censored.end()) {

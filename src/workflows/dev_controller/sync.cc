@@ -215,6 +215,7 @@ void EventForwarder::stop() {
 
 void EventForwarder::loop() {
   std::map<std::string, std::unique_ptr<net::HttpClient>> clients;  // by URL
+  std::map<Hash32, size_t> relay_duplicates;  // "duplicate" answers from relaying peers
   size_t peer = 0;
   std::vector<PendingEvent> batch;
   while (!stop_) {
@@ -249,11 +250,20 @@ void EventForwarder::loop() {
     auto j = nlohmann::json::parse(r->body, nullptr, false);
     const nlohmann::json* results =
         j.is_object() && j.contains("results") ? &j["results"] : nullptr;
+    // A peer that orders (the controller) answering "duplicate" has the event; a peer that only
+    // relays may have it from us (A -> B -> A): then it must go on towards an orderer through
+    // another peer, or the two would hold it pending forever (found by the simulation, seed 16).
+    const bool orders = j.is_object() && j.value("orders", false);
     std::vector<PendingEvent> retry;
+    bool rotate = false;
     for (size_t i = 0; i < batch.size(); ++i) {
       const nlohmann::json* item = results && i < results->size() ? &(*results)[i] : nullptr;
       std::string err = item && item->is_object() ? item->value("error", "") : "";
-      if (err.empty() || err == "duplicate") {
+      if (err == "duplicate" && !orders && ++relay_duplicates[batch[i].hash] < peers.size()) {
+        retry.push_back(std::move(batch[i]));
+        rotate = true;
+      } else if (err.empty() || err == "duplicate") {
+        relay_duplicates.erase(batch[i].hash);
         ++forwarded_;
       } else if (err == "mempool_full" || err == "stopping") {
         retry.push_back(std::move(batch[i]));  // transient: send again
@@ -265,8 +275,10 @@ void EventForwarder::loop() {
         mempool_.on_decided(batch[i].event.creator, batch[i].hash, nonce_of_);
       }
     }
+    if (relay_duplicates.size() > 100'000) relay_duplicates.clear();  // bounded memory
+    if (rotate) peer = (peer + 1) % peers.size();
     batch = std::move(retry);
-    if (!batch.empty())
+    if (!batch.empty() && !rotate)
       for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(20ms);
   }
 }

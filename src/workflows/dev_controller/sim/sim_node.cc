@@ -197,6 +197,7 @@ void SimNode::on_events(const SimMessage& m) {
   auto events = chain::decode_event_batch(m.body);
   if (!events) return;
   codec::Writer w;
+  w.boolean(role_ == Role::kController);  // "orders" (the /events answer of a real node)
   w.varint(events->size());
   for (const auto& e : *events) {
     std::string err = submit(e);
@@ -229,6 +230,8 @@ void SimNode::on_events_result(const SimMessage& m) {
   forward_request_ = 0;
   codec::Reader r(m.body);
   uint64_t n = 0;
+  bool orders = false;
+  r.boolean(orders);
   r.varint(n);
   std::vector<std::string> errs;
   for (uint64_t i = 0; r.ok() && i < n; ++i) {
@@ -237,6 +240,7 @@ void SimNode::on_events_result(const SimMessage& m) {
   }
   if (!r.ok() || errs.size() != forward_batch_.size()) return;  // resend the batch
   std::vector<PendingEvent> retry;
+  bool rotate = false;
   for (size_t i = 0; i < forward_batch_.size(); ++i) {
     const std::string& err = errs[i];
     if (kTrace)
@@ -244,6 +248,14 @@ void SimNode::on_events_result(const SimMessage& m) {
                    static_cast<unsigned long long>(net_.now()), id_,
                    codec::hex_encode(forward_batch_[i].hash).substr(0, 12).c_str(), m.from,
                    err.empty() ? "accepted" : err.c_str());
+    // As EventForwarder: "duplicate" from a peer that only relays may be our own event coming
+    // back (A -> B -> A); send it on through another peer, up to once per peer.
+    if (err == "duplicate" && !orders &&
+        ++relay_duplicates_[forward_batch_[i].hash] < peers_.size()) {
+      retry.push_back(std::move(forward_batch_[i]));
+      rotate = true;
+      continue;
+    }
     if (err.empty() || err == "duplicate") continue;  // pending until a block decides it
     if (err == "mempool_full") {
       retry.push_back(std::move(forward_batch_[i]));
@@ -253,6 +265,7 @@ void SimNode::on_events_result(const SimMessage& m) {
                            [this](const chain::AccountId& id) { return committed_nonce(id); });
     }
   }
+  if (rotate && !peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();
   forward_batch_ = std::move(retry);
 }
 

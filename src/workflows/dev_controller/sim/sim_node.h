@@ -195,6 +195,7 @@ class SimNode final : public SimHandler {
   std::vector<PendingEvent> forward_batch_;
   uint64_t forward_request_ = 0;
   size_t forward_peer_ = 0;
+  std::map<Hash32, size_t> relay_duplicates_;  // "duplicate" answers from relaying peers
 
   // Equivocation fault (controller).
   uint64_t equivocate_index_ = 0;

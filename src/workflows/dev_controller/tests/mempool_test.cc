@@ -128,3 +128,23 @@ TEST(Mempool, NonceReadUnderTheLockIsNeverStale) {
   ASSERT_TRUE(stale.add(e2, 0).ok());
   EXPECT_EQ(stale.ready_count(), 0u);  // why submit() must not pass a value read earlier
 }
+
+// Found by the simulation (sim/README.md, seed 4): nonce 1 of a sender reaches the chain through
+// another node while this node queues nonce 2. Deciding an event this node never held must still
+// promote what it queued after it.
+TEST(Mempool, GapFilledOnAnotherNodePromotesTheQueuedEvents) {
+  Mempool m({});
+  auto e1 = ev(1, 1), e2 = ev(1, 2), e3 = ev(1, 3);
+  uint64_t committed = 0;
+  auto nonce_of = [&](const chain::AccountId&) { return committed; };
+  ASSERT_TRUE(m.add(e2, nonce_of).ok());
+  ASSERT_TRUE(m.add(e3, nonce_of).ok());
+  EXPECT_EQ(m.ready_count(), 0u);  // waiting for nonce 1
+  committed = 1;                   // e1 applied, admitted elsewhere
+  m.on_decided(e1.event.creator, e1.hash, nonce_of);
+  EXPECT_EQ(m.ready_count(), 2u);
+  auto out = m.take(10);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].event.nonce, 2u);
+  EXPECT_EQ(out[1].event.nonce, 3u);
+}

@@ -222,21 +222,21 @@ static std::string violations(const SimReport& r) {
   return all;
 }
 
-// Bug "mempool gap": seed 4. The controller queues nonce 6 of a sender (nonce 5 not seen yet);
-// nonce 5 arrives in a producer's instant block and is applied; Mempool::on_decided() returns
-// early for an event it does not hold, so nonce 6 is never promoted, and a resubmission is
-// refused as "duplicate". It stays queued until expire() (600 s, and only the controller calls
-// it).
-TEST(SimulationLiveness, DISABLED_MempoolGapFilledElsewhere) {
+// Was a bug ("mempool gap", seed 4): the controller queued nonce 6 of a sender (nonce 5 not seen
+// yet); nonce 5 arrived in a producer's instant block and was applied; Mempool::on_decided()
+// returned early for an event it did not hold, so nonce 6 was never promoted. Fixed in
+// Mempool::on_decided (unit test Mempool.GapFilledOnAnotherNodePromotesTheQueuedEvents).
+TEST(SimulationLiveness, MempoolGapFilledElsewhere) {
   SimReport r = liveness_run(4);
   EXPECT_TRUE(r.violations.empty()) << violations(r);
 }
 
-// Bug "forwarding cycle": seed 16. Follower 4 forwards an event to follower 2 ("accepted"),
-// follower 2 forwards it back to 4, which answers "duplicate"; EventForwarder treats "duplicate"
-// as delivered, so both keep the event pending and neither sends it towards the controller again.
-// A resubmission to either is refused as "duplicate".
-TEST(SimulationLiveness, DISABLED_ForwardingCycleBetweenFollowers) {
+// Was a bug ("forwarding cycle", seed 16): follower 4 forwarded an event to follower 2, which
+// forwarded it back; 4 answered "duplicate", taken as delivered, so neither sent it towards the
+// controller again. Fixed: "duplicate" only counts from a node that orders (the /events answer's
+// "orders"); from a relay the event goes on through another peer (EventForwarder, and the same
+// rule in SimNode).
+TEST(SimulationLiveness, ForwardingCycleBetweenFollowers) {
   SimReport r = liveness_run(16);
   EXPECT_TRUE(r.violations.empty()) << violations(r);
 }
