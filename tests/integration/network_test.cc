@@ -491,6 +491,7 @@ TEST(Network, APeerSendingGarbageOrFloodingDuplicatesIsBannedHonestPeersUnaffect
   TransferPlan p1 = plan_transfers(sym, c.accounts, {c.accounts[0].public_key()},
                                    {.per_sender = 5, .fee = fee, .seed = 1});
   submit_plan(ctl.port(), "mb", p1, 1);
+  ASSERT_TRUE(wait_applied(ctl.http(), "mb", p1.hashes(), 20s));
   ASSERT_TRUE(same_state({&ctl, &f}, "mb", 20s));
 
   // "evil" sends garbage and wrongly signed blocks: each refused with a reason, then banned.
