@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codec/hex.h"
+#include "net/http_client.h"
 
 namespace klyn::dev_controller {
 

@@ -127,6 +127,7 @@ class DevController final : public core::Workflow {
     InstantAck ack;
     Bytes instant;
   };
+  std::map<std::string, std::unique_ptr<net::HttpClient>> instant_clients_;  // by peer URL
   std::mutex awaiting_mu_;
   std::map<Hash32, Awaiting> awaiting_;
   std::map<Hash32, std::pair<Bytes, int>> unacked_;   // encoding, attempts

@@ -102,7 +102,9 @@ void DevController::send_instant(const Hash32& hash, const Bytes& encoded) {
   std::optional<InstantAck> ack;
   const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id()) + "/sync/instant";
   for (const Peer& p : peers_->snapshot()) {
-    net::HttpClient http(p.host, p.port, 2s);
+    auto& client = instant_clients_[p.url];  // keep-alive, production thread only
+    if (!client) client = std::make_unique<net::HttpClient>(p.host, p.port, 2s);
+    net::HttpClient& http = *client;
     auto r = http.request(net::Method::kPost, path, std::string(encoded.begin(), encoded.end()),
                           "application/octet-stream", {{"X-Klyn-Node", node_id_}});
     if (!r) continue;

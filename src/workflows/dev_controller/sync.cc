@@ -92,7 +92,10 @@ void BlockPuller::stop() {
 }
 
 int BlockPuller::pull_once(const Peer& p) {
-  net::HttpClient http(p.host, p.port, 10s);
+  // One keep-alive connection per peer, reused across polls (only this thread uses them).
+  auto& client = clients_[p.url];
+  if (!client) client = std::make_unique<net::HttpClient>(p.host, p.port, 10s);
+  net::HttpClient& http = *client;
   std::string target = o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index + 1) +
                        "&limit=" + std::to_string(kMaxRangeBlocks);
   auto r = http.request(net::Method::kGet, target, "", "", {{"X-Klyn-Node", o_.node_id}});

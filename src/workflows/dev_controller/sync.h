@@ -15,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -96,6 +97,7 @@ class BlockPuller {
 
   chain::ChainStore& store_;
   Options o_;
+  std::map<std::string, std::unique_ptr<net::HttpClient>> clients_;  // by peer URL
   ChainTip tip_;
   std::function<void(uint64_t)> on_stored_;
   std::atomic<uint64_t> peer_height_{0};
