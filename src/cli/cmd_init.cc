@@ -256,8 +256,8 @@ void add_init_commands(CLI::App& app) {
                        " hosts this symbiote's checkpoints (CHECKPOINT events paid by "
                        "`checkpointer`)\n[hostchains." +
                        other + "]\ntype = \"symbiote\"\nnetwork = \"" + other +
-                       "\"\napi_url = \"http://127.0.0.1:" + std::to_string(*port) +
-                       "\"\nkey = \"checkpointer\"\nfee = 1\nconfirmations = 2\n";
+                       "\"\napi_url = \"self\"  # this node's own API, whatever port it runs on"
+                       "\nkey = \"checkpointer\"\nfee = 1\nconfirmations = 2\n";
       auto id = write_symbiote(d, p);
       if (!id) std::exit(report(kExitConfig, id.error().to_string()));
       std::cout << "symbiote " << alias << ": id " << codec::hex_encode(*id) << "\n";

@@ -58,6 +58,12 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
   PasswordSource passwords = PasswordSource::from_config(node_cfg->keys);
   std::map<std::string, std::shared_ptr<const crypto::KeyPair>> keys;  // by key name
   std::vector<Hosted> hosted;
+  // This node's own API as connectors reach it (a wildcard interface is reached on loopback).
+  std::string self_host = node_cfg->server.interface;
+  if (self_host == "0.0.0.0" || self_host.empty()) self_host = "127.0.0.1";
+  if (self_host == "::") self_host = "::1";
+  if (self_host.find(':') != std::string::npos) self_host = "[" + self_host + "]";
+  const std::string self_url = "http://" + self_host + ":" + std::to_string(node_cfg->server.port);
   // Keys by name, each decrypted once (a password is asked at most once per key).
   auto load_key = [&](const std::string& name) -> Result<std::shared_ptr<const crypto::KeyPair>> {
     if (auto it = keys.find(name); it != keys.end()) return it->second;
@@ -104,8 +110,8 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
     auto slog = (*logs)->symbiote(sc.alias, sc.log_level);
     if (!slog) return fail(2, sc.file + ": log_level: " + slog.error().reason);
 
-    auto links =
-        hostchains::build_hostchains(sc, *genesis, dir.root(), connectors, *slog, load_key);
+    auto links = hostchains::build_hostchains(sc, *genesis, dir.root(), connectors, *slog, load_key,
+                                              self_url);
     if (!links) return fail(2, "configuration error:\n" + links.error().reason);
 
     WorkflowContext ctx;

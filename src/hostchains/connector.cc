@@ -73,7 +73,7 @@ Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& 
                                                     const std::filesystem::path& data_dir,
                                                     const ConnectorRegistry& registry,
                                                     std::shared_ptr<spdlog::logger> log,
-                                                    KeyLoader load_key) {
+                                                    KeyLoader load_key, std::string self_url) {
   const auto& manifest = genesis.manifest.hostchains;
   std::vector<HostchainLink> links;
   core::ConfigErrors errors;
@@ -108,6 +108,7 @@ Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& 
         spec.data_dir = data_dir;
         spec.log = log;
         spec.load_key = load_key;
+        spec.self_url = self_url;
         link.connector = registry.create(spec, cfg);
       }
     }

@@ -114,6 +114,7 @@ struct ConnectorSpec {
   std::filesystem::path data_dir;       // the node's data dir (to resolve relative file paths)
   std::shared_ptr<spdlog::logger> log;  // may be null
   KeyLoader load_key;                   // may be null (then keys cannot be used)
+  std::string self_url;                 // this node's own API, http://host:port ("" if unknown)
 };
 
 // Builds a connector from its manifest entry and its node-local table. Every key problem goes
@@ -160,12 +161,10 @@ struct HostchainLink {
 // Builds the connectors of one symbiote from its [hostchains.<name>] tables: each table must
 // match a manifest entry (type + network [+ address]); two tables must not serve the same entry.
 // Every problem is reported with file and key (error code "config"). No network I/O.
-Result<std::vector<HostchainLink>> build_hostchains(const core::SymbioteConfig& config,
-                                                    const chain::Genesis& genesis,
-                                                    const std::filesystem::path& data_dir,
-                                                    const ConnectorRegistry& registry,
-                                                    std::shared_ptr<spdlog::logger> log,
-                                                    KeyLoader load_key = nullptr);
+Result<std::vector<HostchainLink>> build_hostchains(
+    const core::SymbioteConfig& config, const chain::Genesis& genesis,
+    const std::filesystem::path& data_dir, const ConnectorRegistry& registry,
+    std::shared_ptr<spdlog::logger> log, KeyLoader load_key = nullptr, std::string self_url = "");
 
 // Finds the manifest entry a node-local table serves: same type and network (and address, when
 // the table sets one). Returns nullopt when there is none.

@@ -32,6 +32,13 @@ std::optional<SymbioteSettings> read_settings(const ConnectorSpec& spec, core::C
                              spec.ref.network + "\"");
 
   s.api_url = cfg.required_string("api_url");
+  if (s.api_url == "self") {
+    // The hosting symbiote is on this node: reach it through this node's own API, whatever
+    // port the node was started on.
+    if (spec.self_url.empty())
+      cfg.error("api_url", "\"self\" needs the node's own address, which is unknown here");
+    s.api_url = spec.self_url;
+  }
   if (!s.api_url.empty()) {
     auto hp = net::parse_http_url(s.api_url);
     if (!hp) {

@@ -380,7 +380,8 @@ TEST_F(BitcoinConnectorTest, ClosedPortIsUnreachable) {
       "\"http://127.0.0.1:" +
       std::to_string(port) + "\"\nrpc_user = \"u\"\nrpc_password = \"p\"\ntimeout = \"2s\"\n");
   core::ConfigReader cfg(t, "test.toml", "hostchains.ltc");
-  auto c = factory()({"ltc", {"bitcoin", "litecoin-regtest", ""}, {}, "/", nullptr}, cfg);
+  auto c =
+      factory()({"ltc", {"bitcoin", "litecoin-regtest", ""}, {}, "/", nullptr, nullptr, ""}, cfg);
   ASSERT_TRUE(c);
   const auto t0 = std::chrono::steady_clock::now();
   auto r = c->commit(checkpoint(random_symbiote(), 1));
@@ -407,7 +408,8 @@ TEST(BitcoinConnectorCookie, CookieAuthSurvivesADaemonRestart) {
       toml::parse("type = \"bitcoin\"\nnetwork = \"litecoin-regtest\"\nrpc_url = \"" + d.rpc_url() +
                   "\"\nrpc_cookie_file = \"regtest/.cookie\"\nwallet = \"" + opt.wallet + "\"\n");
   core::ConfigReader cfg(t, "test.toml", "hostchains.ltc");
-  auto c = factory()({"ltc", {"bitcoin", "litecoin-regtest", ""}, {}, d.datadir(), nullptr}, cfg);
+  auto c = factory()(
+      {"ltc", {"bitcoin", "litecoin-regtest", ""}, {}, d.datadir(), nullptr, nullptr, ""}, cfg);
   ASSERT_TRUE(c) << cfg.errors().to_string();
 
   auto r = c->read_commits(random_symbiote(), 0);

@@ -33,6 +33,7 @@ ConnectorSpec spec_for(const std::string& network) {
   spec.name = "alpha";
   spec.ref = {"symbiote", network, ""};
   spec.data_dir = "/data";
+  spec.self_url = "http://127.0.0.1:7999";
   spec.load_key = [](const std::string& name) -> Result<std::shared_ptr<const crypto::KeyPair>> {
     if (name == "committer") return test_key();
     return Error("not_found", "no key named " + name);
@@ -71,6 +72,13 @@ timeout = "3s"
   EXPECT_EQ(p.settings->fee, 12u);
   EXPECT_EQ(p.settings->timeout, 3000ms);
   EXPECT_TRUE(network_is_id(kId));
+}
+
+TEST(SymbioteSettings, SelfMeansThisNodesOwnApi) {
+  auto p = parse(head("alpha") + "api_url = \"self\"\nkey = \"committer\"\n", "alpha");
+  ASSERT_TRUE(p.settings) << p.errors;
+  EXPECT_EQ(p.settings->api_url, "http://127.0.0.1:7999");
+  EXPECT_EQ(p.settings->port, 7999);
 }
 
 TEST(SymbioteSettings, DefaultsAndAliasNetwork) {
