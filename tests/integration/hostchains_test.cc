@@ -69,6 +69,7 @@ TEST(Hostchains, ControllerCheckpointsToLitecoinFollowerAuditsAndARewriteRaisesT
             200u);
   const chain::SymbioteId sym = symbiote_id(ctl.http(), "hc");
   const uint64_t fee = c.genesis.manifest.fee.per_event;
+  EXPECT_EQ(get_json(ctl.http(), "/s/hc/info").body["fee"], fee);  // what connectors default to
   uint64_t nonce = 0;
   push_blocks(ctl, "hc", sym, c.accounts[0], nonce, c.accounts[1], fee, 6);
 

@@ -553,6 +553,7 @@ nlohmann::json DevController::summary() const {
   j["id"] = codec::hex_encode(ctx_.id);
   j["role"] = std::string(core::to_string(ctx_.config.role));
   j["controller"] = crypto::address_of(*ctx_.genesis.manifest.controller);
+  j["fee"] = ctx_.genesis.manifest.fee.per_event;  // the minimum fee of every event
   j["height"] = applied_.load();
   j["stored_height"] = head_.load();
   if (puller_) j["peer_height"] = puller_->peer_height();
