@@ -388,8 +388,9 @@ net::Handler DevController::sync_route(net::Handler handler) {
     double points = 0;
     if (r.status == 400 || r.status == 403 || r.status == 413)
       points = PeerScores::kInvalid;
-    else if (r.status == 200 && (r.body.find("\"known\":true") != std::string::npos ||
-                                 r.body.find("\"new\":false") != std::string::npos))
+    else if (r.status == 200 && r.content_type == "application/json" &&
+             (r.body.find("\"known\":true") != std::string::npos ||
+              r.body.find("\"new\":false") != std::string::npos))  // not the binary ranges
       points = PeerScores::kDuplicate;
     if (points >= PeerScores::kInvalid)
       ctx_.log->info("peer {} sent an invalid message to {}: {} {}", peer, req.path, r.status,

@@ -7,6 +7,7 @@
 
 #include "codec/binary.h"
 #include "codec/hex.h"
+#include "common/clock.h"
 #include "crypto/hash.h"
 
 namespace klyn::dev_controller {
@@ -20,12 +21,6 @@ constexpr std::string_view kProofDomain = "KLY-DC-CHECKPOINT-PROOF-v1";
 constexpr std::string_view kRecordPrefix = "w:ckpt:";
 constexpr std::string_view kProofPrefix = "w:proof:";
 constexpr uint32_t kUnseenChecksBeforeResend = 30;
-
-uint64_t wall_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 std::string_view as_sv(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -348,7 +343,7 @@ void Checkpointer::audit_step(hostchains::HostchainLink& link, LinkState& st) {
     a.kind = "hostchain_mismatch";
     a.index = index;
     a.hashes = {f.checkpoint.hash, *local};
-    a.detected_ms = wall_ms();
+    a.detected_ms = unix_time_ms();
     a.source = "hostchain " + link.name;
     a.evidence = proof->encode();
     Bytes id_src = a.evidence;
@@ -378,20 +373,14 @@ void Checkpointer::loop() {
         st = states_[link.name];
       }
       if (!link.connector || std::chrono::steady_clock::now() < st.retry_at) continue;
-      const std::string before = st.last_error;
       st.last_error.clear();
       st.status = link.settings.stopped ? "stopped" : "ok";
       if (o_.key && o_.every > 0 && !link.settings.stopped) commit_step(link, st);
       if (st.status != "retrying") audit_step(link, st);
       if (st.status != "retrying") st.failures = 0;
-      {
-        std::lock_guard lock(mu_);
-        states_[link.name] = st;
-      }
-      {
-        std::lock_guard lock(mu_);
-        if (stop_) return;
-      }
+      std::lock_guard lock(mu_);
+      states_[link.name] = st;
+      if (stop_) return;
     }
   }
 }

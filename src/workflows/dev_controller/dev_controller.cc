@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "codec/hex.h"
+#include "common/clock.h"
 #include "net/http_client.h"
 
 namespace klyn::dev_controller {
@@ -18,12 +19,6 @@ const char* DevController::version() {
 DevController::DevController() = default;
 DevController::~DevController() {
   stop();
-}
-
-static uint64_t now_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
 }
 
 Status DevController::parse_config() {
@@ -298,7 +293,7 @@ bool DevController::produce_round() {
     if (evs.empty()) break;
     InstantBlock ib;
     ib.symbiote = store_->symbiote_id();
-    ib.created_ms = now_ms();
+    ib.created_ms = unix_time_ms();
     ib.events.reserve(evs.size());
     for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
     ib.sign(*ctx_.key);
@@ -310,7 +305,7 @@ bool DevController::produce_round() {
     ++made;
   }
   if (ordering_->pending() == 0) return false;
-  auto cbs = ordering_->emit(now_ms());
+  auto cbs = ordering_->emit(unix_time_ms());
   for (const auto& cb : cbs) {
     Bytes enc = cb.encode();
     batch.Put(dc_keys::controller(cb.index),
@@ -481,7 +476,7 @@ Result<Hash32> DevController::submit(const chain::Event& e) {
 
 Result<bool> DevController::raise_equivocation(const EquivocationProof& proof,
                                                const std::string& source) {
-  auto fresh = alarms_->record(proof, source, now_ms());
+  auto fresh = alarms_->record(proof, source, unix_time_ms());
   if (!fresh) {
     ctx_.log->error("cannot store an equivocation proof: {}", fresh.error().to_string());
     return fresh;

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "codec/hex.h"
+#include "common/clock.h"
 #include "net/http_client.h"
 #include "workflows/dev_controller/dev_controller.h"
 
@@ -21,12 +22,6 @@ namespace {
 
 constexpr size_t kSeenInstants = 100'000;  // dedup memory of relayed instant block hashes
 constexpr int kMaxSendAttempts = 50;       // an unacknowledged instant block is resent this often
-
-uint64_t wall_ms() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
 
 }  // namespace
 
@@ -153,7 +148,7 @@ void DevController::production_loop() {
     if (!evs.empty()) {
       InstantBlock ib;
       ib.symbiote = store_->symbiote_id();
-      ib.created_ms = wall_ms();
+      ib.created_ms = unix_time_ms();
       for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
       ib.sign(*ctx_.key);
       Bytes enc = ib.encode();
@@ -218,7 +213,7 @@ Result<json> DevController::receive_evidence(const CensorshipEvidence& ev,
   a.kind = "censorship";
   a.index = c.ack.height;
   a.hashes = {c.ack.instant};
-  a.detected_ms = wall_ms();
+  a.detected_ms = unix_time_ms();
   a.source = source;
   a.id = c.ack.instant;
   a.evidence = ev.encode();
