@@ -22,8 +22,8 @@ struct SimParams {
   uint64_t converge_within_ms = 6000;  // after the heal time, every honest node must converge
   bool equivocate = false;             // the controller signs two blocks at one index
   bool censor = false;  // the controller acknowledges one producer's blocks and never orders them
-  // Liveness (off by default: it fails today, see README.md "Known bugs"): after the heal and the
-  // clients' resubmission, every event a sender can pay for is applied, in nonce order.
+  // Liveness (off by default: most seeds still fail it, see README.md "Liveness"): after the heal
+  // and the clients' resubmission, every event a sender can pay for is applied, in nonce order.
   bool check_liveness = false;
 };
 
