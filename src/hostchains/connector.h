@@ -9,10 +9,17 @@
 //   config, default 10 s); nothing blocks forever. The caller runs connectors on its own thread
 //   so committing never blocks block production.
 // * Not thread-safe: one connector object is used by one thread at a time.
-// * Errors are values (code + reason), never exceptions: "unreachable" (connection refused /
-//   timeout), "unauthorized", "rpc_error" (the hostchain said no; reason has its code and
-//   message), "insufficient_funds", "bad_response" (the hostchain answered something we cannot
-//   parse), "not_found".
+// * Errors are values (code + reason), never exceptions. Every code a connector returns:
+//   - "unreachable": connection refused / timeout;
+//   - "unauthorized": wrong credentials, an unreadable cookie file, or a commit without a key;
+//   - "rpc_error": the hostchain said no (reason has its code and message);
+//   - "insufficient_funds": the committer cannot pay for the commit;
+//   - "bad_response": the hostchain answered something we cannot parse;
+//   - "not_found": no such transaction / contract / route (also a malformed transaction id);
+//   - "stopped": commit() while the table says `stopped = true`;
+//   - "wrong_network": the hostchain is another network than the manifest's (evm: eth_chainId);
+//   - "config": the hostchain lacks something the table must then set (symbiote: the hosting
+//     node publishes no fee and the table sets none).
 // * Read-back never trusts the committer: it returns what is on the hostchain (every output /
 //   log / event that parses as a checkpoint of the asked symbiote, whoever made it), with its
 //   current depth. The auditor compares those with its own chain.
