@@ -331,7 +331,6 @@ bool DevController::produce_round() {
 }
 
 void DevController::generation_loop() {
-  auto last_expire = std::chrono::steady_clock::now();
   auto last_round = std::chrono::steady_clock::time_point{};
   while (!stopping_) {
     mempool_->wait_ready(config_.block_interval);
@@ -352,11 +351,6 @@ void DevController::generation_loop() {
       continue;
     }
     produce_round();
-    if (tick_start - last_expire > 10s) {
-      if (size_t n = mempool_->expire(tick_start))
-        ctx_.log->info("expired {} queued events with nonce gaps", n);
-      last_expire = tick_start;
-    }
     if (!config_.phantom_blocks) {
       // Tick mode: at most one controller block per interval.
       auto next = tick_start + config_.block_interval;
@@ -372,7 +366,14 @@ void DevController::verification_loop() {
   // the next start (storage stays consistent either way).
   std::optional<std::chrono::steady_clock::time_point> drain_deadline;
   auto nonce_of = [this](const chain::AccountId& id) { return committed_nonce(id); };
+  auto last_expire = std::chrono::steady_clock::now();
   while (true) {
+    // The mempool's TTL, on every node (D12: the only way an admitted event is dropped undecided).
+    if (auto now = std::chrono::steady_clock::now(); now - last_expire > 10s) {
+      if (size_t n = mempool_->expire(now, nonce_of))
+        ctx_.log->info("expired {} events not decided within the mempool TTL", n);
+      last_expire = now;
+    }
     {
       std::unique_lock lock(head_mu_);
       if (!halted_.empty() || alarms_->halting()) {

@@ -1,5 +1,8 @@
 #include "workflows/dev_controller/mempool.h"
 
+#include <algorithm>
+#include <tuple>
+
 namespace klyn::dev_controller {
 
 Status Mempool::add(PendingEvent pe, uint64_t state_nonce) {
@@ -32,11 +35,12 @@ Status Mempool::add(PendingEvent pe,
     return Error("mempool_full",
                  "the mempool holds " + std::to_string(by_hash_.size()) + " events; retry later");
   Sender& s = senders_[pe.event.creator];
-  by_hash_.emplace(pe.hash, pe.event.creator);
-  s.queued.emplace(nonce, Queued{std::move(pe), std::chrono::steady_clock::now()});
-  size_t before = ready_.size();
+  by_hash_.emplace(
+      pe.hash, Entry{pe.event.creator, nonce, std::chrono::steady_clock::now(), State::kQueued, 0});
+  s.queued.emplace(nonce, std::move(pe));
+  size_t before = ready_live_;
   promote(s, state_nonce);
-  if (ready_.size() > before) {
+  if (ready_live_ > before) {
     woken_ = true;
     cv_.notify_one();
   }
@@ -47,35 +51,59 @@ void Mempool::promote(Sender& s, uint64_t state_nonce) {
   uint64_t base = std::max(state_nonce, s.taken_upto);
   // Queued events at or below the base can never apply any more.
   while (!s.queued.empty() && s.queued.begin()->first <= base) {
-    by_hash_.erase(s.queued.begin()->second.pe.hash);
+    by_hash_.erase(s.queued.begin()->second.hash);
     s.queued.erase(s.queued.begin());
   }
   while (!s.queued.empty() && s.queued.begin()->first == base + 1) {
-    ready_.push_back(std::move(s.queued.begin()->second.pe));
+    PendingEvent& pe = s.queued.begin()->second;
+    by_hash_[pe.hash].state = State::kReady;
+    s.inflight.emplace(base + 1, pe.hash);
+    ready_.push_back(std::move(pe));
+    ++ready_live_;
     s.queued.erase(s.queued.begin());
     ++base;
-    ++s.inflight;
   }
   s.taken_upto = base;
 }
 
-std::vector<PendingEvent> Mempool::take(size_t max) {
-  std::lock_guard lock(mu_);
-  size_t n = std::min(max, ready_.size());
+std::vector<PendingEvent> Mempool::take_locked(size_t max, const Lease* lease) {
   std::vector<PendingEvent> out;
-  out.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(std::move(ready_.front()));
+  out.reserve(std::min(max, ready_live_));
+  while (out.size() < max && !ready_.empty()) {
+    PendingEvent pe = std::move(ready_.front());
     ready_.pop_front();
+    auto it = by_hash_.find(pe.hash);
+    if (it == by_hash_.end() || it->second.state != State::kReady) continue;  // stale
+    Entry& e = it->second;
+    e.state = State::kTaken;
+    --ready_live_;
+    if (lease) {
+      const auto d = std::min<std::chrono::milliseconds>(
+          lease->max, lease->first * (int64_t{1} << std::min<uint32_t>(e.renewals, 20)));
+      const auto until = lease->now + d;
+      leased_[pe.hash] = Leased{pe, until};
+      lease_order_.emplace(until, pe.hash);
+    }
+    out.push_back(std::move(pe));
   }
   return out;
 }
 
+std::vector<PendingEvent> Mempool::take(size_t max) {
+  std::lock_guard lock(mu_);
+  return take_locked(max, nullptr);
+}
+
+std::vector<PendingEvent> Mempool::take(size_t max, const Lease& lease) {
+  std::lock_guard lock(mu_);
+  return take_locked(max, &lease);
+}
+
 bool Mempool::wait_ready(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, timeout, [&] { return woken_ || !ready_.empty(); });
+  cv_.wait_for(lock, timeout, [&] { return woken_ || ready_live_ > 0; });
   woken_ = false;
-  return !ready_.empty();
+  return ready_live_ > 0;
 }
 
 void Mempool::wake() {
@@ -84,50 +112,124 @@ void Mempool::wake() {
   cv_.notify_all();
 }
 
-void Mempool::on_decided(const chain::AccountId& sender, const Hash32& hash,
-                         const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
-  std::lock_guard lock(mu_);
-  const bool ours = by_hash_.erase(hash) > 0;
-  auto sit = senders_.find(sender);
-  if (sit == senders_.end()) return;
-  Sender& s = sit->second;
-  // An event of this sender admitted on another node may have filled the gap before our queued
-  // ones: with nothing of ours in flight, continue from the committed nonce (below).
-  if (ours && s.inflight > 0) --s.inflight;
-  if (s.inflight > 0) return;
-  // Everything handed out for this sender is decided: continue from the committed nonce, which
-  // is below taken_upto if some of them were rejected.
-  uint64_t sn = state_nonce(sender);
-  s.taken_upto = sn;
-  size_t before = ready_.size();
-  promote(s, sn);
-  if (ready_.size() > before) {
+void Mempool::make_ready_first(std::vector<PendingEvent> events) {
+  // Lowest nonces first within a sender (the order they were handed out in).
+  std::sort(events.begin(), events.end(), [](const PendingEvent& a, const PendingEvent& b) {
+    return std::tie(a.event.creator, a.event.nonce) < std::tie(b.event.creator, b.event.nonce);
+  });
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    by_hash_[it->hash].state = State::kReady;
+    ready_.push_front(std::move(*it));
+    ++ready_live_;
+  }
+  if (!events.empty()) {
     woken_ = true;
     cv_.notify_one();
   }
-  if (s.inflight == 0 && s.queued.empty()) senders_.erase(sit);
 }
 
-size_t Mempool::expire(std::chrono::steady_clock::time_point now) {
+size_t Mempool::renew(std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mu_);
-  size_t dropped = 0;
-  for (auto it = senders_.begin(); it != senders_.end();) {
-    Sender& s = it->second;
-    for (auto q = s.queued.begin(); q != s.queued.end();) {
-      if (now - q->second.since > limits_.queued_ttl) {
-        by_hash_.erase(q->second.pe.hash);
-        q = s.queued.erase(q);
-        ++dropped;
-      } else {
-        ++q;
-      }
+  std::vector<PendingEvent> again;
+  while (!lease_order_.empty() && lease_order_.begin()->first <= now) {
+    const auto [until, hash] = *lease_order_.begin();
+    lease_order_.erase(lease_order_.begin());
+    auto l = leased_.find(hash);
+    if (l == leased_.end() || l->second.until != until) continue;  // decided, or leased again
+    auto e = by_hash_.find(hash);
+    if (e != by_hash_.end() && e->second.state == State::kTaken) {
+      ++e->second.renewals;
+      again.push_back(std::move(l->second.pe));
     }
-    if (s.inflight == 0 && s.queued.empty())
-      it = senders_.erase(it);
-    else
-      ++it;
+    leased_.erase(l);
   }
-  return dropped;
+  const size_t n = again.size();
+  make_ready_first(std::move(again));
+  return n;
+}
+
+void Mempool::give_back(const std::vector<PendingEvent>& events) {
+  std::lock_guard lock(mu_);
+  std::vector<PendingEvent> again;
+  for (const auto& pe : events) {
+    auto e = by_hash_.find(pe.hash);
+    if (e == by_hash_.end() || e->second.state != State::kTaken) continue;  // decided meanwhile
+    leased_.erase(pe.hash);  // its entry in lease_order_ is skipped as stale
+    again.push_back(pe);
+  }
+  make_ready_first(std::move(again));
+}
+
+void Mempool::forget(const Hash32& hash) {
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return;
+  const Entry e = it->second;
+  by_hash_.erase(it);
+  auto sit = senders_.find(e.sender);
+  if (e.state == State::kQueued) {
+    if (sit != senders_.end()) sit->second.queued.erase(e.nonce);
+    return;
+  }
+  if (e.state == State::kReady) --ready_live_;  // stays in ready_ as a stale entry
+  if (e.state == State::kTaken) leased_.erase(hash);
+  if (sit != senders_.end()) sit->second.inflight.erase(e.nonce);
+}
+
+void Mempool::settle(const chain::AccountId& sender, uint64_t sn) {
+  auto sit = senders_.find(sender);
+  if (sit == senders_.end()) return;
+  Sender& s = sit->second;
+  // In flight at or below the committed nonce: another event took the nonce (a twin, or the same
+  // nonce decided through another node); these can never apply, and would hold the sender back.
+  while (!s.inflight.empty() && s.inflight.begin()->first <= sn) {
+    const Hash32 h = s.inflight.begin()->second;
+    forget(h);
+    if (!s.inflight.empty() && s.inflight.begin()->second == h)
+      s.inflight.erase(s.inflight.begin());
+  }
+  // Still in flight: they are decided in order and the last one continues from the committed
+  // nonce. Otherwise (an event of this sender admitted elsewhere may have filled the gap before
+  // our queued ones, or some of ours were rejected) continue from the committed nonce now.
+  if (!s.inflight.empty()) return;
+  s.taken_upto = sn;
+  size_t before = ready_live_;
+  promote(s, sn);
+  if (ready_live_ > before) {
+    woken_ = true;
+    cv_.notify_one();
+  }
+  if (s.inflight.empty() && s.queued.empty()) senders_.erase(sit);
+}
+
+void Mempool::on_decided(const chain::AccountId& sender, const Hash32& hash,
+                         const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
+  std::lock_guard lock(mu_);
+  forget(hash);
+  if (!senders_.count(sender)) return;
+  settle(sender, state_nonce(sender));
+}
+
+void Mempool::give_up(const Hash32& hash,
+                      const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
+  std::lock_guard lock(mu_);
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) return;
+  const chain::AccountId sender = it->second.sender;
+  forget(hash);
+  settle(sender, state_nonce(sender));
+}
+
+size_t Mempool::expire(std::chrono::steady_clock::time_point now,
+                       const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<Hash32, chain::AccountId>> old;
+  for (const auto& [h, e] : by_hash_)
+    if (now - e.since > limits_.ttl) old.emplace_back(h, e.sender);
+  for (const auto& [h, sender] : old) forget(h);
+  // Senders whose in-flight events expired continue from the committed nonce (a client may
+  // submit the expired nonce again).
+  for (const auto& [h, sender] : old) settle(sender, state_nonce(sender));
+  return old.size();
 }
 
 bool Mempool::contains(const Hash32& hash) const {
@@ -142,7 +244,7 @@ size_t Mempool::size() const {
 
 size_t Mempool::ready_count() const {
   std::lock_guard lock(mu_);
-  return ready_.size();
+  return ready_live_;
 }
 
 }  // namespace klyn::dev_controller

@@ -4,7 +4,13 @@
 // client may submit a sender's events over several connections in any order.
 //
 // Lifecycle of an event: queued (waiting for a lower nonce) -> ready -> taken (in an instant
-// block, not yet applied) -> decided (applied or rejected; forgotten here).
+// block, or handed to a peer) -> decided (applied or rejected; forgotten here). D12: an admitted
+// event leaves the mempool only when a block decides it, when the sender's committed nonce passes
+// it (another event with its nonce was decided: it can never apply), when its holder refuses it
+// for good (give_up: the event itself is invalid), or when it is older than the TTL.
+// A holder that cannot see what becomes of an event it took (EventForwarder: a peer said "ok")
+// takes it with a lease: not decided when the lease runs out, it is ready again (renew()), with a
+// lease twice as long each time up to a cap. An event whose hand-over failed is given back.
 //
 // Thread safety: every method is thread-safe (one mutex; critical sections are short).
 
@@ -30,7 +36,16 @@ struct PendingEvent {
 struct MempoolLimits {
   size_t max_events = 1'000'000;
   uint32_t nonce_window = 4096;
-  std::chrono::seconds queued_ttl{600};  // a queued event whose gap is never filled expires
+  // An event not decided this long after its admission is dropped (expire()): a gap never filled,
+  // or a peer that never takes it. The only way an admitted, valid event is dropped undecided.
+  std::chrono::seconds ttl{600};
+};
+
+// How long a holder may keep a taken event before it is offered again (take() with a lease).
+struct Lease {
+  std::chrono::steady_clock::time_point now;
+  std::chrono::milliseconds first{1000};  // the first lease; doubled at every renewal ...
+  std::chrono::milliseconds max{16000};   // ... up to this
 };
 
 class Mempool {
@@ -47,32 +62,58 @@ class Mempool {
   // forever for a nonce that is already applied.
   Status add(PendingEvent pe, const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
 
-  // Hands out up to `max` ready events, in the order they became ready.
+  // Hands out up to `max` ready events, in the order they became ready. The taker puts them into
+  // a block (they stay taken until decided) ...
   std::vector<PendingEvent> take(size_t max);
+  // ... or, with a lease, hands them on: an event not decided when its lease runs out is ready
+  // again at the next renew().
+  std::vector<PendingEvent> take(size_t max, const Lease& lease);
+  // Leased events whose lease ran out (and that are still undecided) become ready again, ahead of
+  // the others. Returns how many.
+  size_t renew(std::chrono::steady_clock::time_point now);
+  // Taken events the holder could not hand on: ready again, ahead of the others, in their order.
+  // Events decided meanwhile are ignored.
+  void give_back(const std::vector<PendingEvent>& events);
+  // The holder learnt that the event can never be applied (invalid in itself, e.g. a peer found
+  // its signature bad): forgotten, like a decided event.
+  void give_up(const Hash32& hash,
+               const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
   // Waits until an event is ready or `timeout` passes or wake() is called.
   bool wait_ready(std::chrono::milliseconds timeout);
   void wake();
 
   // Called once per event of an applied controller block (applied or rejected), with a lookup
-  // of the sender's committed nonce. Re-opens the sender's queue after rejections.
+  // of the sender's committed nonce. Forgets the event, and every event of the sender at or below
+  // the committed nonce (another event took that nonce: they can never apply); re-opens the
+  // sender's queue after rejections.
   void on_decided(const chain::AccountId& sender, const Hash32& hash,
                   const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
-  // Drops queued (not ready) events older than the TTL. Returns how many.
-  size_t expire(std::chrono::steady_clock::time_point now);
+  // Drops every event (queued, ready or taken) admitted more than the TTL before `now`. Returns
+  // how many.
+  size_t expire(std::chrono::steady_clock::time_point now,
+                const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
 
   bool contains(const Hash32& hash) const;
   size_t size() const;
   size_t ready_count() const;
 
  private:
-  struct Queued {
-    PendingEvent pe;
-    std::chrono::steady_clock::time_point since;
+  enum class State { kQueued, kReady, kTaken };
+  struct Entry {
+    chain::AccountId sender{};
+    uint64_t nonce = 0;
+    std::chrono::steady_clock::time_point since;  // admission (the TTL counts from here)
+    State state = State::kQueued;
+    uint32_t renewals = 0;  // leases that ran out
   };
   struct Sender {
-    uint64_t taken_upto = 0;  // highest nonce handed to `ready_` (0 = none)
-    uint32_t inflight = 0;    // ready or taken, not yet decided
-    std::map<uint64_t, Queued> queued;
+    uint64_t taken_upto = 0;              // highest nonce handed to `ready_` (0 = none)
+    std::map<uint64_t, Hash32> inflight;  // ready or taken, not yet decided, by nonce
+    std::map<uint64_t, PendingEvent> queued;
+  };
+  struct Leased {
+    PendingEvent pe;
+    std::chrono::steady_clock::time_point until;
   };
   struct HashKey {
     size_t operator()(const Hash32& h) const {
@@ -89,14 +130,24 @@ class Mempool {
     }
   };
   void promote(Sender& s, uint64_t state_nonce);
+  // Forgets one event, whatever its state (a ready one stays in `ready_` as a stale entry).
+  void forget(const Hash32& hash);
+  // After events of `sender` were forgotten: drops those the committed nonce passed, and with
+  // nothing in flight continues from the committed nonce.
+  void settle(const chain::AccountId& sender, uint64_t state_nonce);
+  void make_ready_first(std::vector<PendingEvent> events);
+  std::vector<PendingEvent> take_locked(size_t max, const Lease* lease);
 
   MempoolLimits limits_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool woken_ = false;
-  std::unordered_map<Hash32, chain::AccountId, HashKey> by_hash_;
+  std::unordered_map<Hash32, Entry, HashKey> by_hash_;  // every event held
   std::unordered_map<chain::AccountId, Sender, AccountKey> senders_;
-  std::deque<PendingEvent> ready_;
+  std::deque<PendingEvent> ready_;  // may hold stale entries (forgotten while ready): skipped
+  size_t ready_live_ = 0;           // entries of `ready_` that are not stale
+  std::unordered_map<Hash32, Leased, HashKey> leased_;
+  std::multimap<std::chrono::steady_clock::time_point, Hash32> lease_order_;
 };
 
 }  // namespace klyn::dev_controller
