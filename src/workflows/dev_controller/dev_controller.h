@@ -88,7 +88,9 @@ class DevController final : public core::Workflow {
   Result<nlohmann::json> receive_evidence(const CensorshipEvidence& ev, const std::string& source);
   // Producer: makes instant blocks of admitted events and hands them to peers.
   void production_loop();
-  void send_instant(const Hash32& hash, const Bytes& encoded);
+  // Offers an instant block to every peer; without an acknowledgement it is offered again with
+  // back-off until acknowledged, named by an applied block, or none of `events` is pending here.
+  void send_instant(const Hash32& hash, const Bytes& encoded, std::vector<Hash32> events = {});
   // After block `index` is applied: producer bookkeeping of acknowledged instant blocks, and
   // evidence waiting for blocks.
   void after_applied(uint64_t index);
@@ -130,7 +132,13 @@ class DevController final : public core::Workflow {
   std::map<std::string, std::unique_ptr<net::HttpClient>> instant_clients_;  // by peer URL
   std::mutex awaiting_mu_;
   std::map<Hash32, Awaiting> awaiting_;
-  std::map<Hash32, std::pair<Bytes, int>> unacked_;   // encoding, attempts
+  struct Unacked {
+    Bytes instant;
+    std::vector<Hash32> events;  // dropped once none of them is pending here (decided, expired)
+    int attempts = 0;
+    std::chrono::steady_clock::time_point next;  // next offer (back-off)
+  };
+  std::map<Hash32, Unacked> unacked_;
   std::vector<CensorshipEvidence> evidence_waiting_;  // blocks of their window not stored yet
 
   std::atomic<bool> stopping_{false};

@@ -21,7 +21,11 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kSeenInstants = 100'000;  // dedup memory of relayed instant block hashes
-constexpr int kMaxSendAttempts = 50;       // an unacknowledged instant block is resent this often
+// An unacknowledged instant block is offered again after 200 ms, 400 ms, ... at most every 10 s,
+// and never given up while its events are pending (D12); an acknowledgement of another block
+// (the controller is reachable again) makes every waiting one due at once.
+constexpr auto kResendFirst = 200ms;
+constexpr auto kResendMax = 10'000ms;
 
 }  // namespace
 
@@ -93,7 +97,8 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
   return json{{"ack", codec::hex_encode(ack.encode())}, {"height", ack.height}};
 }
 
-void DevController::send_instant(const Hash32& hash, const Bytes& encoded) {
+void DevController::send_instant(const Hash32& hash, const Bytes& encoded,
+                                 std::vector<Hash32> events) {
   std::optional<InstantAck> ack;
   const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id()) + "/sync/instant";
   for (const Peer& p : peers_->snapshot()) {
@@ -118,18 +123,24 @@ void DevController::send_instant(const Hash32& hash, const Bytes& encoded) {
       ack = *a;
   }
   std::lock_guard lock(awaiting_mu_);
+  const auto now = std::chrono::steady_clock::now();
   if (ack) {
     unacked_.erase(hash);
     awaiting_[hash] = Awaiting{*ack, encoded};
+    for (auto& [h, u] : unacked_) u.next = now;  // the controller answers again: offer the rest
     return;
   }
-  auto& [enc, attempts] = unacked_[hash];
-  if (enc.empty()) enc = encoded;
-  if (++attempts >= kMaxSendAttempts) {
-    ctx_.log->warn("no controller acknowledged instant block {} after {} attempts; giving up",
-                   codec::hex_encode(hash), attempts);
-    unacked_.erase(hash);
-  }
+  Unacked& u = unacked_[hash];
+  if (u.instant.empty()) u.instant = encoded;
+  if (!events.empty()) u.events = std::move(events);
+  ++u.attempts;
+  u.next = now + std::min<std::chrono::milliseconds>(
+                     kResendMax, kResendFirst * (int64_t{1} << std::min(u.attempts - 1, 20)));
+  if (u.attempts % 50 == 0)
+    ctx_.log->warn(
+        "no controller acknowledged instant block {} after {} attempts; offering it "
+        "again",
+        codec::hex_encode(hash), u.attempts);
 }
 
 void DevController::production_loop() {
@@ -149,21 +160,35 @@ void DevController::production_loop() {
       InstantBlock ib;
       ib.symbiote = store_->symbiote_id();
       ib.created_ms = unix_time_ms();
-      for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
+      std::vector<Hash32> hashes;
+      for (auto& pe : evs) {
+        hashes.push_back(pe.hash);
+        ib.events.push_back(std::move(pe.event));
+      }
       ib.sign(*ctx_.key);
       Bytes enc = ib.encode();
       const Hash32 h = InstantBlock::hash_of(enc);
       // Kept locally too: it is ours to serve, and the evidence if it is left out.
       (void)store_->put(dc_keys::instant(h),
                         std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
-      send_instant(h, enc);
+      send_instant(h, enc, std::move(hashes));
     }
-    if (std::chrono::steady_clock::now() - last_resend > 200ms) {
-      last_resend = std::chrono::steady_clock::now();
+    if (const auto now = std::chrono::steady_clock::now(); now - last_resend > kResendFirst) {
+      last_resend = now;
       std::vector<std::pair<Hash32, Bytes>> again;
       {
         std::lock_guard lock(awaiting_mu_);
-        for (const auto& [h, v] : unacked_) again.emplace_back(h, v.first);
+        for (auto it = unacked_.begin(); it != unacked_.end();) {
+          const auto& evs = it->second.events;
+          if (!evs.empty() && std::none_of(evs.begin(), evs.end(), [&](const Hash32& e) {
+                return mempool_->contains(e);
+              })) {
+            it = unacked_.erase(it);  // every event decided (through other nodes) or expired
+            continue;
+          }
+          if (it->second.next <= now) again.emplace_back(it->first, it->second.instant);
+          ++it;
+        }
       }
       for (const auto& [h, enc] : again) send_instant(h, enc);
     }
@@ -175,9 +200,12 @@ void DevController::after_applied(uint64_t index) {
   std::vector<CensorshipEvidence> made, recheck;
   {
     std::lock_guard lock(awaiting_mu_);
-    if (awaiting_.empty() && evidence_waiting_.empty()) return;
+    if (awaiting_.empty() && unacked_.empty() && evidence_waiting_.empty()) return;
     if (auto hashes = stored_block_instants(index))
-      for (const auto& h : *hashes) awaiting_.erase(h);
+      for (const auto& h : *hashes) {
+        awaiting_.erase(h);
+        unacked_.erase(h);  // ordered though its acknowledgement never reached us
+      }
     for (auto it = awaiting_.begin(); it != awaiting_.end();) {
       if (index >= it->second.ack.height + m.limits.inclusion_window) {
         made.push_back({it->second.ack.encode(), it->second.instant});

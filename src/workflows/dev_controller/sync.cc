@@ -216,11 +216,16 @@ void EventForwarder::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool EventForwarder::refused_for_good(const std::string& code) {
+  return code == "bad_signature" || code == "wrong_symbiote" || code == "too_large" ||
+         code == "bad_payload" || code == "unsupported_type" || code == "malformed" ||
+         code == "fee_too_low";
+}
+
 void EventForwarder::loop() {
   std::map<std::string, std::unique_ptr<net::HttpClient>> clients;  // by URL
   std::map<Hash32, size_t> relay_duplicates;  // "duplicate" answers from relaying peers
   size_t peer = 0;
-  std::vector<PendingEvent> batch;
   while (!stop_) {
     std::vector<Peer> peers = o_.peers->snapshot();
     if (peers.empty()) {
@@ -230,11 +235,11 @@ void EventForwarder::loop() {
     const Peer& target = peers[peer % peers.size()];
     auto& client = clients[target.url];
     if (!client) client = std::make_unique<net::HttpClient>(target.host, target.port, 10s);
-    if (batch.empty()) {
-      mempool_.wait_ready(200ms);
-      batch = mempool_.take(o_.batch);
-      if (batch.empty()) continue;
-    }
+    mempool_.renew(std::chrono::steady_clock::now());  // leases run out: offered again
+    mempool_.wait_ready(200ms);
+    std::vector<PendingEvent> batch = mempool_.take(
+        o_.batch, Lease{std::chrono::steady_clock::now(), o_.lease_first, o_.lease_max});
+    if (batch.empty()) continue;
     codec::Writer w(batch.size() * 180 + 8);
     w.varint(batch.size());
     for (const auto& pe : batch) pe.event.encode_to(w);
@@ -245,9 +250,9 @@ void EventForwarder::loop() {
       o_.log->debug(
           "forwarding to {} failed: {}", target.url,
           r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error().to_string());
+      mempool_.give_back(batch);  // not handed on: first in the next batch, to the next peer
       peer = (peer + 1) % peers.size();
-      for (int i = 0; i < 10 && !stop_; ++i)
-        std::this_thread::sleep_for(20ms);  // back off, keep the batch
+      for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(20ms);  // back off
       continue;
     }
     auto j = nlohmann::json::parse(r->body, nullptr, false);
@@ -257,32 +262,31 @@ void EventForwarder::loop() {
     // relays may have it from us (A -> B -> A): then it must go on towards an orderer through
     // another peer, or the two would hold it pending forever (found by the simulation, seed 16).
     const bool orders = j.is_object() && j.value("orders", false);
-    std::vector<PendingEvent> retry;
+    std::vector<PendingEvent> again;
     bool rotate = false;
     for (size_t i = 0; i < batch.size(); ++i) {
       const nlohmann::json* item = results && i < results->size() ? &(*results)[i] : nullptr;
       std::string err = item && item->is_object() ? item->value("error", "") : "";
       if (err == "duplicate" && !orders && ++relay_duplicates[batch[i].hash] < peers.size()) {
-        retry.push_back(std::move(batch[i]));
+        again.push_back(std::move(batch[i]));
         rotate = true;
       } else if (err.empty() || err == "duplicate") {
         relay_duplicates.erase(batch[i].hash);
-        ++forwarded_;
-      } else if (err == "mempool_full" || err == "stopping") {
-        retry.push_back(std::move(batch[i]));  // transient: send again
-      } else {
-        // Refused for good (e.g. its nonce is used on the peer): it will not be in any block, so
-        // forget it here; if it is in a block after all, applying that block records it.
+        ++forwarded_;  // leased: offered again unless a block decides it in time
+      } else if (refused_for_good(err)) {
         o_.log->info("peer refused forwarded event {}: {} {}", codec::hex_encode(batch[i].hash),
                      err, item ? item->value("reason", "") : "");
-        mempool_.on_decided(batch[i].event.creator, batch[i].hash, nonce_of_);
+        mempool_.give_up(batch[i].hash, nonce_of_);
+      } else {
+        // Refused for now (the peer's nonce, balance or room): the lease offers it again later;
+        // if another event took its nonce meanwhile, the block deciding that one forgets it.
+        o_.log->debug("peer {} refused forwarded event {} for now: {}", target.url,
+                      codec::hex_encode(batch[i].hash), err);
       }
     }
     if (relay_duplicates.size() > 100'000) relay_duplicates.clear();  // bounded memory
+    mempool_.give_back(again);
     if (rotate) peer = (peer + 1) % peers.size();
-    batch = std::move(retry);
-    if (!batch.empty() && !rotate)
-      for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(20ms);
   }
 }
 

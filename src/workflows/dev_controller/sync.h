@@ -7,8 +7,11 @@
 //   are tried in turn; a peer that fails or sends an invalid range is skipped for a while.
 //   Progress (blocks/s, remaining, ETA) is logged while far behind.
 // * EventForwarder — events admitted on a node that does not order them are handed to a peer
-//   (binary POST /s/{id}/events) in batches; an event the peer refuses for good is forgotten
-//   here, and events stay "pending" locally until the block carrying them is applied.
+//   (binary POST /s/{id}/events) in batches. Events stay pending locally until an applied block
+//   decides them (D12): a failed post gives the batch back to the mempool; an event the peer
+//   took, or refused for a reason of its own state (nonce, balance, a full mempool), is taken
+//   with a lease and offered again if no block decided it when the lease runs out; only an
+//   event invalid in itself (signature, size, fee, payload) is forgotten here.
 //
 // Thread safety: each runs one thread of its own between start() and stop().
 
@@ -113,8 +116,14 @@ class EventForwarder {
     std::shared_ptr<PeerSet> peers;
     std::string symbiote_path;
     size_t batch = 1000;
+    // A forwarded event not decided this long after it was handed on is offered again; the
+    // lease doubles at every renewal up to lease_max (Mempool::take with a Lease).
+    std::chrono::milliseconds lease_first{1000}, lease_max{16000};
     std::shared_ptr<spdlog::logger> log;
   };
+  // Whether a peer's refusal of an event (the error code of its /events answer) holds whatever
+  // the state: the event itself is invalid, so no node will ever take it.
+  static bool refused_for_good(const std::string& code);
   EventForwarder(Mempool& mempool, Options options,
                  std::function<uint64_t(const chain::AccountId&)> committed_nonce);
   ~EventForwarder();

@@ -149,7 +149,9 @@ void SimNode::on_timer(uint64_t t) {
       break;
     case kForwardTimeout:
       if (forward_request_ == request && request != 0) {
-        forward_request_ = 0;  // keep the batch, try the next peer
+        forward_request_ = 0;  // not handed on: back to the mempool, try the next peer
+        mempool_->give_back(forward_batch_);
+        forward_batch_.clear();
         if (!peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();
       }
       break;
@@ -190,7 +192,9 @@ std::string SimNode::submit(const chain::Event& e) {
   }
   Status st = mempool_->add(PendingEvent{e, hash},
                             [this](const chain::AccountId& id) { return committed_nonce(id); });
-  return st ? "" : st.error().code;
+  if (!st) return st.error().code;
+  accepted_.insert(hash);
+  return "";
 }
 
 void SimNode::on_events(const SimMessage& m) {
@@ -215,7 +219,10 @@ void SimNode::on_events(const SimMessage& m) {
 
 void SimNode::forward() {
   if (role_ != Role::kFollower || peers_.empty() || forward_request_ != 0) return;
-  if (forward_batch_.empty()) forward_batch_ = mempool_->take(config_.forward_batch);
+  mempool_->renew(virtual_now());  // leases run out: offered again
+  forward_batch_ = mempool_->take(
+      config_.forward_batch, Lease{virtual_now(), std::chrono::milliseconds(config_.lease_first_ms),
+                                   std::chrono::milliseconds(config_.lease_max_ms)});
   if (forward_batch_.empty()) return;
   std::vector<const chain::Event*> evs;
   for (const auto& pe : forward_batch_) evs.push_back(&pe.event);
@@ -238,8 +245,12 @@ void SimNode::on_events_result(const SimMessage& m) {
     std::string e;
     if (r.string(e, 256)) errs.push_back(std::move(e));
   }
-  if (!r.ok() || errs.size() != forward_batch_.size()) return;  // resend the batch
-  std::vector<PendingEvent> retry;
+  if (!r.ok() || errs.size() != forward_batch_.size()) {
+    mempool_->give_back(forward_batch_);  // as a failed post
+    forward_batch_.clear();
+    return;
+  }
+  std::vector<PendingEvent> again;
   bool rotate = false;
   for (size_t i = 0; i < forward_batch_.size(); ++i) {
     const std::string& err = errs[i];
@@ -252,21 +263,19 @@ void SimNode::on_events_result(const SimMessage& m) {
     // back (A -> B -> A); send it on through another peer, up to once per peer.
     if (err == "duplicate" && !orders &&
         ++relay_duplicates_[forward_batch_[i].hash] < peers_.size()) {
-      retry.push_back(std::move(forward_batch_[i]));
+      again.push_back(std::move(forward_batch_[i]));
       rotate = true;
-      continue;
+    } else if (err.empty() || err == "duplicate") {
+      relay_duplicates_.erase(forward_batch_[i].hash);  // leased: offered again unless decided
+    } else if (EventForwarder::refused_for_good(err)) {
+      mempool_->give_up(forward_batch_[i].hash,
+                        [this](const chain::AccountId& id) { return committed_nonce(id); });
     }
-    if (err.empty() || err == "duplicate") continue;  // pending until a block decides it
-    if (err == "mempool_full") {
-      retry.push_back(std::move(forward_batch_[i]));
-    } else {
-      // Refused for good (EventForwarder): forget it here.
-      mempool_->on_decided(forward_batch_[i].event.creator, forward_batch_[i].hash,
-                           [this](const chain::AccountId& id) { return committed_nonce(id); });
-    }
+    // Refused for now (the peer's nonce, balance or room): leased, offered again later.
   }
+  mempool_->give_back(again);
   if (rotate && !peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();
-  forward_batch_ = std::move(retry);
+  forward_batch_.clear();
 }
 
 // ---- the controller's round (DevController::produce_round) ----

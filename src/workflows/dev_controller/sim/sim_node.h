@@ -53,8 +53,14 @@ struct NodeConfig {
   uint64_t sync_interval_ms = 50;     // pull interval
   uint64_t request_timeout_ms = 300;  // a pull or forward without an answer counts as failed
   uint64_t forward_interval_ms = 20;
-  uint64_t resend_interval_ms = 200;  // producer: unacknowledged instant blocks are sent again
-  int max_send_attempts = 50;
+  // Producer: an unacknowledged instant block is offered again after resend_interval_ms, doubling
+  // up to resend_max_ms, never given up while its events are pending (producers.cc).
+  uint64_t resend_interval_ms = 200;
+  uint64_t resend_max_ms = 1600;
+  // Follower: a forwarded event not decided within the lease is offered again; the lease doubles
+  // up to lease_max_ms (EventForwarder's lease_first / lease_max).
+  uint64_t lease_first_ms = 500;
+  uint64_t lease_max_ms = 2000;
   size_t forward_batch = 8;
   bool phantom = true;
 };
@@ -101,6 +107,8 @@ class SimNode final : public SimHandler {
   size_t censorship_evidence_made() const { return evidence_made_; }
   size_t mempool_size() const { return mempool_ ? mempool_->size() : 0; }
   bool holds(const Hash32& event) const { return mempool_->contains(event); }
+  // Whether this node ever accepted the event (from a client or a peer): D12 applies to it.
+  bool accepted(const Hash32& event) const { return accepted_.count(event) != 0; }
   size_t ready() const { return mempool_->ready_count(); }
   size_t unacked() const { return unacked_.size(); }
   // Producer: every acknowledgement received, by instant block hash.
@@ -149,6 +157,9 @@ class SimNode final : public SimHandler {
   Bytes serve_group_b(uint64_t from, uint64_t limit) const;
   std::optional<std::vector<Hash32>> stored_block_instants(uint64_t index) const;
   uint64_t committed_nonce(const chain::AccountId& id) const { return store_->account(id).nonce; }
+  std::chrono::steady_clock::time_point virtual_now() const {
+    return std::chrono::steady_clock::time_point(std::chrono::milliseconds(net_.now()));
+  }
   void fail(std::string what) { failures_.push_back(std::move(what)); }
 
   SimNetwork& net_;
@@ -174,7 +185,7 @@ class SimNode final : public SimHandler {
   uint64_t request_seq_ = 0;
 
   // Instant blocks: seen (dedup of relays), queued for ordering (controller).
-  std::set<Hash32> seen_instants_;
+  std::map<Hash32, uint64_t> seen_instants_;  // hash -> the controller's height at receipt
   std::vector<std::pair<Hash32, Bytes>> incoming_instants_;
   // Producer bookkeeping (producers.cc).
   struct Awaiting {
@@ -182,7 +193,13 @@ class SimNode final : public SimHandler {
     Bytes instant;
   };
   std::map<Hash32, Awaiting> awaiting_;
-  std::map<Hash32, std::pair<Bytes, int>> unacked_;
+  struct Unacked {
+    Bytes instant;
+    std::vector<Hash32> events;
+    int attempts = 0;
+    uint64_t next_ms = 0;
+  };
+  std::map<Hash32, Unacked> unacked_;
   size_t evidence_made_ = 0;
   std::map<Hash32, InstantAck> acks_;
   std::set<chain::AccountId> censored_;  // controller fault: acknowledged, never ordered
@@ -192,7 +209,7 @@ class SimNode final : public SimHandler {
   uint64_t pull_request_ = 0;
   size_t pull_peer_ = 0;
   // Forwarder: one batch in flight.
-  std::vector<PendingEvent> forward_batch_;
+  std::vector<PendingEvent> forward_batch_;  // taken with a lease, in flight
   uint64_t forward_request_ = 0;
   size_t forward_peer_ = 0;
   std::map<Hash32, size_t> relay_duplicates_;  // "duplicate" answers from relaying peers
@@ -204,6 +221,7 @@ class SimNode final : public SimHandler {
   std::optional<Hash32> alt_hash_;
 
   std::vector<AppliedRecord> applied_;
+  std::set<Hash32> accepted_;  // every event admitted here
   std::map<uint64_t, std::set<Hash32>> seen_blocks_;
   std::optional<uint64_t> alarm_at_height_;
   std::vector<std::string> failures_;

@@ -4,6 +4,8 @@
 // block left out of the inclusion window into censorship evidence.
 #include "workflows/dev_controller/sim/sim_node.h"
 
+#include <algorithm>
+
 namespace klyn::dev_controller::sim {
 
 namespace {
@@ -18,11 +20,21 @@ void SimNode::on_instant(const SimMessage& m) {
   auto ib = decode_instant_block(m.body, limits_);
   if (!ib || ib->symbiote != store_->symbiote_id()) return;
   const Hash32 h = InstantBlock::hash_of(m.body);
-  if (seen_instants_.count(h)) return;  // known: no acknowledgement
+  if (auto it = seen_instants_.find(h); it != seen_instants_.end()) {
+    // Known. As receive_instant: the controller acknowledges again, with the height it first saw
+    // the block at (the first acknowledgement may have been lost); a relay does nothing.
+    if (role_ != Role::kController) return;
+    InstantAck ack;
+    ack.symbiote = store_->symbiote_id();
+    ack.instant = h;
+    ack.height = it->second;
+    ack.sign(*key_);
+    return reply(m, MsgKind::kInstantAck, ack.encode());
+  }
   if (ib->producer == *m_.controller) return;
   if (store_->account(ib->producer).stake < m_.instant_producer_stake) return;
   if (!ib->verify_signature()) return;
-  seen_instants_.insert(h);
+  seen_instants_.emplace(h, tip_.index);
   if (role_ != Role::kController) {
     for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, m.body);  // relay once
     return;
@@ -43,8 +55,9 @@ void SimNode::on_ack(const SimMessage& m) {
   auto it = unacked_.find(a->instant);
   if (it == unacked_.end()) return;
   acks_[a->instant] = *a;
-  awaiting_[a->instant] = Awaiting{*a, std::move(it->second.first)};
+  awaiting_[a->instant] = Awaiting{*a, std::move(it->second.instant)};
   unacked_.erase(it);
+  for (auto& [h, u] : unacked_) u.next_ms = net_.now();  // the controller answers again
 }
 
 void SimNode::produce_instant() {
@@ -54,23 +67,41 @@ void SimNode::produce_instant() {
   InstantBlock ib;
   ib.symbiote = store_->symbiote_id();
   ib.created_ms = net_.now();
-  for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
+  std::vector<Hash32> hashes;
+  for (auto& pe : evs) {
+    hashes.push_back(pe.hash);
+    ib.events.push_back(std::move(pe.event));
+  }
   ib.sign(*key_);
   Bytes enc = ib.encode();
   const Hash32 h = InstantBlock::hash_of(enc);
   if (auto st = store_->put(dc_keys::instant(h), sv(enc)); !st)
     fail("store instant block: " + st.error().to_string());
   for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, enc);
-  unacked_[h] = {std::move(enc), 1};
+  Unacked& u = unacked_[h];
+  u.instant = std::move(enc);
+  u.events = std::move(hashes);
+  u.attempts = 1;
+  u.next_ms = net_.now() + config_.resend_interval_ms;
 }
 
 void SimNode::resend_unacked() {
+  // As producers.cc: never given up while an event of it is pending here; back-off doubling up to
+  // resend_max_ms.
   for (auto it = unacked_.begin(); it != unacked_.end();) {
-    if (++it->second.second > config_.max_send_attempts) {
-      it = unacked_.erase(it);  // giving up, like producers.cc
+    Unacked& u = it->second;
+    if (std::none_of(u.events.begin(), u.events.end(),
+                     [&](const Hash32& e) { return mempool_->contains(e); })) {
+      it = unacked_.erase(it);  // every event decided through other nodes (or expired)
       continue;
     }
-    for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, it->second.first);
+    if (u.next_ms <= net_.now()) {
+      for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, u.instant);
+      ++u.attempts;
+      u.next_ms = net_.now() +
+                  std::min<uint64_t>(config_.resend_max_ms,
+                                     config_.resend_interval_ms << std::min(u.attempts - 1, 20));
+    }
     ++it;
   }
 }
@@ -85,9 +116,12 @@ std::optional<std::vector<Hash32>> SimNode::stored_block_instants(uint64_t index
 }
 
 void SimNode::after_applied(uint64_t index) {
-  if (awaiting_.empty()) return;
+  if (awaiting_.empty() && unacked_.empty()) return;
   if (auto hashes = stored_block_instants(index))
-    for (const auto& h : *hashes) awaiting_.erase(h);
+    for (const auto& h : *hashes) {
+      awaiting_.erase(h);
+      unacked_.erase(h);  // ordered though its acknowledgement never reached us
+    }
   for (auto it = awaiting_.begin(); it != awaiting_.end();) {
     if (index >= it->second.ack.height + m_.limits.inclusion_window) {
       CensorshipEvidence ev{it->second.ack.encode(), it->second.instant};

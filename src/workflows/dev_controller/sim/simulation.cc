@@ -270,7 +270,8 @@ SimReport run_simulation(const SimParams& p) {
 
   for (auto& n : nodes) n->start();
 
-  // ---- run: until every honest node has held the controller's height and root for 1 s ----
+  // ---- run: until every honest node has held the controller's height and root for 1 s (with
+  // liveness: and no node holds a pending event; or the controller's for 3 s) ----
   auto converged = [&] {
     SimNode& c = *nodes[0];
     const uint64_t h = c.stored_head();
@@ -286,10 +287,14 @@ SimReport run_simulation(const SimParams& p) {
   bool done = false;
   for (uint64_t t = faults.heal_ms; t <= deadline; t += 25)
     net.at(t, [&, t] {
-      if (!converged())
+      if (!converged()) {
         unconverged_at = t;
-      else if (t >= unconverged_at + 1000 && !p.equivocate)
-        done = true;
+      } else if (t >= unconverged_at + 1000 && !p.equivocate) {
+        const bool idle = !p.check_liveness || std::all_of(nodes.begin(), nodes.end(), [](auto& n) {
+          return n->mempool_size() == 0;
+        });
+        done = idle || t >= unconverged_at + 3000;
+      }
     });
   net.run_until(deadline, [&] { return done; });
   if (!p.equivocate) report.converged_ms = unconverged_at - faults.heal_ms;  // (4) never ends
@@ -353,7 +358,17 @@ SimReport run_simulation(const SimParams& p) {
         auto rec = chain::load_event_record(ctrl.store(), e.hash());
         auto t = chain::decode_transfer(e.payload);
         const bool unaffordable = a.balance < e.fee + (t ? t->amount : 0);
-        if (!unaffordable && !(rec && rec->status == chain::EventStatus::kRejected)) {
+        // D12 is about events a node accepted: a twin refused everywhere is owed nothing.
+        const bool accepted =
+            std::any_of(nodes.begin(), nodes.end(), [&](auto& n) { return n->accepted(e.hash()); });
+        // A censoring controller: what only the censored producer (node 1) holds is in blocks the
+        // controller never orders; it stays pending there until the TTL (the evidence is the
+        // remedy, README.md "Liveness").
+        const bool censored = p.censor && nodes[1]->holds(e.hash()) &&
+                              std::none_of(nodes.begin() + 2, nodes.end(),
+                                           [&](auto& n) { return n->holds(e.hash()); });
+        if (accepted && !censored && !unaffordable &&
+            !(rec && rec->status == chain::EventStatus::kRejected)) {
           std::string where;
           for (auto& n : nodes)
             if (n->holds(e.hash()))

@@ -22,8 +22,10 @@ struct SimParams {
   uint64_t converge_within_ms = 6000;  // after the heal time, every honest node must converge
   bool equivocate = false;             // the controller signs two blocks at one index
   bool censor = false;  // the controller acknowledges one producer's blocks and never orders them
-  // Liveness (off by default: most seeds still fail it, see README.md "Liveness"): after the heal
-  // and the clients' resubmission, every event a sender can pay for is applied, in nonce order.
+  // Liveness (D12; README.md "Liveness"): after the heal and the clients' resubmission, every
+  // event a node accepted and its sender can pay for is applied, in nonce order; the run then also
+  // waits (up to 3 s) for every mempool to empty. The seed suites turn it on for honest and
+  // censorship runs; equivocation runs skip it.
   bool check_liveness = false;
 };
 
