@@ -168,6 +168,42 @@ TEST_F(BitcoinConnectorTest, CommitIsPendingThenIncludedThenDeeper) {
   EXPECT_EQ(unknown->state, State::kUnknown);
 }
 
+// The encoding checked by litecoind itself, against the README's byte-by-byte example (not our
+// own encoder): the committed transaction, fetched raw and decoded by `decoderawtransaction`,
+// has exactly one nulldata output whose data is "KLYN" | symbiote id prefix | index | hash.
+TEST_F(BitcoinConnectorTest, CommitOutputDecodedByLitecoindIsTheDocumentedNulldata) {
+  auto c = make_miner();
+  Checkpoint cp;
+  for (size_t i = 0; i < cp.symbiote.size(); ++i) cp.symbiote[i] = static_cast<uint8_t>(0x10 + i);
+  cp.index = 0x0102030405060708ull;
+  for (size_t i = 0; i < cp.hash.size(); ++i) cp.hash[i] = static_cast<uint8_t>(0xa0 + i);
+  const std::string payload =
+      "4b4c594e"
+      "1011121314151617"
+      "0102030405060708"
+      "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf";
+  auto tx = c->commit(cp);
+  ASSERT_TRUE(tx.ok()) << tx.error().to_string();
+  mine_one();  // confirmed: getrawtransaction then goes through -txindex, not the mempool
+
+  auto raw = d().rpc("getrawtransaction", json::array({*tx}));
+  ASSERT_TRUE(raw.ok()) << raw.error().to_string();
+  ASSERT_TRUE(raw->is_string());
+  auto decoded = d().rpc("decoderawtransaction", json::array({*raw}));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_EQ((*decoded)["txid"], *tx);
+  int nulldata = 0;
+  for (const auto& out : (*decoded)["vout"]) {
+    const json& script = out["scriptPubKey"];
+    if (script["type"] != "nulldata") continue;
+    ++nulldata;
+    EXPECT_EQ(script["hex"], "6a34" + payload);
+    EXPECT_EQ(script["asm"], "OP_RETURN " + payload);
+    EXPECT_EQ(out["value"], 0) << out.dump();
+  }
+  EXPECT_EQ(nulldata, 1) << decoded->dump(2);
+}
+
 TEST_F(BitcoinConnectorTest, ReadCommitsReturnsOnlyTheAskedSymbioteFromIndex) {
   auto c = make_miner();
   const auto a = random_symbiote();
