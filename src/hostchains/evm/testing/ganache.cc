@@ -23,7 +23,6 @@
 namespace klyn::hostchains::evm::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
@@ -88,105 +87,125 @@ Result<std::unique_ptr<Ganache>> Ganache::start(GanacheOptions options) {
     return Error("missing_tools", "node (Node.js) not found in PATH: run scripts/install-deps.sh");
 
   std::unique_ptr<Ganache> g(new Ganache());
+  g->options_ = options;
+  g->cli_ = cli;
+  g->node_ = node;
   g->chain_id_ = options.chain_id;
   char log_template[] = "/tmp/klyn-ganache-XXXXXX";
   const int log_fd = ::mkostemp(log_template, O_CLOEXEC);
   if (log_fd < 0) return Error("io_error", std::string("mkstemp: ") + std::strerror(errno));
+  ::close(log_fd);
   g->log_file_ = log_template;
+  if (options.persistent) {
+    char db_template[] = "/tmp/klyn-ganache-db-XXXXXX";
+    if (::mkdtemp(db_template) == nullptr)
+      return Error("io_error", std::string("mkdtemp: ") + std::strerror(errno));
+    g->db_dir_ = db_template;
+  }
 
   const auto deadline = Clock::now() + options.start_timeout;
   // A port picked free can be taken by someone else before ganache binds it: try a few.
+  Status launched = Error("start_failed", "not started");
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto port = free_port();
-    if (!port) {
-      ::close(log_fd);
-      return port.error();
-    }
+    if (!port) return port.error();
     g->port_ = *port;
     g->url_ = "http://127.0.0.1:" + std::to_string(*port);
-    std::vector<std::string> args = {node,
-                                     cli.string(),
-                                     "--server.host=127.0.0.1",
-                                     "--server.port=" + std::to_string(*port),
-                                     "--wallet.deterministic",
-                                     "--chain.chainId=" + std::to_string(options.chain_id),
-                                     "--miner.blockTime=0"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid < 0) {
-      ::close(log_fd);
-      return Error("io_error", std::string("fork: ") + std::strerror(errno));
-    }
-    if (pid == 0) {
-      // Child: async-signal-safe calls only.
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      const int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull >= 0) ::dup2(devnull, 0);
-      ::dup2(log_fd, 1);
-      ::dup2(log_fd, 2);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    g->pid_ = pid;
+    launched = g->launch(deadline);
+    if (launched || launched.error().code != "address_in_use") break;
+  }
+  if (!launched) return launched.error();
+  return g;
+}
 
-    auto rpc = JsonRpcClient::create({g->url_, "", "", 1000ms});
-    if (!rpc) {
-      ::close(log_fd);
-      return rpc.error();
-    }
-    g->rpc_ = std::move(*rpc);
-    bool died = false;
-    while (Clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        g->pid_ = -1;
-        died = true;
-        break;
-      }
-      auto id = g->rpc_->call("eth_chainId");
-      if (id && id->is_string() &&
-          std::strtoull(id->get<std::string>().c_str(), nullptr, 16) == options.chain_id) {
-        ::close(log_fd);
-        // Ready: from now on calls may take longer than a readiness probe.
-        auto client = JsonRpcClient::create({g->url_, "", "", 10000ms});
-        if (!client) return client.error();
-        g->rpc_ = std::move(*client);
-        return g;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    if (!died) {
-      ::close(log_fd);
-      const std::string tail = g->log_tail();
-      g->stop();
-      return Error("timeout", "ganache did not answer eth_chainId within " +
-                                  std::to_string(options.start_timeout.count()) +
-                                  " ms; its output:\n" + tail);
-    }
-    if (g->log_tail().find("EADDRINUSE") == std::string::npos) break;
+Status Ganache::launch(Clock::time_point deadline) {
+  std::vector<std::string> args = {node_.string(),
+                                   cli_.string(),
+                                   "--server.host=127.0.0.1",
+                                   "--server.port=" + std::to_string(port_),
+                                   "--wallet.deterministic",
+                                   "--chain.chainId=" + std::to_string(chain_id_),
+                                   "--miner.blockTime=0"};
+  if (!db_dir_.empty()) args.push_back("--database.dbPath=" + db_dir_.string());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int log_fd = ::open(log_file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (log_fd < 0)
+    return Error("io_error", "open " + log_file_.string() + ": " + std::strerror(errno));
+  std::error_code size_ec;
+  const size_t log_before = std::filesystem::file_size(log_file_, size_ec);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(log_fd);
+    return Error("io_error", std::string("fork: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    // Child: async-signal-safe calls only.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
   }
   ::close(log_fd);
-  return Error("start_failed", "ganache exited at start; its output:\n" + g->log_tail());
+  pid_ = pid;
+
+  auto probe = JsonRpcClient::create({url_, "", "", 1000ms});
+  if (!probe) return probe.error();
+  while (Clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      pid_ = -1;
+      const size_t now = std::filesystem::file_size(log_file_, size_ec);
+      const std::string out = log_tail(now > log_before ? now - log_before : 0);
+      if (out.find("EADDRINUSE") != std::string::npos)
+        return Error("address_in_use", "port " + std::to_string(port_) + " is taken");
+      return Error("start_failed", "ganache exited at start; its output:\n" + out);
+    }
+    auto id = (*probe)->call("eth_chainId");
+    if (id && id->is_string() &&
+        std::strtoull(id->get<std::string>().c_str(), nullptr, 16) == chain_id_) {
+      // Ready: from now on calls may take longer than a readiness probe.
+      auto client = JsonRpcClient::create({url_, "", "", 10000ms});
+      if (!client) return client.error();
+      rpc_ = std::move(*client);
+      return {};
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  const std::string tail = log_tail();
+  stop();
+  return Error("timeout", "ganache did not answer eth_chainId within " +
+                              std::to_string(options_.start_timeout.count()) +
+                              " ms; its output:\n" + tail);
+}
+
+Status Ganache::restart() {
+  if (db_dir_.empty())
+    return Error("not_persistent", "ganache was started without `persistent`: nothing to restart");
+  stop();
+  return launch(Clock::now() + options_.start_timeout);
 }
 
 Ganache::~Ganache() {
   stop();
-  if (!log_file_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove(log_file_, ec);
-  }
+  std::error_code ec;
+  if (!log_file_.empty()) std::filesystem::remove(log_file_, ec);
+  if (!db_dir_.empty()) std::filesystem::remove_all(db_dir_, ec);
 }
 
 void Ganache::stop() {
   rpc_.reset();
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
-  const auto deadline = Clock::now() + 3s;
+  // A persistent chain needs the graceful stop to write its database: give it longer.
+  const auto deadline = Clock::now() + (db_dir_.empty() ? 3s : 10s);
   int status = 0;
   while (Clock::now() < deadline) {
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {

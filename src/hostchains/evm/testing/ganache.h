@@ -12,6 +12,10 @@
 // * The destructor stops the node: SIGTERM, then SIGKILL after 3 s. The child also dies with
 //   the test process (PR_SET_PDEATHSIG). Its console output goes to a temporary log file, shown
 //   by log_tail() and removed with the object.
+// * With `persistent`, the chain lives in a temporary database directory (--database.dbPath,
+//   removed with the object) instead of memory, so stop() and restart() bring the same chain back
+//   on the same port (a hostchain that goes away mid-run and returns). Without it, restart()
+//   refuses ("not_persistent").
 // * Not thread-safe; rpc() uses one connection owned by the object.
 
 #include <sys/types.h>
@@ -33,10 +37,12 @@ struct GanacheOptions {
   // The repository's tools/ folder; empty = KLYN_SOURCE_DIR/tools of this build.
   std::filesystem::path tools_dir;
   std::chrono::milliseconds start_timeout{30000};
+  bool persistent = false;  // keep the chain on disk so that restart() finds it again
 };
 
 class Ganache {
  public:
+  using Clock = std::chrono::steady_clock;
   static Result<std::unique_ptr<Ganache>> start(GanacheOptions options = {});
   ~Ganache();
   Ganache(const Ganache&) = delete;
@@ -60,13 +66,25 @@ class Ganache {
   // The last `bytes` of the node's console output.
   std::string log_tail(size_t bytes = 2000) const;
 
+  // Stops the node now (SIGTERM; a graceful stop writes the chain database). Idempotent; RPC
+  // calls are "unreachable" afterwards.
+  void stop();
+  // Starts it again on the same port and database (persistent only); returns once eth_chainId
+  // answers. "start_failed" when the port was taken meanwhile.
+  Status restart();
+  bool running() const { return pid_ > 0; }
+
   // The default tools dir (KLYN_SOURCE_DIR/tools).
   static std::filesystem::path default_tools_dir();
 
  private:
   Ganache() = default;
-  void stop();
+  // Forks the node on port_ (output appended to log_file_) and waits until it answers or
+  // `deadline`; "address_in_use" when it exited because the port was taken.
+  Status launch(Clock::time_point deadline);
 
+  GanacheOptions options_;
+  std::filesystem::path cli_, node_, db_dir_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   uint64_t chain_id_ = 0;
