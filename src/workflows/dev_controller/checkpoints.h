@@ -17,7 +17,7 @@
 //   and nobody signed it → counted as a foreign commit and logged: anyone can write bytes to a
 //   public hostchain, so an unsigned commit proves nothing about the controller.
 //
-// Invariants (tests: Checkpoints.*, integration Hostchains.*):
+// Invariants (tests: Checkpoints.*, integration Hostchains.* and HostchainsTwoKinds.*):
 // * K1  checkpoint_target(applied, every) is the largest multiple of `every` ≤ applied; a commit
 //       is only made for an index above the last committed one, of a block this node applied.
 // * K2  Never two unconfirmed commits on one hostchain; a commit record is durable before the
