@@ -6,10 +6,7 @@
 // over --connections keep-alive connections (batched binary POST /events, or single JSON POST
 // /event with --batch 0), waits until all are applied, and prints accepted/s, applied/s,
 // p50/p99 submit->applied latency (sampled) and the node's peak RSS.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sodium.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +17,8 @@
 #include <thread>
 
 #include "chain/event_json.h"
+#include "cli/bench.h"
 #include "cli/cli_common.h"
-#include "codec/binary.h"
 #include "codec/hex.h"
 
 namespace klyn::cli {
@@ -30,67 +27,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct BenchOptions {
-  uint64_t events = 200'000;
-  uint64_t accounts = 1'000;
-  unsigned connections = 4;
-  unsigned batch = 500;
-  std::string dir;  // keep the data dir here instead of a temp dir
-  bool ceiling_only = false;
-  double timeout_s = 600;
-  unsigned sample_every = 100;
-  unsigned max_events_per_block = 5000;
-};
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// libsodium Ed25519 verifications per second using every core.
-double ed25519_ceiling(unsigned threads, double seconds) {
-  constexpr int kMsgs = 256;
-  std::vector<crypto::KeyPair> keys;
-  std::vector<Bytes> msgs;
-  std::vector<crypto::Signature> sigs;
-  for (int i = 0; i < kMsgs; ++i) {
-    keys.push_back(derived_test_key("ceiling", i));
-    Bytes m(150, static_cast<uint8_t>(i));
-    sigs.push_back(keys.back().sign(m));
-    msgs.push_back(std::move(m));
-  }
-  std::atomic<uint64_t> total{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> ts;
-  auto t0 = Clock::now();
-  for (unsigned t = 0; t < threads; ++t)
-    ts.emplace_back([&] {
-      uint64_t n = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        for (int i = 0; i < 64; ++i, ++n)
-          if (!crypto::verify(keys[n % kMsgs].public_key(), msgs[n % kMsgs], sigs[n % kMsgs]))
-            std::abort();
-      }
-      total += n;
-    });
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& t : ts) t.join();
-  return static_cast<double>(total) / seconds_since(t0);
-}
-
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  uint16_t p = ntohs(a.sin_port);
-  ::close(fd);
-  return p;
-}
+using bench::Clock;
+using bench::seconds_since;
+using BenchOptions = bench::Options;
 
 int run_cmd(const std::vector<std::string>& args, bool quiet = true) {
   std::cout.flush();
@@ -111,18 +50,10 @@ int run_cmd(const std::vector<std::string>& args, bool quiet = true) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-uint64_t peak_rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));
-  return 0;
-}
-
-int bench(const BenchOptions& o) {
+int bench_one_node(const BenchOptions& o) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::cout << "machine: " << cores << " cores\n";
-  double ceiling = ed25519_ceiling(cores, 2.0);
+  double ceiling = bench::ed25519_ceiling(cores, 2.0);
   std::cout << "ed25519 ceiling (libsodium verify, " << cores
             << " threads): " << static_cast<uint64_t>(ceiling) << " verifications/s\n";
   if (o.ceiling_only) return kExitOk;
@@ -160,7 +91,7 @@ int bench(const BenchOptions& o) {
             << " s\n";
 
   // 2. Start the node.
-  uint16_t port = free_port();
+  uint16_t port = bench::free_ports();
   std::cout.flush();
   pid_t node = fork();
   if (node == 0) {
@@ -193,37 +124,16 @@ int bench(const BenchOptions& o) {
     return report(kExitFailure, "the node did not become ready");
   }
   std::cout << "node started in " << seconds_since(t_start) << " s (pid " << node << ", port "
-            << port << "), RSS after start " << peak_rss_kib(node) / 1024 << " MiB\n";
+            << port << "), RSS after start " << bench::peak_rss_kib(node) / 1024 << " MiB\n";
   auto info = nlohmann::json::parse(probe.get("/s/bench/info")->body);
   auto sym = *codec::hex_decode_fixed<32>(info["id"].get<std::string>());
   chain::Amount fee = 1;
 
   // 3. Pre-sign.
-  const uint64_t per_account = (o.events + o.accounts - 1) / o.accounts;
   const uint64_t n_accounts = std::min<uint64_t>(o.accounts, o.events);
-  struct Signed {
-    Bytes bin;
-    Hash32 hash;
-  };
-  std::vector<Signed> evs(o.events);
   auto t_sign = Clock::now();
-  {
-    std::vector<std::thread> ts;
-    for (unsigned t = 0; t < cores; ++t)
-      ts.emplace_back([&, t] {
-        for (uint64_t a = t; a < n_accounts; a += cores) {
-          auto from = derived_test_key("bench", a);
-          auto to = derived_test_key("bench", (a + 1) % o.accounts).public_key();
-          for (uint64_t k = 0; k < per_account; ++k) {
-            uint64_t idx = k * n_accounts + a;  // round-robin over accounts in submission order
-            if (idx >= o.events) break;
-            auto e = chain::make_transfer(sym, from, k + 1, fee, to, 1);
-            evs[idx] = {e.encode(), e.hash()};
-          }
-        }
-      });
-    for (auto& t : ts) t.join();
-  }
+  const std::vector<bench::SignedEvent> evs =
+      bench::presign_transfers(sym, "bench", n_accounts, o.events, fee);
   std::cout << "pre-signed " << o.events << " transfers from " << n_accounts << " accounts in "
             << seconds_since(t_sign) << " s\n";
 
@@ -244,23 +154,16 @@ int bench(const BenchOptions& o) {
         uint64_t to = std::min(o.events, from + step);
         auto now = Clock::now();
         for (uint64_t i = from; i < to; ++i) submitted[i] = now;
-        Result<net::Response> r = Error("", "");
         if (batch) {
-          codec::Writer w((to - from) * 160 + 8);
-          w.varint(to - from);
-          for (uint64_t i = from; i < to; ++i) w.raw(evs[i].bin);
-          r = http.post("/s/bench/events", std::string(w.data().begin(), w.data().end()),
-                        "application/octet-stream");
-          if (r && r->status == 200) {
-            auto j = nlohmann::json::parse(r->body, nullptr, false);
-            accepted += j.value("accepted", 0);
-            refused += j.value("rejected", 0);
-          } else {
-            submit_failed = true;
-          }
+          std::vector<const bench::SignedEvent*> slice;
+          for (uint64_t i = from; i < to; ++i) slice.push_back(&evs[i]);
+          uint64_t a = 0, rj = 0;
+          if (!bench::post_batch(http, "bench", slice, a, rj)) submit_failed = true;
+          accepted += a;
+          refused += rj;
         } else {
           nlohmann::json j = {{"raw", codec::hex_encode(evs[from].bin)}};
-          r = http.post("/s/bench/event", j.dump());
+          auto r = http.post("/s/bench/event", j.dump());
           if (r && r->status == 202)
             ++accepted;
           else if (r)
@@ -321,7 +224,7 @@ int bench(const BenchOptions& o) {
     latencies.push_back(
         std::chrono::duration<double, std::milli>(it->second - submitted[i]).count());
   }
-  uint64_t rss = peak_rss_kib(node);
+  uint64_t rss = bench::peak_rss_kib(node);
   stop_node();
 
   std::sort(latencies.begin(), latencies.end());
@@ -381,7 +284,14 @@ void add_bench_command(CLI::App& app) {
   b->add_option("--timeout", o->timeout_s, "seconds to wait for everything to be applied")
       ->capture_default_str();
   b->add_flag("--ceiling-only", o->ceiling_only, "only measure the Ed25519 ceiling");
-  b->callback([o] { std::exit(bench(*o)); });
+  b->add_option("--nodes", o->nodes,
+                "1: one node; N > 1: a local testnet of N nodes (node-1 controller, the others "
+                "staked producers), events submitted to all of them")
+      ->check(CLI::Range(1u, 16u))
+      ->capture_default_str();
+  b->add_flag("!--no-catch-up", o->catch_up,
+              "with --nodes: skip timing a fresh node that joins from genesis afterwards");
+  b->callback([o] { std::exit(o->nodes > 1 ? bench::run_network(*o) : bench_one_node(*o)); });
 }
 
 }  // namespace klyn::cli

@@ -1,0 +1,63 @@
+#pragma once
+// Pieces shared by `klyn74r bench` (one node, cmd_bench.cc) and `klyn74r bench --nodes N` (a
+// local testnet, bench_network.cc). Numbers go to bench/README.md.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chain/types.h"
+#include "common/bytes.h"
+#include "net/http_client.h"
+
+namespace klyn::cli::bench {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  uint64_t events = 200'000;
+  uint64_t accounts = 1'000;
+  unsigned connections = 4;
+  unsigned batch = 500;
+  std::string dir;  // keep the data dir here instead of a temp dir
+  bool ceiling_only = false;
+  double timeout_s = 600;
+  unsigned sample_every = 100;
+  unsigned max_events_per_block = 5000;
+  unsigned nodes = 1;    // > 1: a local testnet of that many nodes (bench_network.cc)
+  bool catch_up = true;  // with nodes > 1: then time a fresh node joining from genesis
+};
+
+inline double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// libsodium Ed25519 verifications per second using `threads` threads for `seconds`.
+double ed25519_ceiling(unsigned threads, double seconds);
+
+// A loopback port nothing listens on right now; with `count` > 1, the first of that many
+// consecutive ones.
+uint16_t free_ports(unsigned count = 1);
+
+// VmHWM of a process in KiB (0 when unknown).
+uint64_t peak_rss_kib(pid_t pid);
+
+struct SignedEvent {
+  Bytes bin;
+  Hash32 hash;
+};
+// `count` transfers of 1 unit, fee `fee`, from derived_test_key(label, a) for a < accounts to
+// the next account, nonces from 1, ordered round-robin over the senders (event i comes from
+// account i % accounts). Signed on every core.
+std::vector<SignedEvent> presign_transfers(const chain::SymbioteId& sym, const std::string& label,
+                                           uint64_t accounts, uint64_t count, chain::Amount fee);
+
+// One binary POST /s/{alias}/events of `events`; adds the node's accepted/rejected counts.
+// False on a transport error or a non-200 answer.
+bool post_batch(net::HttpClient& http, const std::string& alias,
+                const std::vector<const SignedEvent*>& events, uint64_t& accepted,
+                uint64_t& rejected);
+
+int run_network(const Options& o);  // bench_network.cc
+
+}  // namespace klyn::cli::bench

@@ -1,0 +1,129 @@
+// Shared pieces of `klyn74r bench` (see bench.h).
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "cli/bench.h"
+#include "cli/cli_common.h"
+#include "codec/binary.h"
+
+namespace klyn::cli::bench {
+
+double ed25519_ceiling(unsigned threads, double seconds) {
+  constexpr int kMsgs = 256;
+  std::vector<crypto::KeyPair> keys;
+  std::vector<Bytes> msgs;
+  std::vector<crypto::Signature> sigs;
+  for (int i = 0; i < kMsgs; ++i) {
+    keys.push_back(derived_test_key("ceiling", i));
+    Bytes m(150, static_cast<uint8_t>(i));
+    sigs.push_back(keys.back().sign(m));
+    msgs.push_back(std::move(m));
+  }
+  std::atomic<uint64_t> total{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> ts;
+  auto t0 = Clock::now();
+  for (unsigned t = 0; t < threads; ++t)
+    ts.emplace_back([&] {
+      uint64_t n = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        for (int i = 0; i < 64; ++i, ++n)
+          if (!crypto::verify(keys[n % kMsgs].public_key(), msgs[n % kMsgs], sigs[n % kMsgs]))
+            std::abort();
+      }
+      total += n;
+    });
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : ts) t.join();
+  return static_cast<double>(total) / seconds_since(t0);
+}
+
+namespace {
+
+// Binds 127.0.0.1:`port` (0 = any); returns the bound port, 0 when it is taken. The socket is
+// closed again: the port is free "right now", which is all a benchmark on loopback needs.
+uint16_t try_bind(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  socklen_t len = sizeof a;
+  uint16_t got = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    got = ntohs(a.sin_port);
+  ::close(fd);
+  return got;
+}
+
+}  // namespace
+
+uint16_t free_ports(unsigned count) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const uint16_t first = try_bind(0);
+    if (first == 0 || first + count - 1 > 65535) continue;
+    bool all = true;
+    for (unsigned i = 1; i < count && all; ++i)
+      all = try_bind(static_cast<uint16_t>(first + i)) != 0;
+    if (all) return first;
+  }
+  return 0;
+}
+
+uint64_t peak_rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));
+  return 0;
+}
+
+std::vector<SignedEvent> presign_transfers(const chain::SymbioteId& sym, const std::string& label,
+                                           uint64_t accounts, uint64_t count, chain::Amount fee) {
+  std::vector<SignedEvent> evs(count);
+  if (accounts == 0) return evs;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const uint64_t per_account = (count + accounts - 1) / accounts;
+  std::vector<std::thread> ts;
+  for (unsigned t = 0; t < cores; ++t)
+    ts.emplace_back([&, t] {
+      for (uint64_t a = t; a < accounts; a += cores) {
+        auto from = derived_test_key(label, a);
+        auto to = derived_test_key(label, (a + 1) % accounts).public_key();
+        for (uint64_t k = 0; k < per_account; ++k) {
+          const uint64_t idx = k * accounts + a;  // round-robin over accounts
+          if (idx >= count) break;
+          auto e = chain::make_transfer(sym, from, k + 1, fee, to, 1);
+          evs[idx] = {e.encode(), e.hash()};
+        }
+      }
+    });
+  for (auto& t : ts) t.join();
+  return evs;
+}
+
+bool post_batch(net::HttpClient& http, const std::string& alias,
+                const std::vector<const SignedEvent*>& events, uint64_t& accepted,
+                uint64_t& rejected) {
+  codec::Writer w(events.size() * 160 + 8);
+  w.varint(events.size());
+  for (const auto* e : events) w.raw(e->bin);
+  auto r = http.post("/s/" + alias + "/events", std::string(w.data().begin(), w.data().end()),
+                     "application/octet-stream");
+  if (!r || r->status != 200) return false;
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  if (!j.is_object()) return false;
+  accepted += j.value("accepted", uint64_t{0});
+  rejected += j.value("rejected", uint64_t{0});
+  return true;
+}
+
+}  // namespace klyn::cli::bench
