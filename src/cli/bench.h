@@ -24,6 +24,9 @@ struct Options {
   double timeout_s = 600;
   unsigned sample_every = 100;
   unsigned max_events_per_block = 5000;
+  std::vector<std::string> hostchains;  // one node: TYPE:NETWORK[:ADDRESS] manifest entries
+  std::string hostchain_config;         // ... and a file with their [hostchains.<name>] tables
+  uint64_t checkpoint_every = 10;
   unsigned nodes = 1;    // > 1: a local testnet of that many nodes (bench_network.cc)
   bool catch_up = true;  // with nodes > 1: then time a fresh node joining from genesis
 };

@@ -74,6 +74,8 @@ int run_network(const Options& o) {
   std::cout << "ed25519 ceiling (libsodium verify, " << cores
             << " threads): " << static_cast<uint64_t>(ceiling) << " verifications/s\n";
   if (o.ceiling_only) return kExitOk;
+  if (!o.hostchains.empty())
+    return report(kExitConfig, "--hostchain is a one-node benchmark option (no --nodes)");
   const uint64_t accounts = std::min<uint64_t>({o.accounts, 1000, o.events});
   if (accounts < o.accounts)
     std::cout << "note: a testnet funds at most 1,000 accounts; using " << accounts << "\n";

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "chain/event_json.h"
@@ -68,11 +69,36 @@ int bench_one_node(const BenchOptions& o) {
   auto t_setup = Clock::now();
   if (run_cmd({self, "init", "--dir", dir.string(), "--devnet"}) != 0)
     return report(kExitFailure, "init failed");
-  if (run_cmd({self, "genesis", "new", "--dir", dir.string(), "--alias", "bench",
-               "--controller-key", "controller", "--controller-stake", "1000000", "--fund-derived",
-               "bench:" + std::to_string(o.accounts) + ":1000000000000", "--max-events-per-block",
-               std::to_string(o.max_events_per_block)}) != 0)
-    return report(kExitFailure, "genesis new failed");
+  std::vector<std::string> genesis_new = {self,
+                                          "genesis",
+                                          "new",
+                                          "--dir",
+                                          dir.string(),
+                                          "--alias",
+                                          "bench",
+                                          "--controller-key",
+                                          "controller",
+                                          "--controller-stake",
+                                          "1000000",
+                                          "--fund-derived",
+                                          "bench:" + std::to_string(o.accounts) + ":1000000000000",
+                                          "--max-events-per-block",
+                                          std::to_string(o.max_events_per_block)};
+  for (const auto& h : o.hostchains) genesis_new.insert(genesis_new.end(), {"--hostchain", h});
+  if (!o.hostchains.empty())
+    genesis_new.insert(genesis_new.end(),
+                       {"--checkpoint-every", std::to_string(o.checkpoint_every)});
+  if (run_cmd(genesis_new) != 0) return report(kExitFailure, "genesis new failed");
+  if (!o.hostchain_config.empty()) {
+    // The node-local [hostchains.<name>] tables go into the benchmark symbiote's toml.
+    std::ifstream in(o.hostchain_config);
+    if (!in)
+      return report(kExitConfig, "--hostchain-config " + o.hostchain_config + ": cannot read");
+    std::stringstream tables;
+    tables << in.rdbuf();
+    std::ofstream out(dir / "CONFIGS" / "symbiotes" / "bench.toml", std::ios::app);
+    out << "\n" << tables.str() << "\n";
+  }
   // Only the benchmark symbiote runs.
   std::filesystem::remove(dir / "CONFIGS" / "symbiotes" / "alpha.toml");
   std::filesystem::remove(dir / "CONFIGS" / "symbiotes" / "beta.toml");
@@ -225,6 +251,21 @@ int bench_one_node(const BenchOptions& o) {
         std::chrono::duration<double, std::milli>(it->second - submitted[i]).count());
   }
   uint64_t rss = bench::peak_rss_kib(node);
+  nlohmann::json hostchains = nlohmann::json::array();
+  if (!o.hostchains.empty()) {
+    // What the hostchains got meanwhile: proof that they were active during the load.
+    auto f = probe.get("/s/bench/finality");
+    auto j =
+        f && f->status == 200 ? nlohmann::json::parse(f->body, nullptr, false) : nlohmann::json();
+    if (j.is_object() && j["hostchains"].is_array())
+      for (const auto& h : j["hostchains"])
+        hostchains.push_back({{"name", h.value("name", "")},
+                              {"status", h.value("status", "")},
+                              {"final_index", h.value("final_index", uint64_t{0})},
+                              {"last_commit_index",
+                               h.contains("last_commit") ? h["last_commit"].value("index", 0) : 0},
+                              {"last_error", h.value("last_error", "")}});
+  }
   stop_node();
 
   std::sort(latencies.begin(), latencies.end());
@@ -253,6 +294,7 @@ int bench_one_node(const BenchOptions& o) {
       {"node_peak_rss_mib", rss / 1024.0},
       {"ed25519_ceiling_per_s", ceiling},
       {"applied_vs_ceiling", (applied / total_s) / ceiling},
+      {"hostchains", hostchains},
   };
   std::cout << out.dump(2) << "\n";
   if (submit_failed) return report(kExitFailure, "some submissions failed at the transport level");
@@ -273,6 +315,14 @@ void add_bench_command(CLI::App& app) {
       ->capture_default_str();
   b->add_option("--batch,-b", o->batch,
                 "events per POST /events (binary); 0 = one JSON POST /event each")
+      ->capture_default_str();
+  b->add_option("--hostchain", o->hostchains,
+                "TYPE:NETWORK[:ADDRESS]: a hostchain in the benchmark symbiote's manifest "
+                "(repeatable; needs --hostchain-config with its [hostchains.<name>] table)");
+  b->add_option("--hostchain-config", o->hostchain_config,
+                "a file of [hostchains.<name>] tables appended to the symbiote's config");
+  b->add_option("--checkpoint-every", o->checkpoint_every,
+                "with --hostchain: controller blocks between checkpoints")
       ->capture_default_str();
   b->add_option("--max-events-per-block", o->max_events_per_block,
                 "manifest limit of the benchmark symbiote")

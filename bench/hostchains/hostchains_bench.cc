@@ -1,0 +1,160 @@
+// bench_hostchains: does committing checkpoints to hostchains slow the node down? (issue 5:
+// applied/s with two hostchains active may drop by at most 5 % against none.)
+//
+// Starts a real `litecoind -regtest` and a real ganache (the test harnesses), deploys the
+// checkpoint contract, then alternates `klyn74r bench` runs without hostchains and with both
+// (`--hostchain bitcoin:litecoin-regtest --hostchain evm:1337:<contract>`, checkpoint every
+// --checkpoint-every controller blocks, 1 confirmation; a thread mines a litecoin block every
+// 500 ms, ganache mines each transaction at once). Prints every run and the mean drop.
+// Alternating A/B rounds keep a slow drift of the machine out of the comparison.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "hostchains/bitcoin/testing/litecoind.h"
+#include "hostchains/evm/deploy.h"
+#include "hostchains/evm/secp256k1_key.h"
+#include "hostchains/evm/testing/ganache.h"
+
+namespace {
+
+using namespace klyn;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+struct Run {
+  bool ok = false;
+  double applied_per_s = 0, ceiling = 0;
+  nlohmann::json hostchains;
+  std::string output;
+};
+
+Run run_bench(const std::vector<std::string>& args) {
+  std::string cmd = KLYN74R_BIN " bench";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>&1";
+  Run r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = ::pclose(p);
+  const auto pos = r.output.rfind("\n{\n");
+  if (status != 0 || pos == std::string::npos) return r;
+  auto j = nlohmann::json::parse(r.output.substr(pos + 1), nullptr, false);
+  if (!j.is_object()) return r;
+  r.ok = true;
+  r.applied_per_s = j.value("applied_per_s", 0.0);
+  r.ceiling = j.value("ed25519_ceiling_per_s", 0.0);
+  r.hostchains = j.value("hostchains", nlohmann::json::array());
+  return r;
+}
+
+int fail(const std::string& what) {
+  std::cerr << "bench_hostchains: " << what << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t events = 200'000, rounds = 3, every = 10;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    const uint64_t v = std::stoull(argv[i + 1]);
+    if (a == "--events")
+      events = v;
+    else if (a == "--rounds")
+      rounds = v;
+    else if (a == "--checkpoint-every")
+      every = v;
+    else
+      return fail("usage: bench_hostchains [--events N] [--rounds R] [--checkpoint-every K]");
+  }
+  auto ltc = hostchains::bitcoin::testing::Litecoind::start();
+  if (!ltc) return fail("litecoind: " + ltc.error().to_string());
+  auto eth = hostchains::evm::testing::Ganache::start();
+  if (!eth) return fail("ganache: " + eth.error().to_string());
+  const std::string key_hex = hostchains::evm::testing::Ganache::account_keys()[0];
+  auto key = hostchains::evm::PrivateKey::from_hex(key_hex);
+  if (!key) return fail("key: " + key.error().to_string());
+  hostchains::evm::DeploySettings ds;
+  ds.rpc_url = (*eth)->url();
+  ds.chain_id = (*eth)->chain_id();
+  auto dep = hostchains::evm::deploy_checkpoint_contract(ds, *key);
+  if (!dep) return fail("deploy: " + dep.error().to_string());
+
+  const fs::path tmp = fs::temp_directory_path() / ("klyn-bench-hc-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  const fs::path key_file = tmp / "evm.key";  // a ganache TEST key (--wallet.deterministic)
+  {
+    std::ofstream k(key_file);
+    k << (key_hex.rfind("0x", 0) == 0 ? key_hex.substr(2) : key_hex) << "\n";
+  }
+  ::chmod(key_file.c_str(), 0600);
+  const fs::path tables = tmp / "hostchains.toml";
+  {
+    std::ofstream t(tables);
+    t << "[hostchains.ltc]\ntype = \"bitcoin\"\nnetwork = \"litecoin-regtest\"\nrpc_url = \""
+      << (*ltc)->rpc_url() << "\"\nrpc_user = \"" << (*ltc)->options().rpc_user
+      << "\"\nrpc_password = \"" << (*ltc)->options().rpc_password
+      << "\"\nwallet = \"miner\"\nconfirmations = 1\n\n"
+      << "[hostchains.eth]\ntype = \"evm\"\nnetwork = \"" << (*eth)->chain_id()
+      << "\"\nconfirmations = 1\nrpc_url = \"" << (*eth)->url() << "\"\nprivate_key_file = \""
+      << key_file.string() << "\"\nstart_block = " << dep->block << "\n";
+  }
+  std::atomic<bool> mining{true};
+  std::thread miner([&] {
+    while (mining) {
+      (void)(*ltc)->mine(1);
+      std::this_thread::sleep_for(500ms);
+    }
+  });
+
+  const std::vector<std::string> base = {
+      "-n", std::to_string(events), "-a", "1000", "-c", "4", "-b", "500"};
+  std::vector<std::string> with = base;
+  for (const std::string& s : {std::string("--hostchain"), std::string("bitcoin:litecoin-regtest"),
+                               std::string("--hostchain"),
+                               "evm:" + std::to_string((*eth)->chain_id()) + ":" + dep->address,
+                               std::string("--hostchain-config"), tables.string(),
+                               std::string("--checkpoint-every"), std::to_string(every)})
+    with.push_back(s);
+  double sum_none = 0, sum_with = 0;
+  int status = 0;
+  std::cout << "round | no hostchains applied/s (ceiling) | two hostchains applied/s (ceiling) | "
+               "hostchains\n";
+  for (uint64_t r = 0; r < rounds && status == 0; ++r) {
+    Run a = run_bench(base);
+    Run b = run_bench(with);
+    if (!a.ok || !b.ok) {
+      std::cerr << (a.ok ? b.output : a.output) << "\n";
+      status = fail("a klyn74r bench run failed");
+      break;
+    }
+    sum_none += a.applied_per_s;
+    sum_with += b.applied_per_s;
+    std::cout << r + 1 << " | " << static_cast<uint64_t>(a.applied_per_s) << " ("
+              << static_cast<uint64_t>(a.ceiling) << ") | "
+              << static_cast<uint64_t>(b.applied_per_s) << " (" << static_cast<uint64_t>(b.ceiling)
+              << ") | " << b.hostchains.dump() << "\n";
+    for (const auto& h : b.hostchains)
+      if (h.value("last_commit_index", 0) == 0)
+        status = fail("hostchain " + h.value("name", "") + " got no commit: " + h.dump());
+  }
+  mining = false;
+  miner.join();
+  fs::remove_all(tmp);
+  if (status != 0) return status;
+  const double drop = 1.0 - sum_with / sum_none;
+  std::cout << "mean applied/s: none " << static_cast<uint64_t>(sum_none / rounds) << ", two "
+            << "hostchains " << static_cast<uint64_t>(sum_with / rounds) << ", drop " << drop * 100
+            << " % (target <= 5 %)\n";
+  return 0;
+}
