@@ -340,6 +340,46 @@ TEST(HostchainsTwoKinds, StoppingTheCommitterMidCommitMakesNoDuplicateCommits) {
   }
 }
 
+TEST(HostchainsTwoKinds, ACrashBetweenSendingAndStoringACommitFindsItInsteadOfSendingAgain) {
+  // K4: the commit record is stored as an intent before the connector sends. The fault hook
+  // kills the node (SIGKILL) right after the first send returned, before its transaction id is
+  // stored; after the restart the node reads the hostchain back, finds its own commit and adopts
+  // it: one commit of index 5 on each hostchain.
+  NodeProcess ctl("hc2-crash");
+  Rig r;
+  ASSERT_TRUE(start_hostchains(r, ctl.temp_dir()));
+  ASSERT_TRUE(setup_controller(r, ctl, "h6"));
+  ASSERT_TRUE(ctl.set_toml("CONFIGS/symbiotes/h6.toml", "workflow",
+                           "fault_crash_after_checkpoint_send", "true"));
+  ASSERT_TRUE(ctl.start());
+  r.sym = symbiote_id(ctl.http(), "h6");
+  uint64_t nonce = 0;
+  const uint64_t fee = r.chain.genesis.manifest.fee.per_event;
+  for (int i = 0; i < 5; ++i) {  // blocks 1..5; the node dies once 5 is committed somewhere
+    auto t = chain::make_transfer(r.sym, r.chain.accounts[0], ++nonce, fee,
+                                  r.chain.accounts[1].public_key(), 1);
+    ASSERT_EQ(post_body(ctl.http(), "/s/h6/event", event_body(t)).status, 202u);
+    ASSERT_TRUE(wait_applied(ctl.http(), "h6", {t.hash()}, 10s));
+  }
+  const ProcessResult crashed = ctl.wait_exit(15s);
+  ASSERT_TRUE(crashed.exited && crashed.term_signal == SIGKILL) << crashed.describe();
+  ASSERT_TRUE(confirm(r));  // the transaction sent before the crash is mined
+  ASSERT_TRUE(ctl.set_toml("CONFIGS/symbiotes/h6.toml", "workflow",
+                           "fault_crash_after_checkpoint_send", "false"));
+  ASSERT_TRUE(ctl.start());
+  ASSERT_TRUE(wait_last_commit(ctl, "h6", 5, 15s));
+  ASSERT_TRUE(confirm(r));  // the other hostchain's commit, sent after the restart
+  ASSERT_TRUE(wait_final(ctl, "h6", 5, 20s));
+  for (const auto& name : kHostchains) {
+    SCOPED_TRACE(name);
+    auto commits = commits_on(r, name);
+    ASSERT_EQ(commits[5].size(), 1u);
+    EXPECT_EQ(finality(ctl, "h6", name)["final_tx"], commits[5][0]);
+  }
+  EXPECT_NE(ctl.console().find("found the commit sent before the restart"), std::string::npos)
+      << ctl.console();
+}
+
 TEST(HostchainsTwoKinds, HostchainsDownMidRunAreRetriedWhileBlocksGoOnAndCommitsResume) {
   NodeProcess ctl("hc2-down");
   Rig r;
@@ -530,11 +570,8 @@ TEST(HostchainsTwoKinds, AFollowerFedAnotherBlockAtACheckpointedIndexRaisesHostc
 
   // The forged history goes on (block 6 on top of the forged 5): stored, never applied.
   ASSERT_TRUE(push_blocks(r, ctl, nonce, 1));
-  // KNOWN BUG (dev_controller.cc, verification_loop): a verification thread already waiting for
-  // the next block when the alarm is raised does not look at the alarm again before applying
-  // a block stored within that wait (≤ 200 ms): without this pause block 6 is applied in most
-  // runs. There is no event to wait for here; remove the pause once the loop re-checks.
-  std::this_thread::sleep_for(300ms);
+  // (The verification thread may be waiting for the next block when the alarm is raised: it
+  // must look at the alarm again when block 6 wakes it.)
   evil.serve_up_to(6);
   EXPECT_TRUE(wait_until([&] { return get_symbiote(v.http(), "h5").stored_height == 6; }, 5s));
   EXPECT_EQ(get_symbiote(v.http(), "h5").height, 5u);

@@ -136,6 +136,7 @@ Status Checkpointer::load() {
     if (!rec)
       return Error("corrupt", "commit record of hostchain " + l.name + ": " + rec.error().reason);
     states_[l.name].last = *rec;
+    states_[l.name].uncertain_intent = rec->intent() && !rec->confirmed;
   }
   std::string bad;
   store_.scan(kProofPrefix, kProofPrefix, [&](std::string_view key, std::string_view value) {
@@ -231,7 +232,9 @@ json Checkpointer::finality() const {
               {"highest_seen", st.highest_seen},
               {"foreign_commits", st.foreign_txs.size()}};
     if (!st.last_error.empty()) j["last_error"] = st.last_error;
-    if (st.last)
+    if (st.last && st.last->intent())  // K4: stored, not (known to be) sent yet
+      j["pending_commit"] = {{"index", st.last->index}, {"hash", codec::hex_encode(st.last->hash)}};
+    else if (st.last)
       j["last_commit"] = {{"index", st.last->index},
                           {"hash", codec::hex_encode(st.last->hash)},
                           {"tx", st.last->tx},
@@ -251,6 +254,10 @@ void Checkpointer::failed(LinkState& st, const Error& e) {
 
 void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
   hostchains::Connector& c = *link.connector;
+  if (st.last && !st.last->confirmed && st.last->intent()) {
+    if (st.uncertain_intent) return resolve_intent(link, st);
+    return send_intent(link, st);  // an earlier send failed before reaching the hostchain
+  }
   if (st.last && !st.last->confirmed) {
     auto s = c.check(st.last->tx);
     if (!s) return failed(st, s.error());
@@ -292,12 +299,48 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
   CommitRecord rec;
   rec.index = target;
   rec.hash = *hash;
-  auto tx = c.commit({o_.symbiote, target, *hash});
+  if (auto w = store_record(link.name, rec); !w) return failed(st, w.error());  // K4: intent
+  st.last = rec;
+  st.uncertain_intent = false;
+  send_intent(link, st);
+}
+
+void Checkpointer::send_intent(hostchains::HostchainLink& link, LinkState& st) {
+  auto tx = link.connector->commit({o_.symbiote, st.last->index, st.last->hash});
+  if (o_.after_commit_sent) o_.after_commit_sent();
   if (!tx) return failed(st, tx.error());
-  rec.tx = *tx;
-  st.last = rec;  // K2: stored before anything else is asked of this hostchain
-  if (auto w = store_record(link.name, rec); !w) return failed(st, w.error());
-  if (o_.log) o_.log->info("checkpoint {} committed to {}: tx {}", target, link.name, rec.tx);
+  st.last->tx = *tx;
+  st.last->unseen_checks = 0;
+  // K2: stored before anything else is asked of this hostchain.
+  if (auto w = store_record(link.name, *st.last); !w) return failed(st, w.error());
+  if (o_.log) o_.log->info("checkpoint {} committed to {}: tx {}", st.last->index, link.name, *tx);
+}
+
+void Checkpointer::resolve_intent(hostchains::HostchainLink& link, LinkState& st) {
+  auto found = link.connector->read_commits(o_.symbiote, st.last->index);
+  if (!found) return failed(st, found.error());
+  for (const auto& f : *found) {
+    if (f.checkpoint.index != st.last->index || f.checkpoint.hash != st.last->hash) continue;
+    st.last->tx = f.tx;
+    st.last->unseen_checks = 0;
+    st.uncertain_intent = false;
+    if (auto w = store_record(link.name, *st.last); !w) return failed(st, w.error());
+    if (o_.log)
+      o_.log->info("checkpoint {} on {}: found the commit sent before the restart (tx {})",
+                   st.last->index, link.name, f.tx);
+    return;
+  }
+  if (++st.last->unseen_checks < kUnseenChecksBeforeResend) {
+    if (auto w = store_record(link.name, *st.last); !w) return failed(st, w.error());
+    return;
+  }
+  if (o_.log)
+    o_.log->warn(
+        "checkpoint {} on {}: no commit found after {} checks since the restart; "
+        "committing",
+        st.last->index, link.name, st.last->unseen_checks);
+  st.uncertain_intent = false;
+  send_intent(link, st);
 }
 
 void Checkpointer::audit_step(hostchains::HostchainLink& link, LinkState& st) {

@@ -22,6 +22,13 @@
 //       is only made for an index above the last committed one, of a block this node applied.
 // * K2  Never two unconfirmed commits on one hostchain; a commit record is durable before the
 //       connector is asked to do anything else on that hostchain.
+// * K4  A commit record is stored as an *intent* (tx "") before the connector is asked to send
+//       it, so a crash between sending and storing the transaction id cannot lose the fact that
+//       something may have been sent. After a restart such an intent is resolved by reading the
+//       hostchain back: a commit of that (index, hash) found → adopted, no second commit; sent
+//       again only after kUnseenChecksBeforeResend rounds without finding it. (Left open: a
+//       transaction still unconfirmed in the hostchain's mempool after that many rounds, and an
+//       in-process send that timed out after reaching the hostchain, are sent twice.)
 // * K3  A proof verifies only under the manifest's controller key; an alarm needs both a valid
 //       proof and the hostchain's own read-back showing that commit at the required depth.
 
@@ -72,6 +79,7 @@ struct CommitRecord {
   std::string tx;
   bool confirmed = false;
   uint32_t unseen_checks = 0;  // checks that found the transaction unknown to the hostchain
+  bool intent() const { return tx.empty(); }  // K4: stored before sending, no tx id yet
   Bytes encode() const;
 };
 Result<CommitRecord> decode_commit_record(ByteSpan bytes);
@@ -89,6 +97,9 @@ class Checkpointer {
     std::function<void(const CheckpointProof&)> on_proof;       // a new proof (made or received)
     std::function<void(Alarm)> on_mismatch;                     // a checked hostchain mismatch
     std::shared_ptr<spdlog::logger> log;
+    // Fault injection for tests: called right after a connector returned from commit(), before
+    // anything is stored (the crash window K4 covers).
+    std::function<void()> after_commit_sent;
   };
   // `links` are owned by the checkpointer from here on (its thread is their only user).
   Checkpointer(chain::ChainStore& store, std::vector<hostchains::HostchainLink> links,
@@ -108,6 +119,7 @@ class Checkpointer {
  private:
   struct LinkState {
     std::optional<CommitRecord> last;  // controller: last commit
+    bool uncertain_intent = false;     // K4: an intent found at start-up, maybe sent before
     std::string status = "ok";         // ok | retrying | stopped | not_configured
     std::string last_error;
     std::chrono::steady_clock::time_point retry_at{};
@@ -123,6 +135,8 @@ class Checkpointer {
   };
   void loop();
   void commit_step(hostchains::HostchainLink& link, LinkState& st);
+  void send_intent(hostchains::HostchainLink& link, LinkState& st);
+  void resolve_intent(hostchains::HostchainLink& link, LinkState& st);
   void audit_step(hostchains::HostchainLink& link, LinkState& st);
   void failed(LinkState& st, const Error& e);
   Status store_record(const std::string& name, const CommitRecord& r);

@@ -1,5 +1,7 @@
 #include "workflows/dev_controller/dev_controller.h"
 
+#include <csignal>
+
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -41,6 +43,7 @@ Status DevController::parse_config() {
     else
       config_.fault_censor_producers.push_back(*id);
   }
+  config_.fault_crash_after_checkpoint_send = r.boolean("fault_crash_after_checkpoint_send", false);
   return r.finish_status();
 }
 
@@ -86,6 +89,10 @@ Status DevController::prepare(core::WorkflowContext context) {
         "FAULT INJECTION: [workflow] fault_censor_producers is set: as controller this node "
         "acknowledges but never orders instant blocks of {} producer(s). Test networks only.",
         config_.fault_censor_producers.size());
+  if (config_.fault_crash_after_checkpoint_send)
+    ctx_.log->critical(
+        "FAULT INJECTION: [workflow] fault_crash_after_checkpoint_send is set: this node kills "
+        "itself right after sending its first hostchain commit. Tests only.");
 
   peers_ = std::make_shared<PeerSet>(config_.max_peers);
   for (const auto& url : ctx_.config.peers) {
@@ -141,6 +148,7 @@ Status DevController::prepare(core::WorkflowContext context) {
     };
     co.on_mismatch = [this](Alarm a) { (void)raise_alarm(std::move(a)); };
     co.log = ctx_.log;
+    if (config_.fault_crash_after_checkpoint_send) co.after_commit_sent = [] { ::raise(SIGKILL); };
     checkpointer_ =
         std::make_unique<Checkpointer>(*store_, std::move(ctx_.hostchains), std::move(co));
     KLYN_TRY(checkpointer_->load());
@@ -383,6 +391,8 @@ void DevController::verification_loop() {
         continue;
       }
       head_cv_.wait_for(lock, 200ms, [&] { return stopping_ || head_ > applied_; });
+      // An alarm raised while this thread waited stops the block that woke it, too.
+      if (!stopping_ && (!halted_.empty() || alarms_->halting())) continue;
     }
     if (stopping_) {
       if (!drain_deadline) drain_deadline = std::chrono::steady_clock::now() + 5s;

@@ -45,6 +45,9 @@ struct DevControllerConfig {
   // Fault injection for tests of censorship evidence: as controller, acknowledge but never order
   // instant blocks of these producers. Logged loudly; never set it on a real network.
   std::vector<chain::AccountId> fault_censor_producers;
+  // Fault injection for tests of checkpoint intents (K4): the process kills itself (SIGKILL)
+  // right after its first hostchain commit was sent, before the transaction id is stored.
+  bool fault_crash_after_checkpoint_send = false;
 };
 
 class DevController final : public core::Workflow {
