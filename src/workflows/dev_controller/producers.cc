@@ -124,15 +124,18 @@ void DevController::send_instant(const Hash32& hash, const Bytes& encoded,
   }
   std::lock_guard lock(awaiting_mu_);
   const auto now = std::chrono::steady_clock::now();
+  auto it = unacked_.find(hash);
+  // A resend of a block ordered (after_applied) or dropped while it was on the wire: done.
+  if (events.empty() && it == unacked_.end()) return;
   if (ack) {
-    unacked_.erase(hash);
+    if (it != unacked_.end()) unacked_.erase(it);
     awaiting_[hash] = Awaiting{*ack, encoded};
     for (auto& [h, u] : unacked_) u.next = now;  // the controller answers again: offer the rest
     return;
   }
-  Unacked& u = unacked_[hash];
-  if (u.instant.empty()) u.instant = encoded;
-  if (!events.empty()) u.events = std::move(events);
+  if (it == unacked_.end())
+    it = unacked_.emplace(hash, Unacked{encoded, std::move(events), 0, now}).first;
+  Unacked& u = it->second;
   ++u.attempts;
   u.next = now + std::min<std::chrono::milliseconds>(
                      kResendMax, kResendFirst * (int64_t{1} << std::min(u.attempts - 1, 20)));
@@ -180,9 +183,8 @@ void DevController::production_loop() {
         std::lock_guard lock(awaiting_mu_);
         for (auto it = unacked_.begin(); it != unacked_.end();) {
           const auto& evs = it->second.events;
-          if (!evs.empty() && std::none_of(evs.begin(), evs.end(), [&](const Hash32& e) {
-                return mempool_->contains(e);
-              })) {
+          if (std::none_of(evs.begin(), evs.end(),
+                           [&](const Hash32& e) { return mempool_->contains(e); })) {
             it = unacked_.erase(it);  // every event decided (through other nodes) or expired
             continue;
           }

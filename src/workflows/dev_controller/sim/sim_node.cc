@@ -270,8 +270,9 @@ void SimNode::on_events_result(const SimMessage& m) {
     } else if (EventForwarder::refused_for_good(err)) {
       mempool_->give_up(forward_batch_[i].hash,
                         [this](const chain::AccountId& id) { return committed_nonce(id); });
+    } else {
+      rotate = true;  // refused for now: leased, offered again later through the next peer
     }
-    // Refused for now (the peer's nonce, balance or room): leased, offered again later.
   }
   mempool_->give_back(again);
   if (rotate && !peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();

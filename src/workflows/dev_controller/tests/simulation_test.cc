@@ -209,12 +209,13 @@ TEST(SimulationDeterminism, SameSeedSameRun) {
 // node accepted and its sender can pay for is applied. On in every honest and censorship seed
 // (honest_params); the tests below pin the seeds of the bugs it found, `soak_sized` for seeds of
 // the soak form.
-static SimReport liveness_run(uint64_t seed, bool soak_sized = false) {
+static SimReport liveness_run(uint64_t seed, bool soak_sized = false, bool censor = false) {
   klyn::chain::testing::TempDir root;
   SimParams p;
   p.seed = seed;
   p.dir = root.path();
   p.check_liveness = true;
+  p.censor = censor;
   if (soak_sized) {
     p.min_nodes = 5;
     p.max_nodes = 8;
@@ -271,13 +272,22 @@ TEST(SimulationLiveness, TwinDecidedElsewhereUnblocksTheSender) {
   EXPECT_TRUE(r.violations.empty()) << violations(r);
 }
 
-// Was a bug ("relays during a partition", soak seed 1000100): the controller and the producer
-// were cut off; followers 2, 3 and 4 passed a sender's nonce 1 among themselves, each answering
-// the others "duplicate", until every one of them counted it delivered; after the heal nobody
-// sent it to the controller. Fixed: a forwarded event is leased and offered again (to the next
-// peer) while no block decides it; a post without an answer gives the batch back.
+// Was a bug ("relays during a partition", soak seed 1000203): the controller was cut off;
+// follower 1 handed a sender's nonce 1 to follower 2, 2 to 3, and 3's forwards came back
+// "duplicate" from 2 until it counted it delivered; after the heal none of the three sent it to
+// the controller. Fixed: a forwarded event is leased (Mempool::take with a Lease) and offered
+// again while no block decides it (fails with renew() left out).
 TEST(SimulationLiveness, RelaysOfferAgainAfterAPartition) {
-  SimReport r = liveness_run(1000100, true);
+  SimReport r = liveness_run(1000203, true);
+  EXPECT_TRUE(r.violations.empty()) << violations(r);
+}
+
+// Was a bug ("one peer's refusal", censorship soak seed 3000194): the censored producer held a
+// twin of a sender's nonce 5 in a block the controller never orders and answered follower 5's
+// forward "nonce_used" every time; the follower kept offering it to that peer only. Fixed: a
+// refusal of the moment offers the event again through the next peer (EventForwarder, SimNode).
+TEST(SimulationLiveness, RefusedForNowTriesTheNextPeer) {
+  SimReport r = liveness_run(3000194, true, true);
   EXPECT_TRUE(r.violations.empty()) << violations(r);
 }
 #endif  // KLYN_SIM_SOAK
