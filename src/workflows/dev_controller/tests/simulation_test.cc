@@ -144,7 +144,7 @@ class SimulationEquivocation : public ::testing::TestWithParam<SeedBlock> {};
 
 // (1) agreement on every applied block and state root, (2) every event applied at most once and
 // exactly as the model says, (3) convergence to the controller's height and root after the heal;
-// no alarms and no evidence under an honest controller.
+// no alarms and no evidence under an honest controller; (5) liveness (D12).
 TEST_P(SimulationHonest, PropertiesHold) {
   run_seeds(GetParam(), honest_params());
 }
