@@ -1,8 +1,4 @@
 // Shared pieces of `klyn74r bench` (see bench.h).
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -10,6 +6,7 @@
 #include "cli/bench.h"
 #include "cli/cli_common.h"
 #include "codec/binary.h"
+#include "common/process.h"
 
 namespace klyn::cli::bench {
 
@@ -44,38 +41,8 @@ double ed25519_ceiling(unsigned threads, double seconds) {
   return static_cast<double>(total) / seconds_since(t0);
 }
 
-namespace {
-
-// Binds 127.0.0.1:`port` (0 = any); returns the bound port, 0 when it is taken. The socket is
-// closed again: the port is free "right now", which is all a benchmark on loopback needs.
-uint16_t try_bind(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  socklen_t len = sizeof a;
-  uint16_t got = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    got = ntohs(a.sin_port);
-  ::close(fd);
-  return got;
-}
-
-}  // namespace
-
 uint16_t free_ports(unsigned count) {
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    const uint16_t first = try_bind(0);
-    if (first == 0 || first + count - 1 > 65535) continue;
-    bool all = true;
-    for (unsigned i = 1; i < count && all; ++i)
-      all = try_bind(static_cast<uint16_t>(first + i)) != 0;
-    if (all) return first;
-  }
-  return 0;
+  return free_loopback_ports(count);
 }
 
 uint64_t peak_rss_kib(pid_t pid) {

@@ -1,5 +1,4 @@
 // `klyn74r testnet up|down`: the node processes of a testnet (see testnet.h).
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/testnet.h"
+#include "common/process.h"
 #include "core/data_dir.h"
 #include "net/http_client.h"
 
@@ -85,36 +85,12 @@ std::optional<pid_t> running_pid_in(const fs::path& node_dir) {
 }
 
 Result<pid_t> spawn_node(const std::string& exe, const fs::path& node_dir) {
-  const fs::path log = node_dir / "LOGS" / "console.log";
-  std::vector<std::string> args = {exe, "run", "--dir", node_dir.string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out < 0) return Error("io", "cannot open " + log.string() + ": " + std::strerror(errno));
-  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (in < 0) {
-    ::close(out);
-    return Error("io", std::string("cannot open /dev/null: ") + std::strerror(errno));
-  }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  const int err = errno;
-  ::close(out);
-  ::close(in);
-  if (pid < 0) return Error("io", std::string("fork: ") + std::strerror(err));
-  return pid;
+  SpawnOptions o;
+  o.argv = {exe, "run", "--dir", node_dir.string()};
+  o.output = node_dir / "LOGS" / "console.log";
+  o.group = ProcessGroup::own_session;  // outlives the terminal that ran `testnet up`
+  o.close_other_fds = true;
+  return spawn_process(o);
 }
 
 NodeView query_node(const Layout& l, const NodeEntry& n, std::chrono::milliseconds timeout) {

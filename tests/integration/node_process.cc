@@ -1,11 +1,7 @@
 #include "node_process.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +10,8 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+
+#include "common/process.h"
 
 extern char** environ;
 
@@ -48,19 +46,7 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds lim
 }
 
 uint16_t pick_free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  uint16_t port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
+  return free_loopback_port();
 }
 
 std::string JsonReply::str(const char* key) const {
@@ -92,58 +78,37 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-// argv/envp storage prepared before fork(): the child only calls async-signal-safe functions.
-struct ExecImage {
-  std::vector<std::string> args, env;
-  std::vector<char*> argv, envp;
-
-  ExecImage(const std::vector<std::string>& a, const EnvList& extra) : args(a) {
-    args.insert(args.begin(), klyn74r_path());
-    for (char** e = environ; e && *e; ++e) {
-      std::string_view kv(*e);
-      if (kv.rfind("KLYN_", 0) == 0) continue;  // the test decides every KLYN_* variable
-      bool overridden = false;
-      for (const auto& [k, v] : extra)
-        if (kv.size() > k.size() && kv.substr(0, k.size()) == k && kv[k.size()] == '=')
-          overridden = true;
-      if (!overridden) env.emplace_back(kv);
-    }
-    for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
-    for (auto& s : args) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    for (auto& s : env) envp.push_back(s.data());
-    envp.push_back(nullptr);
+// The environment of a klyn74r under test: the test's own without any KLYN_* variable (the test
+// decides every one) and without those `extra` sets, then `extra`.
+std::vector<std::string> child_environment(const EnvList& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("KLYN_", 0) == 0) continue;
+    bool overridden = false;
+    for (const auto& [k, v] : extra)
+      if (kv.size() > k.size() && kv.substr(0, k.size()) == k && kv[k.size()] == '=')
+        overridden = true;
+    if (!overridden) env.emplace_back(kv);
   }
-};
+  for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
+  return env;
+}
 
-// Forks and execs klyn74r with stdout and stderr appended to `out_file`. Returns the pid.
-pid_t spawn_process(const std::vector<std::string>& args, const EnvList& env,
+// Starts klyn74r `args` with stdout and stderr appended to `out_file`. Returns the pid, -1 when
+// it cannot be started.
+pid_t spawn_klyn74r(const std::vector<std::string>& args, const EnvList& env,
                     const fs::path& out_file) {
-  ExecImage img(args, env);
-  int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out < 0 || in < 0) {
-    if (out >= 0) ::close(out);
-    if (in >= 0) ::close(in);
-    return -1;
-  }
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Own session: no controlling terminal (a password prompt cannot block), and signals sent
-    // to the test's process group do not reach the node.
-    ::setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::execve(img.argv[0], img.argv.data(), img.envp.data());
-    ::_exit(127);
-  }
-  ::close(out);
-  ::close(in);
-  return pid;
+  SpawnOptions o;
+  o.argv = args;
+  o.argv.insert(o.argv.begin(), klyn74r_path());
+  o.env = child_environment(env);
+  o.output = out_file;
+  // Own session: no controlling terminal (a password prompt cannot block), and signals sent
+  // to the test's process group do not reach the node.
+  o.group = ProcessGroup::own_session;
+  auto pid = spawn_process(o);
+  return pid ? *pid : -1;
 }
 
 // Waits for `pid` until `deadline`; fills exited/exit_code/term_signal. False on timeout.
@@ -189,7 +154,7 @@ ProcessResult run_klyn74r(const std::vector<std::string>& args, const EnvList& e
   }
   ::close(fd);
   const auto t0 = Clock::now();
-  pid_t pid = spawn_process(args, env, tmpl);
+  pid_t pid = spawn_klyn74r(args, env, tmpl);
   if (pid < 0) {
     r.output = "cannot start " + klyn74r_path();
     ::unlink(tmpl);
@@ -326,7 +291,7 @@ void NodeProcess::spawn(const EnvList& env) {
   port_ = pick_free_port();
   ++starts_;
   http_.reset();
-  pid_ = spawn_process({"run", "--dir", data_dir_.string(), "--port", std::to_string(port_)}, env,
+  pid_ = spawn_klyn74r({"run", "--dir", data_dir_.string(), "--port", std::to_string(port_)}, env,
                        temp_dir_ / ("node-" + std::to_string(starts_) + ".out"));
   if (pid_ < 0) ADD_FAILURE() << "cannot start " << klyn74r_path();
 }

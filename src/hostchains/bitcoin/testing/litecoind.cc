@@ -1,11 +1,6 @@
 #include "hostchains/bitcoin/testing/litecoind.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/process.h"
 #include "hostchains/bitcoin/rpc_session.h"
 
 namespace klyn::hostchains::bitcoin::testing {
@@ -26,18 +22,7 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 uint16_t pick_free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  uint16_t port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
+  return free_loopback_port();
 }
 
 namespace {
@@ -152,39 +137,17 @@ Status Litecoind::launch(bool new_ports) {
     args.push_back("-rpcpassword=" + options_.rpc_password);
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  const fs::path out_file = temp_dir_ / "litecoind.out";
-  int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (out < 0 || in < 0) {
-    if (out >= 0) ::close(out);
-    if (in >= 0) ::close(in);
-    return Error("io", "cannot open " + out_file.string());
-  }
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Only async-signal-safe calls from here on. The daemon dies with the test process, even
-    // when the test is killed (a ctest timeout), and keeps out of the test's process group.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(126);
-    ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    ::execvp(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(out);
-  ::close(in);
-  if (pid < 0) return Error("io", std::string("fork: ") + std::strerror(errno));
-  pid_ = pid;
+  SpawnOptions o;
+  o.argv = std::move(args);
+  o.output = temp_dir_ / "litecoind.out";
+  o.search_path = true;
+  // The daemon dies with the test process, even when the test is killed (a ctest timeout), and
+  // keeps out of the test's process group.
+  o.group = ProcessGroup::own_group;
+  o.die_with_parent = true;
+  auto pid = spawn_process(o);
+  if (!pid) return pid.error();
+  pid_ = *pid;
   node_client_.reset();
   wallet_clients_.clear();
   return {};

@@ -1,11 +1,7 @@
 #include "hostchains/evm/testing/ganache.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,48 +9,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "common/process.h"
 
 #ifndef KLYN_SOURCE_DIR
 #error "KLYN_SOURCE_DIR must be defined (the repository root)"
 #endif
 
 namespace klyn::hostchains::evm::testing {
-namespace {
 
 using namespace std::chrono_literals;
-
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-Result<uint16_t> free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Error("io_error", std::string("socket: ") + std::strerror(errno));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    return Error("io_error", std::string("bind: ") + std::strerror(errno));
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// `name` looked up in PATH, or "".
-std::string find_in_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty()) continue;
-    const std::string candidate = dir + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-}  // namespace
 
 std::filesystem::path Ganache::default_tools_dir() {
   return std::filesystem::path(KLYN_SOURCE_DIR) / "tools";
@@ -107,10 +72,10 @@ Result<std::unique_ptr<Ganache>> Ganache::start(GanacheOptions options) {
   // A port picked free can be taken by someone else before ganache binds it: try a few.
   Status launched = Error("start_failed", "not started");
   for (int attempt = 0; attempt < 3; ++attempt) {
-    auto port = free_port();
-    if (!port) return port.error();
-    g->port_ = *port;
-    g->url_ = "http://127.0.0.1:" + std::to_string(*port);
+    const uint16_t port = free_loopback_port();
+    if (port == 0) return Error("io_error", "no free port on 127.0.0.1");
+    g->port_ = port;
+    g->url_ = "http://127.0.0.1:" + std::to_string(port);
     launched = g->launch(deadline);
     if (launched || launched.error().code != "address_in_use") break;
   }
@@ -127,40 +92,22 @@ Status Ganache::launch(Clock::time_point deadline) {
                                    "--chain.chainId=" + std::to_string(chain_id_),
                                    "--miner.blockTime=0"};
   if (!db_dir_.empty()) args.push_back("--database.dbPath=" + db_dir_.string());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int log_fd = ::open(log_file_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (log_fd < 0)
-    return Error("io_error", "open " + log_file_.string() + ": " + std::strerror(errno));
   std::error_code size_ec;
   const size_t log_before = std::filesystem::file_size(log_file_, size_ec);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    return Error("io_error", std::string("fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    // Child: async-signal-safe calls only.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  pid_ = pid;
+  SpawnOptions o;
+  o.argv = std::move(args);
+  o.output = log_file_;
+  o.group = ProcessGroup::own_group;
+  o.die_with_parent = true;
+  auto pid = spawn_process(o);
+  if (!pid) return Error("io_error", pid.error().reason);
+  pid_ = *pid;
 
   auto probe = JsonRpcClient::create({url_, "", "", 1000ms});
   if (!probe) return probe.error();
   while (Clock::now() < deadline) {
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       const size_t now = std::filesystem::file_size(log_file_, size_ec);
       const std::string out = log_tail(now > log_before ? now - log_before : 0);
