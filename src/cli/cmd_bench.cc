@@ -21,34 +21,31 @@
 #include "cli/bench.h"
 #include "cli/cli_common.h"
 #include "codec/hex.h"
+#include "common/process.h"
 
 namespace klyn::cli {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 using bench::Clock;
 using bench::seconds_since;
 using BenchOptions = bench::Options;
 
-int run_cmd(const std::vector<std::string>& args, bool quiet = true) {
-  std::cout.flush();
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (quiet) {
-      FILE* f = freopen("/dev/null", "w", stdout);
-      (void)f;
-    }
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+// Runs a klyn74r subcommand to completion, its output into `log`; prints the log on failure.
+int run_cmd(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  SpawnOptions so;
+  so.argv = args;
+  so.output = log;
+  auto pid = spawn_process(so);
+  if (!pid) return report(kExitFailure, pid.error().to_string());
   int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  waitpid(*pid, &st, 0);
+  const int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+  if (code != 0) {
+    std::ifstream in(log);
+    std::cerr << in.rdbuf();
+  }
+  return code;
 }
 
 int bench_one_node(const BenchOptions& o) {
@@ -66,8 +63,10 @@ int bench_one_node(const BenchOptions& o) {
                                             : std::filesystem::path(o.dir);
   bool temp = o.dir.empty();
   std::filesystem::remove_all(dir);
+  const std::filesystem::path setup_log =
+      std::filesystem::temp_directory_path() / ("klyn-bench-setup-" + std::to_string(::getpid()));
   auto t_setup = Clock::now();
-  if (run_cmd({self, "init", "--dir", dir.string(), "--devnet"}) != 0)
+  if (run_cmd({self, "init", "--dir", dir.string(), "--devnet"}, setup_log) != 0)
     return report(kExitFailure, "init failed");
   std::vector<std::string> genesis_new = {self,
                                           "genesis",
@@ -88,7 +87,7 @@ int bench_one_node(const BenchOptions& o) {
   if (!o.hostchains.empty())
     genesis_new.insert(genesis_new.end(),
                        {"--checkpoint-every", std::to_string(o.checkpoint_every)});
-  if (run_cmd(genesis_new) != 0) return report(kExitFailure, "genesis new failed");
+  if (run_cmd(genesis_new, setup_log) != 0) return report(kExitFailure, "genesis new failed");
   if (!o.hostchain_config.empty()) {
     // The node-local [hostchains.<name>] tables go into the benchmark symbiote's toml.
     std::ifstream in(o.hostchain_config);
@@ -118,13 +117,14 @@ int bench_one_node(const BenchOptions& o) {
 
   // 2. Start the node.
   uint16_t port = bench::free_ports();
-  std::cout.flush();
-  pid_t node = fork();
-  if (node == 0) {
-    execl(self.c_str(), self.c_str(), "run", "--dir", dir.c_str(), "--port",
-          std::to_string(port).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  std::filesystem::remove(setup_log);
+  SpawnOptions so;
+  so.argv = {self, "run", "--dir", dir.string(), "--port", std::to_string(port)};
+  so.output = dir / "LOGS" / "console.log";  // warnings and errors only (level warn)
+  auto spawned = spawn_process(so);
+  if (!spawned)
+    return report(kExitFailure, "cannot start the node: " + spawned.error().to_string());
+  const pid_t node = *spawned;
   auto stop_node = [&] {
     kill(node, SIGTERM);
     int st = 0;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "cli/cli_common.h"
+#include "common/process.h"
 #include "test_chain.h"
 
 namespace klyn::itest {
@@ -28,22 +29,6 @@ int listen_on(uint16_t port) {
     return -1;
   }
   return fd;
-}
-
-// A base port whose `n` consecutive ports were free a moment ago (from the harness's picker).
-uint16_t free_ports(int n) {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const uint16_t p = pick_free_port();
-    if (p < 1024 || p + n - 1 > 65535) continue;
-    bool ok = true;
-    for (int i = 1; i < n && ok; ++i) {
-      int fd = listen_on(static_cast<uint16_t>(p + i));
-      ok = fd >= 0;
-      if (fd >= 0) ::close(fd);
-    }
-    if (ok) return p;
-  }
-  return 0;
 }
 
 // The JSON object printed last on stdout.
@@ -92,7 +77,7 @@ std::vector<pid_t> pids_of(const fs::path& dir, int nodes) {
 TEST(Testnet, NewUpTransfersToControllerAndFollowersConvergeThenDown) {
   NodeProcess tmp("testnet");
   const fs::path dir = tmp.temp_dir() / "net";
-  const uint16_t base = free_ports(3);
+  const uint16_t base = free_loopback_ports(3);
   ASSERT_NE(base, 0) << "no 3 consecutive free ports";
   DownAtExit guard{dir};
 
@@ -211,7 +196,7 @@ TEST(Testnet, NewUpTransfersToControllerAndFollowersConvergeThenDown) {
 TEST(Testnet, ANodeThatCannotStartFailsUpWithItsLogTail) {
   NodeProcess tmp("testnet-busy");
   const fs::path dir = tmp.temp_dir() / "net";
-  const uint16_t base = free_ports(2);
+  const uint16_t base = free_loopback_ports(2);
   ASSERT_NE(base, 0);
   DownAtExit guard{dir};
   ProcessResult made = run_klyn74r({"testnet", "new", "--nodes", "2", "--dir", dir.string(),
