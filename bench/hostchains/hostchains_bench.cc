@@ -4,16 +4,21 @@
 // Starts a real `litecoind -regtest` and a real ganache (the test harnesses), deploys the
 // checkpoint contract, then alternates `klyn74r bench` runs without hostchains and with both
 // (`--hostchain bitcoin:litecoin-regtest --hostchain evm:1337:<contract>`, checkpoint every
-// --checkpoint-every controller blocks, 1 confirmation; a thread mines a litecoin block every
-// 500 ms, ganache mines each transaction at once). Prints every run and the mean drop.
+// --checkpoint-every controller blocks, default 100: about one commit per second per hostchain
+// at this load; 1 confirmation; a thread mines a litecoin block every 500 ms, ganache mines each
+// transaction at once). Prints every run, the CPU the two daemons used during it (they share
+// the node's cores here, unlike on a real deployment) and the mean drop.
 // Alternating A/B rounds keep a slow drift of the machine out of the comparison.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "hostchains/bitcoin/testing/litecoind.h"
@@ -56,6 +61,25 @@ Run run_bench(const std::vector<std::string>& args) {
   return r;
 }
 
+// CPU seconds (user + system) a process has used so far; 0 when unknown.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(paren + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) {
+      stime = std::stoull(f);
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 int fail(const std::string& what) {
   std::cerr << "bench_hostchains: " << what << "\n";
   return 1;
@@ -64,7 +88,7 @@ int fail(const std::string& what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint64_t events = 200'000, rounds = 3, every = 10;
+  uint64_t events = 200'000, rounds = 3, every = 100;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     const uint64_t v = std::stoull(argv[i + 1]);
@@ -132,7 +156,9 @@ int main(int argc, char** argv) {
                "hostchains\n";
   for (uint64_t r = 0; r < rounds && status == 0; ++r) {
     Run a = run_bench(base);
+    const double cpu0 = cpu_seconds((*ltc)->pid()) + cpu_seconds((*eth)->pid());
     Run b = run_bench(with);
+    const double daemons = cpu_seconds((*ltc)->pid()) + cpu_seconds((*eth)->pid()) - cpu0;
     if (!a.ok || !b.ok) {
       std::cerr << (a.ok ? b.output : a.output) << "\n";
       status = fail("a klyn74r bench run failed");
@@ -143,7 +169,8 @@ int main(int argc, char** argv) {
     std::cout << r + 1 << " | " << static_cast<uint64_t>(a.applied_per_s) << " ("
               << static_cast<uint64_t>(a.ceiling) << ") | "
               << static_cast<uint64_t>(b.applied_per_s) << " (" << static_cast<uint64_t>(b.ceiling)
-              << ") | " << b.hostchains.dump() << "\n";
+              << ") | daemons used " << daemons << " s CPU during it | " << b.hostchains.dump()
+              << "\n";
     for (const auto& h : b.hostchains)
       if (h.value("last_commit_index", 0) == 0)
         status = fail("hostchain " + h.value("name", "") + " got no commit: " + h.dump());

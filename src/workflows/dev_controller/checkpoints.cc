@@ -200,6 +200,7 @@ Result<bool> Checkpointer::receive_proof(const CheckpointProof& p) {
     std::lock_guard lock(mu_);
     proofs_[p.tx] = p;
     woken_ = true;
+    audit_due_ = true;  // judged in the next round, not the next periodic audit
   }
   cv_.notify_all();
   return true;
@@ -402,12 +403,21 @@ void Checkpointer::audit_step(hostchains::HostchainLink& link, LinkState& st) {
 }
 
 void Checkpointer::loop() {
+  // Rounds run every `interval` and whenever woken (a block at a checkpoint index was applied, a
+  // proof arrived). Reading the hostchains back (the audit) is the expensive part for them, so
+  // it runs once per interval, or at once after a proof; a wake for a new block only commits.
+  auto next_audit = std::chrono::steady_clock::now();
   while (true) {
+    bool audit = false;
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, o_.interval, [&] { return stop_ || woken_; });
       if (stop_) return;
       woken_ = false;
+      const auto now = std::chrono::steady_clock::now();
+      audit = audit_due_ || now >= next_audit;
+      audit_due_ = false;
+      if (audit) next_audit = now + o_.interval;
     }
     for (auto& link : links_) {
       LinkState st;
@@ -419,7 +429,7 @@ void Checkpointer::loop() {
       st.last_error.clear();
       st.status = link.settings.stopped ? "stopped" : "ok";
       if (o_.key && o_.every > 0 && !link.settings.stopped) commit_step(link, st);
-      if (st.status != "retrying") audit_step(link, st);
+      if (audit && st.status != "retrying") audit_step(link, st);
       if (st.status != "retrying") st.failures = 0;
       std::lock_guard lock(mu_);
       states_[link.name] = st;

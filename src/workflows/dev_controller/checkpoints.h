@@ -150,6 +150,7 @@ class Checkpointer {
   std::map<std::string, CheckpointProof> proofs_;  // by tx
   std::condition_variable cv_;
   bool stop_ = false, woken_ = false;
+  bool audit_due_ = false;  // a proof arrived: audit in the next round
   std::thread thread_;
 };
 

@@ -49,6 +49,7 @@ class Litecoind {
 
   std::string rpc_url() const;  // http://127.0.0.1:<port>
   uint16_t rpc_port() const { return rpc_port_; }
+  pid_t pid() const { return pid_; }
   const LitecoindOptions& options() const { return options_; }
   const std::filesystem::path& datadir() const { return datadir_; }
   std::filesystem::path cookie_file() const { return datadir_ / "regtest" / ".cookie"; }
