@@ -17,10 +17,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 #include <thread>
 
+#include "common/process.h"
 #include "hostchains/bitcoin/testing/litecoind.h"
 #include "hostchains/evm/deploy.h"
 #include "hostchains/evm/secp256k1_key.h"
@@ -34,7 +33,7 @@ namespace fs = std::filesystem;
 
 struct Run {
   bool ok = false;
-  double applied_per_s = 0, ceiling = 0;
+  double applied_per_s = 0, ceiling = 0, node_cpu_ms_per_1000 = 0;
   nlohmann::json hostchains;
   std::string output;
 };
@@ -57,27 +56,13 @@ Run run_bench(const std::vector<std::string>& args) {
   r.ok = true;
   r.applied_per_s = j.value("applied_per_s", 0.0);
   r.ceiling = j.value("ed25519_ceiling_per_s", 0.0);
+  r.node_cpu_ms_per_1000 = j.value("node_cpu_ms_per_1000_events", 0.0);
   r.hostchains = j.value("hostchains", nlohmann::json::array());
   return r;
 }
 
-// CPU seconds (user + system) a process has used so far; 0 when unknown.
 double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto paren = stat.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(paren + 2));
-  std::string f;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; fields >> f; ++i) {  // field 3 is the state
-    if (i == 14) utime = std::stoull(f);
-    if (i == 15) {
-      stime = std::stoull(f);
-      break;
-    }
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return process_cpu_seconds(pid).value_or(0);
 }
 
 int fail(const std::string& what) {
@@ -150,10 +135,10 @@ int main(int argc, char** argv) {
                                std::string("--hostchain-config"), tables.string(),
                                std::string("--checkpoint-every"), std::to_string(every)})
     with.push_back(s);
-  double sum_none = 0, sum_with = 0;
+  double sum_none = 0, sum_with = 0, cpu_none = 0, cpu_with = 0;
   int status = 0;
   std::cout << "round | no hostchains applied/s (ceiling) | two hostchains applied/s (ceiling) | "
-               "hostchains\n";
+               "node CPU per 1000 events none / two | daemons' CPU | hostchains\n";
   for (uint64_t r = 0; r < rounds && status == 0; ++r) {
     Run a = run_bench(base);
     const double cpu0 = cpu_seconds((*ltc)->pid()) + cpu_seconds((*eth)->pid());
@@ -166,11 +151,14 @@ int main(int argc, char** argv) {
     }
     sum_none += a.applied_per_s;
     sum_with += b.applied_per_s;
+    cpu_none += a.node_cpu_ms_per_1000;
+    cpu_with += b.node_cpu_ms_per_1000;
     std::cout << r + 1 << " | " << static_cast<uint64_t>(a.applied_per_s) << " ("
               << static_cast<uint64_t>(a.ceiling) << ") | "
               << static_cast<uint64_t>(b.applied_per_s) << " (" << static_cast<uint64_t>(b.ceiling)
-              << ") | daemons used " << daemons << " s CPU during it | " << b.hostchains.dump()
-              << "\n";
+              << ") | node CPU per 1000 events " << a.node_cpu_ms_per_1000 << " / "
+              << b.node_cpu_ms_per_1000 << " ms | daemons used " << daemons << " s CPU during it | "
+              << b.hostchains.dump() << "\n";
     for (const auto& h : b.hostchains)
       if (h.value("last_commit_index", 0) == 0)
         status = fail("hostchain " + h.value("name", "") + " got no commit: " + h.dump());

@@ -251,6 +251,7 @@ int bench_one_node(const BenchOptions& o) {
         std::chrono::duration<double, std::milli>(it->second - submitted[i]).count());
   }
   uint64_t rss = bench::peak_rss_kib(node);
+  const double node_cpu = process_cpu_seconds(node).value_or(0);
   nlohmann::json hostchains = nlohmann::json::array();
   if (!o.hostchains.empty()) {
     // What the hostchains got meanwhile: proof that they were active during the load.
@@ -292,6 +293,8 @@ int bench_one_node(const BenchOptions& o) {
       {"latency_ms_p99", pct(0.99)},
       {"latency_samples", latencies.size()},
       {"node_peak_rss_mib", rss / 1024.0},
+      {"node_cpu_seconds", node_cpu},
+      {"node_cpu_ms_per_1000_events", applied ? node_cpu * 1e6 / applied : 0.0},
       {"ed25519_ceiling_per_s", ceiling},
       {"applied_vs_ceiling", (applied / total_s) / ceiling},
       {"hostchains", hostchains},

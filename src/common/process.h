@@ -84,4 +84,8 @@ uint16_t free_loopback_port();
 // up to 100 bases the kernel hands out). 0 when none was found. `count` 0 is taken as 1.
 uint16_t free_loopback_ports(unsigned count);
 
+// CPU time (user + system, seconds) a live process has used so far, from /proc/<pid>/stat;
+// nullopt when it cannot be read (no such process).
+std::optional<double> process_cpu_seconds(pid_t pid);
+
 }  // namespace klyn

@@ -268,5 +268,22 @@ TEST(FreeLoopbackPorts, AreBindable) {
   EXPECT_NE(free_loopback_ports(0), 0);
 }
 
+TEST(ProcessCpuSeconds, GrowsWithWorkAndIsEmptyForNoProcess) {
+  const auto before = process_cpu_seconds(::getpid());
+  ASSERT_TRUE(before.has_value());
+  // Burn CPU until the kernel's accounting (10 ms ticks) shows it; bounded by 5 s of wall time.
+  const auto start = std::chrono::steady_clock::now();
+  volatile uint64_t x = 0;
+  std::optional<double> after = before;
+  while (after && *after <= *before &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {
+    for (int i = 0; i < 100000; ++i) x = x + 1;
+    after = process_cpu_seconds(::getpid());
+  }
+  ASSERT_TRUE(after.has_value());
+  EXPECT_GT(*after, *before);
+  EXPECT_FALSE(process_cpu_seconds(-1).has_value());
+}
+
 }  // namespace
 }  // namespace klyn
