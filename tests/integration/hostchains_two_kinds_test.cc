@@ -109,6 +109,16 @@ std::string eth_table(const Rig& r, bool committer) {
 }
 
 // A follower of `alias` pulling from `peer_port`, with read-only tables for both hostchains.
+// Both hostchains, a controller of `alias` committing to them (configured, started), r.sym set.
+::testing::AssertionResult start_controller(Rig& r, NodeProcess& ctl, const std::string& alias,
+                                            const std::filesystem::path& scratch) {
+  if (auto s = start_hostchains(r, scratch); !s) return s;
+  if (auto s = setup_controller(r, ctl, alias); !s) return s;
+  if (auto s = ctl.start(); !s) return s;
+  r.sym = symbiote_id(ctl.http(), alias);
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult setup_reader(const Rig& r, NodeProcess& n, const NodeProcess& ctl,
                                         uint16_t peer_port) {
   if (auto s = n.init(); !s) return s;
@@ -223,10 +233,7 @@ std::map<uint64_t, std::vector<std::string>> commits_on(const Rig& r, const std:
 TEST(HostchainsTwoKinds, CommitsLandOnBothAndANodeWithoutProofsReachesTheSameFinality) {
   NodeProcess ctl("hc2-ctl"), aud("hc2-aud");
   Rig r;
-  ASSERT_TRUE(start_hostchains(r, aud.temp_dir()));
-  ASSERT_TRUE(setup_controller(r, ctl, "h2"));
-  ASSERT_TRUE(ctl.start());
-  r.sym = symbiote_id(ctl.http(), "h2");
+  ASSERT_TRUE(start_controller(r, ctl, "h2", aud.temp_dir()));
   // The auditor pulls blocks from the controller, but the controller does not know it: no
   // proof is ever gossiped to it.
   ASSERT_TRUE(setup_reader(r, aud, ctl, ctl.port()));
@@ -285,10 +292,7 @@ TEST(HostchainsTwoKinds, CommitsLandOnBothAndANodeWithoutProofsReachesTheSameFin
 TEST(HostchainsTwoKinds, StoppingTheCommitterMidCommitMakesNoDuplicateCommits) {
   NodeProcess ctl("hc2-restart");
   Rig r;
-  ASSERT_TRUE(start_hostchains(r, ctl.temp_dir()));
-  ASSERT_TRUE(setup_controller(r, ctl, "h3"));
-  ASSERT_TRUE(ctl.start());
-  r.sym = symbiote_id(ctl.http(), "h3");
+  ASSERT_TRUE(start_controller(r, ctl, "h3", ctl.temp_dir()));
   uint64_t nonce = 0;
   std::map<std::string, std::map<uint64_t, std::string>> committed;  // hostchain → index → tx
   auto remember = [&](uint64_t index) {
@@ -383,10 +387,7 @@ TEST(HostchainsTwoKinds, ACrashBetweenSendingAndStoringACommitFindsItInsteadOfSe
 TEST(HostchainsTwoKinds, HostchainsDownMidRunAreRetriedWhileBlocksGoOnAndCommitsResume) {
   NodeProcess ctl("hc2-down");
   Rig r;
-  ASSERT_TRUE(start_hostchains(r, ctl.temp_dir()));
-  ASSERT_TRUE(setup_controller(r, ctl, "h4"));
-  ASSERT_TRUE(ctl.start());
-  r.sym = symbiote_id(ctl.http(), "h4");
+  ASSERT_TRUE(start_controller(r, ctl, "h4", ctl.temp_dir()));
   uint64_t nonce = 0;
   ASSERT_TRUE(push_blocks(r, ctl, nonce, 5));
   ASSERT_TRUE(wait_last_commit(ctl, "h4", 5, 15s));
@@ -502,10 +503,7 @@ class ForgingPeer {
 TEST(HostchainsTwoKinds, AFollowerFedAnotherBlockAtACheckpointedIndexRaisesHostchainMismatch) {
   NodeProcess ctl("hc2-fork-ctl"), v("hc2-fork-v");
   Rig r;
-  ASSERT_TRUE(start_hostchains(r, ctl.temp_dir()));
-  ASSERT_TRUE(setup_controller(r, ctl, "h5"));
-  ASSERT_TRUE(ctl.start());
-  r.sym = symbiote_id(ctl.http(), "h5");
+  ASSERT_TRUE(start_controller(r, ctl, "h5", ctl.temp_dir()));
   core::Keystore keys(ctl.dir() / "KEYS");
   auto ctl_key = keys.load("ctl", "", core::PlainKeys::allow);
   ASSERT_TRUE(ctl_key.ok()) << ctl_key.error().to_string();
