@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
     else
       return fail("usage: bench_hostchains [--events N] [--rounds R] [--checkpoint-every K]");
   }
+  if (rounds == 0 || events == 0 || every == 0)
+    return fail("--events, --rounds and --checkpoint-every must be at least 1");
   auto ltc = hostchains::bitcoin::testing::Litecoind::start();
   if (!ltc) return fail("litecoind: " + ltc.error().to_string());
   auto eth = hostchains::evm::testing::Ganache::start();

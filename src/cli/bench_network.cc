@@ -85,7 +85,7 @@ int run_network(const Options& o) {
   const std::filesystem::path dir = temp ? std::filesystem::temp_directory_path() /
                                                ("klyn-bench-net-" + std::to_string(::getpid()))
                                          : std::filesystem::path(o.dir);
-  const uint16_t base = free_ports(n + 1);
+  const uint16_t base = free_ports(n);
   if (base == 0) return report(kExitFailure, "no free block of loopback ports");
   testnet::NewOptions no;
   no.dir = dir.string();
@@ -93,14 +93,15 @@ int run_network(const Options& o) {
   no.base_port = base;
   no.symbiote = kAlias;
   no.accounts = static_cast<int64_t>(accounts);
-  no.force = true;
+  no.force = temp;  // never replace what is in a directory the user named
   no.log_level = "warn";
   auto created = testnet::create(no);
   if (!created) return report(kExitFailure, "testnet: " + created.error().to_string());
   testnet::Layout& l = *created;
   NetworkGuard guard(l, temp);
   auto t_up = Clock::now();
-  if (testnet::up(l, 60) != kExitOk) return report(kExitFailure, "the testnet did not start");
+  if (testnet::up(l, 60, /*die_with_parent=*/true) != kExitOk)
+    return report(kExitFailure, "the testnet did not start");
   std::cout << n << " nodes up in " << seconds_since(t_up) << " s\n";
   auto sym = codec::hex_decode_fixed<32>(l.id);
   if (!sym) return report(kExitFailure, "bad symbiote id in the layout");
@@ -215,10 +216,11 @@ int run_network(const Options& o) {
   if (o.catch_up && all_done) {
     const uint64_t target = testnet::query_node(l, l.nodes[0], 2s).height;
     const uint64_t total = counts_of(*probes[0]).applied;
-    auto joined = testnet::add_follower(l, static_cast<uint16_t>(base + n));
+    auto joined = testnet::add_follower(l, free_ports());  // picked now: free now
     if (!joined) return report(kExitFailure, "joiner: " + joined.error().to_string());
     auto t_join = Clock::now();
-    if (testnet::up(l, 60) != kExitOk) return report(kExitFailure, "the joiner did not start");
+    if (testnet::up(l, 60, /*die_with_parent=*/true) != kExitOk)
+      return report(kExitFailure, "the joiner did not start");
     const double start_s = seconds_since(t_join);
     net::HttpClient http("127.0.0.1", joined->port, 10s);
     Counts c;

@@ -65,6 +65,13 @@ int bench_one_node(const BenchOptions& o) {
   std::filesystem::remove_all(dir);
   const std::filesystem::path setup_log =
       std::filesystem::temp_directory_path() / ("klyn-bench-setup-" + std::to_string(::getpid()));
+  struct RemoveOnExit {
+    std::filesystem::path file;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      std::filesystem::remove(file, ec);
+    }
+  } setup_log_guard{setup_log};
   auto t_setup = Clock::now();
   if (run_cmd({self, "init", "--dir", dir.string(), "--devnet"}, setup_log) != 0)
     return report(kExitFailure, "init failed");
@@ -117,7 +124,6 @@ int bench_one_node(const BenchOptions& o) {
 
   // 2. Start the node.
   uint16_t port = bench::free_ports();
-  std::filesystem::remove(setup_log);
   SpawnOptions so;
   so.argv = {self, "run", "--dir", dir.string(), "--port", std::to_string(port)};
   so.output = dir / "LOGS" / "console.log";  // warnings and errors only (level warn)
@@ -260,12 +266,15 @@ int bench_one_node(const BenchOptions& o) {
         f && f->status == 200 ? nlohmann::json::parse(f->body, nullptr, false) : nlohmann::json();
     if (j.is_object() && j["hostchains"].is_array())
       for (const auto& h : j["hostchains"])
-        hostchains.push_back({{"name", h.value("name", "")},
-                              {"status", h.value("status", "")},
-                              {"final_index", h.value("final_index", uint64_t{0})},
-                              {"last_commit_index",
-                               h.contains("last_commit") ? h["last_commit"].value("index", 0) : 0},
-                              {"last_error", h.value("last_error", "")}});
+        hostchains.push_back(
+            {{"name", h.value("name", "")},
+             {"status", h.value("status", "")},
+             {"final_index", h.value("final_index", uint64_t{0})},
+             {"last_commit_index", h.contains("last_commit") ? h["last_commit"].value("index", 0)
+                                   : h.contains("pending_commit")
+                                       ? h["pending_commit"].value("index", 0)
+                                       : 0},
+             {"last_error", h.value("last_error", "")}});
   }
   stop_node();
 

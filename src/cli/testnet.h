@@ -93,11 +93,14 @@ inline std::optional<pid_t> running_pid(const Layout& l, const NodeEntry& n) {
 }
 // Starts `exe run --dir node_dir` in a new session: stdin /dev/null, stdout and stderr appended
 // to LOGS/console.log, no other descriptor inherited, default signal mask.
-Result<pid_t> spawn_node(const std::string& exe, const fs::path& node_dir);
+// With `die_with_parent` the node gets SIGKILL when the calling thread's process dies (for
+// `klyn74r bench`, whose nodes must not outlive it).
+Result<pid_t> spawn_node(const std::string& exe, const fs::path& node_dir,
+                         bool die_with_parent = false);
 
 // Starts every node not yet running (the controller first), waits up to `wait_seconds` for each
 // to answer, prints a table; exit code 0 when all answer.
-int up(const Layout& l, double wait_seconds);
+int up(const Layout& l, double wait_seconds, bool die_with_parent = false);
 // SIGTERM to every running node, SIGKILL after `wait_seconds`; exit code 0 when all stopped.
 int down(const Layout& l, double wait_seconds);
 

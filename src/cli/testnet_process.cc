@@ -84,11 +84,12 @@ std::optional<pid_t> running_pid_in(const fs::path& node_dir) {
   return std::nullopt;
 }
 
-Result<pid_t> spawn_node(const std::string& exe, const fs::path& node_dir) {
+Result<pid_t> spawn_node(const std::string& exe, const fs::path& node_dir, bool die_with_parent) {
   SpawnOptions o;
   o.argv = {exe, "run", "--dir", node_dir.string()};
   o.output = node_dir / "LOGS" / "console.log";
   o.group = ProcessGroup::own_session;  // outlives the terminal that ran `testnet up`
+  o.die_with_parent = die_with_parent;
   o.close_other_fds = true;
   return spawn_process(o);
 }
@@ -142,7 +143,7 @@ void print_row(const std::vector<std::string>& cells) {
   }
   std::cout << "\n";
 }
-int up(const Layout& l, double wait_seconds) {
+int up(const Layout& l, double wait_seconds, bool die_with_parent) {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return report(kExitFailure, "cannot find this binary (/proc/self/exe): " + ec.message());
@@ -160,13 +161,19 @@ int up(const Layout& l, double wait_seconds) {
     fs::remove(l.pid_file(n), ec);
     const fs::path log = l.dir_of(n) / "LOGS" / "console.log";
     st[i].log_from = static_cast<std::streamoff>(fs::exists(log) ? fs::file_size(log) : 0);
-    auto pid = spawn_node(exe.string(), l.dir_of(n));
+    auto pid = spawn_node(exe.string(), l.dir_of(n), die_with_parent);
     if (!pid) return Error("io", n.dir + ": " + pid.error().reason);
     st[i].pid = *pid;
     st[i].spawned = true;
     if (auto w = core::write_file_atomic(l.pid_file(n), std::to_string(*pid) + "\n", 0644, true);
-        !w)
+        !w) {
+      // Without its pid file `down` could not find it: stop it now.
+      ::kill(*pid, SIGKILL);
+      ::waitpid(*pid, nullptr, 0);
+      st[i].pid.reset();
+      st[i].spawned = false;
       return Error("io", n.dir + ": " + w.error().reason);
+    }
     return Status();
   };
   // Polls the nodes of `group` until each answers, has exited, or the deadline passes.

@@ -88,10 +88,19 @@ Result<pid_t> spawn_process(const SpawnOptions& options) {
   }
   char* const* const child_env = options.env ? envp.data() : environ;
 
+  // Both descriptors above 2: a caller that closed its stdin or stdout would otherwise get one of
+  // them as 0 or 1, and the child's dup2 calls would overwrite it before using it.
+  auto above_stdio = [](int fd) {
+    if (fd < 0 || fd > 2) return fd;
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    ::close(fd);
+    return moved;
+  };
   const std::string out_path = options.output.empty() ? "/dev/null" : options.output.string();
-  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int out =
+      above_stdio(::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (out < 0) return Error("io", "cannot open " + out_path + ": " + std::strerror(errno));
-  const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const int in = above_stdio(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (in < 0) {
     const int err = errno;
     ::close(out);

@@ -21,6 +21,8 @@ constexpr std::string_view kProofDomain = "KLY-DC-CHECKPOINT-PROOF-v1";
 constexpr std::string_view kRecordPrefix = "w:ckpt:";
 constexpr std::string_view kProofPrefix = "w:proof:";
 constexpr uint32_t kUnseenChecksBeforeResend = 30;
+// K4: an intent found at start-up is looked for on the hostchain at least this long.
+constexpr std::chrono::minutes kIntentResolveTime{10};
 
 std::string_view as_sv(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -137,6 +139,7 @@ Status Checkpointer::load() {
       return Error("corrupt", "commit record of hostchain " + l.name + ": " + rec.error().reason);
     states_[l.name].last = *rec;
     states_[l.name].uncertain_intent = rec->intent() && !rec->confirmed;
+    states_[l.name].intent_found_at = std::chrono::steady_clock::now();
   }
   std::string bad;
   store_.scan(kProofPrefix, kProofPrefix, [&](std::string_view key, std::string_view value) {
@@ -257,7 +260,7 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
   hostchains::Connector& c = *link.connector;
   if (st.last && !st.last->confirmed && st.last->intent()) {
     if (st.uncertain_intent) return resolve_intent(link, st);
-    return send_intent(link, st);  // an earlier send failed before reaching the hostchain
+    return store_intent_and_send(link, st);  // an earlier send or store failed: try again
   }
   if (st.last && !st.last->confirmed) {
     auto s = c.check(st.last->tx);
@@ -284,10 +287,7 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
         if (o_.log)
           o_.log->warn("checkpoint {} on {}: tx {} is {}; committing again", st.last->index,
                        link.name, st.last->tx, hostchains::to_string(s->state));
-        auto tx = c.commit({o_.symbiote, st.last->index, st.last->hash});
-        if (!tx) return failed(st, tx.error());
-        st.last->tx = *tx;
-        st.last->unseen_checks = 0;
+        return store_intent_and_send(link, st);
       }
       if (auto w = store_record(link.name, *st.last); !w) return failed(st, w.error());
     }
@@ -300,16 +300,23 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
   CommitRecord rec;
   rec.index = target;
   rec.hash = *hash;
-  if (auto w = store_record(link.name, rec); !w) return failed(st, w.error());  // K4: intent
   st.last = rec;
+  store_intent_and_send(link, st);
+}
+
+void Checkpointer::store_intent_and_send(hostchains::HostchainLink& link, LinkState& st) {
+  st.last->tx.clear();
+  st.last->unseen_checks = 0;
   st.uncertain_intent = false;
+  // K4: durable before the connector is asked to send.
+  if (auto w = store_record(link.name, *st.last); !w) return failed(st, w.error());
   send_intent(link, st);
 }
 
 void Checkpointer::send_intent(hostchains::HostchainLink& link, LinkState& st) {
   auto tx = link.connector->commit({o_.symbiote, st.last->index, st.last->hash});
-  if (o_.after_commit_sent) o_.after_commit_sent();
   if (!tx) return failed(st, tx.error());
+  if (o_.after_commit_sent) o_.after_commit_sent();
   st.last->tx = *tx;
   st.last->unseen_checks = 0;
   // K2: stored before anything else is asked of this hostchain.
@@ -331,23 +338,24 @@ void Checkpointer::resolve_intent(hostchains::HostchainLink& link, LinkState& st
                    st.last->index, link.name, f.tx);
     return;
   }
-  if (++st.last->unseen_checks < kUnseenChecksBeforeResend) {
+  // Sent again only after enough checks *and* enough time: rounds also run on every wake, and a
+  // sent transaction may wait in the hostchain's mempool for several of its blocks.
+  ++st.last->unseen_checks;
+  if (st.last->unseen_checks < kUnseenChecksBeforeResend ||
+      std::chrono::steady_clock::now() - st.intent_found_at < kIntentResolveTime) {
     if (auto w = store_record(link.name, *st.last); !w) return failed(st, w.error());
     return;
   }
   if (o_.log)
-    o_.log->warn(
-        "checkpoint {} on {}: no commit found after {} checks since the restart; "
-        "committing",
-        st.last->index, link.name, st.last->unseen_checks);
-  st.uncertain_intent = false;
-  send_intent(link, st);
+    o_.log->warn("checkpoint {} on {}: no commit found in {} checks since the restart; committing",
+                 st.last->index, link.name, st.last->unseen_checks);
+  store_intent_and_send(link, st);
 }
 
 void Checkpointer::audit_step(hostchains::HostchainLink& link, LinkState& st) {
-  // Everything read back is compared every round (connectors keep their own cursors, so this is
-  // cheap on the hostchain side): a commit under a proof that arrives late is still judged, and a
-  // foreign commit at an index that is already final is still seen.
+  // Everything read back is compared on every audit (connectors keep their own cursors, so this
+  // is cheap on the hostchain side): a commit under a proof that arrives late is still judged, and
+  // a foreign commit at an index that is already final is still seen.
   auto found = link.connector->read_commits(o_.symbiote, 1);
   if (!found) return failed(st, found.error());
   for (const auto& f : *found) {

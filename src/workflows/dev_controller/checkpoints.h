@@ -24,11 +24,13 @@
 //       connector is asked to do anything else on that hostchain.
 // * K4  A commit record is stored as an *intent* (tx "") before the connector is asked to send
 //       it, so a crash between sending and storing the transaction id cannot lose the fact that
-//       something may have been sent. After a restart such an intent is resolved by reading the
-//       hostchain back: a commit of that (index, hash) found → adopted, no second commit; sent
-//       again only after kUnseenChecksBeforeResend rounds without finding it. (Left open: a
-//       transaction still unconfirmed in the hostchain's mempool after that many rounds, and an
-//       in-process send that timed out after reaching the hostchain, are sent twice.)
+//       something may have been sent; a re-send of a dropped transaction goes through an intent
+//       too. After a restart such an intent is resolved by reading the hostchain back: a commit
+//       of that (index, hash) found → adopted, no second commit; sent again only after
+//       kUnseenChecksBeforeResend checks and 10 minutes without finding it. (Left open: a
+//       transaction still in the hostchain's mempool after that, a read-back that has not
+//       scanned up to the tip by then — set the bitcoin start_height near the deployment — and
+//       an in-process send that timed out after reaching the hostchain are sent twice.)
 // * K3  A proof verifies only under the manifest's controller key; an alarm needs both a valid
 //       proof and the hostchain's own read-back showing that commit at the required depth.
 
@@ -120,7 +122,8 @@ class Checkpointer {
   struct LinkState {
     std::optional<CommitRecord> last;  // controller: last commit
     bool uncertain_intent = false;     // K4: an intent found at start-up, maybe sent before
-    std::string status = "ok";         // ok | retrying | stopped | not_configured
+    std::chrono::steady_clock::time_point intent_found_at{};
+    std::string status = "ok";  // ok | retrying | stopped | not_configured
     std::string last_error;
     std::chrono::steady_clock::time_point retry_at{};
     int failures = 0;
@@ -135,6 +138,7 @@ class Checkpointer {
   };
   void loop();
   void commit_step(hostchains::HostchainLink& link, LinkState& st);
+  void store_intent_and_send(hostchains::HostchainLink& link, LinkState& st);
   void send_intent(hostchains::HostchainLink& link, LinkState& st);
   void resolve_intent(hostchains::HostchainLink& link, LinkState& st);
   void audit_step(hostchains::HostchainLink& link, LinkState& st);

@@ -391,8 +391,12 @@ void DevController::verification_loop() {
         continue;
       }
       head_cv_.wait_for(lock, 200ms, [&] { return stopping_ || head_ > applied_; });
-      // An alarm raised while this thread waited stops the block that woke it, too.
-      if (!stopping_ && (!halted_.empty() || alarms_->halting())) continue;
+      // An alarm raised while this thread waited (or while stopping) stops the block that woke
+      // it, too. (An alarm recorded while a block is being applied does not stop that block.)
+      if (!halted_.empty() || alarms_->halting()) {
+        if (stopping_) break;
+        continue;
+      }
     }
     if (stopping_) {
       if (!drain_deadline) drain_deadline = std::chrono::steady_clock::now() + 5s;
