@@ -121,16 +121,19 @@ std::string block_name(const ::testing::TestParamInfo<SeedBlock>& i) {
          std::to_string(i.param.first + i.param.count - 1);
 }
 
+// The soak form's network and load (more nodes and events, a longer submission window).
+void size_for_soak(SimParams& p) {
+  p.min_nodes = 5;
+  p.max_nodes = 8;
+  p.min_events = 20;
+  p.max_events = 60;
+  p.submit_window_ms = 3000;
+}
+
 SimParams honest_params() {
   SimParams p;
   p.check_liveness = true;
-  if (kSoak) {
-    p.min_nodes = 5;
-    p.max_nodes = 8;
-    p.min_events = 20;
-    p.max_events = 60;
-    p.submit_window_ms = 3000;
-  }
+  if (kSoak) size_for_soak(p);
   return p;
 }
 
@@ -216,13 +219,7 @@ static SimReport liveness_run(uint64_t seed, bool soak_sized = false, bool censo
   p.dir = root.path();
   p.check_liveness = true;
   p.censor = censor;
-  if (soak_sized) {
-    p.min_nodes = 5;
-    p.max_nodes = 8;
-    p.min_events = 20;
-    p.max_events = 60;
-    p.submit_window_ms = 3000;
-  }
+  if (soak_sized) size_for_soak(p);
   return run_simulation(p);
 }
 
