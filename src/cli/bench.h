@@ -38,10 +38,6 @@ inline double seconds_since(Clock::time_point t) {
 // libsodium Ed25519 verifications per second using `threads` threads for `seconds`.
 double ed25519_ceiling(unsigned threads, double seconds);
 
-// A loopback port nothing listens on right now; with `count` > 1, the first of that many
-// consecutive ones.
-uint16_t free_ports(unsigned count = 1);
-
 // VmHWM of a process in KiB (0 when unknown).
 uint64_t peak_rss_kib(pid_t pid);
 

@@ -41,10 +41,6 @@ double ed25519_ceiling(unsigned threads, double seconds) {
   return static_cast<double>(total) / seconds_since(t0);
 }
 
-uint16_t free_ports(unsigned count) {
-  return free_loopback_ports(count);
-}
-
 uint64_t peak_rss_kib(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;

@@ -18,6 +18,7 @@
 #include "cli/cli_common.h"
 #include "cli/testnet.h"
 #include "codec/hex.h"
+#include "common/process.h"
 
 namespace klyn::cli::bench {
 
@@ -85,7 +86,7 @@ int run_network(const Options& o) {
   const std::filesystem::path dir = temp ? std::filesystem::temp_directory_path() /
                                                ("klyn-bench-net-" + std::to_string(::getpid()))
                                          : std::filesystem::path(o.dir);
-  const uint16_t base = free_ports(n);
+  const uint16_t base = free_loopback_ports(n);
   if (base == 0) return report(kExitFailure, "no free block of loopback ports");
   testnet::NewOptions no;
   no.dir = dir.string();
@@ -216,7 +217,7 @@ int run_network(const Options& o) {
   if (o.catch_up && all_done) {
     const uint64_t target = testnet::query_node(l, l.nodes[0], 2s).height;
     const uint64_t total = counts_of(*probes[0]).applied;
-    auto joined = testnet::add_follower(l, free_ports());  // picked now: free now
+    auto joined = testnet::add_follower(l, free_loopback_port());  // picked now: free now
     if (!joined) return report(kExitFailure, "joiner: " + joined.error().to_string());
     auto t_join = Clock::now();
     if (testnet::up(l, 60, /*die_with_parent=*/true) != kExitOk)

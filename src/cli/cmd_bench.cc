@@ -123,7 +123,7 @@ int bench_one_node(const BenchOptions& o) {
             << " s\n";
 
   // 2. Start the node.
-  uint16_t port = bench::free_ports();
+  uint16_t port = free_loopback_port();
   SpawnOptions so;
   so.argv = {self, "run", "--dir", dir.string(), "--port", std::to_string(port)};
   so.output = dir / "LOGS" / "console.log";  // warnings and errors only (level warn)

@@ -49,7 +49,7 @@ class DevnetRun {
 
 TEST(Devnet, AlphaAndBetaCheckpointIntoEachOtherAndReachFinality) {
   NodeProcess n("devnet");
-  const uint16_t port = pick_free_port();
+  const uint16_t port = free_loopback_port();
   auto init = n.cli({"init", "--devnet", "--port", std::to_string(port)});
   ASSERT_TRUE(init.exited_with(0)) << init.describe();
   const std::string alpha_cfg = n.read_file("CONFIGS/symbiotes/alpha.toml");

@@ -45,10 +45,6 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds lim
   return pred();
 }
 
-uint16_t pick_free_port() {
-  return free_loopback_port();
-}
-
 std::string JsonReply::str(const char* key) const {
   if (!body.is_object() || !body.contains(key)) return "";
   const auto& v = body.at(key);
@@ -288,7 +284,7 @@ void NodeProcess::write_file(const std::string& rel, const std::string& text) co
 
 void NodeProcess::spawn(const EnvList& env) {
   if (pid_ > 0) ADD_FAILURE() << "spawn: node already running (pid " << pid_ << ")";
-  port_ = pick_free_port();
+  port_ = free_loopback_port();
   ++starts_;
   http_.reset();
   pid_ = spawn_klyn74r({"run", "--dir", data_dir_.string(), "--port", std::to_string(port_)}, env,
@@ -298,7 +294,7 @@ void NodeProcess::spawn(const EnvList& env) {
 
 ::testing::AssertionResult NodeProcess::start(const EnvList& env,
                                               std::chrono::milliseconds ready_timeout) {
-  // Another process may take the port between pick_free_port() and the node's bind: retry.
+  // Another process may take the port between free_loopback_port() and the node's bind: retry.
   for (int attempt = 0; attempt < 3; ++attempt) {
     spawn(env);
     if (pid_ < 0) return ::testing::AssertionFailure() << "cannot start the node";

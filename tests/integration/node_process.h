@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/process.h"
 #include "net/http_client.h"
 
 namespace klyn::itest {
@@ -57,9 +58,6 @@ ProcessResult run_klyn74r(const std::vector<std::string>& args, const EnvList& e
 // Polls `pred` every `step` until it holds or `limit` passes; returns its last value.
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit,
                 std::chrono::milliseconds step = 10ms);
-
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-uint16_t pick_free_port();
 
 // A parsed JSON answer of the node (status 0 = transport error, described in `error`).
 struct JsonReply {

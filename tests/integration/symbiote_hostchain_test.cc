@@ -138,7 +138,7 @@ TEST(SymbioteHostchain, CommitCheckReadBackAndBalanceOnARealNode) {
   EXPECT_EQ(unknown->state, CommitStatus::State::kUnknown);
 
   // A node that does not answer: unreachable, quickly.
-  auto dead = settings_for(pick_free_port(), alpha, c.accounts[1], fee);
+  auto dead = settings_for(free_loopback_port(), alpha, c.accounts[1], fee);
   dead.timeout = 2s;
   SymbioteConnector down(dead);
   auto e = down.commit({sym_of(1), 30, h10});

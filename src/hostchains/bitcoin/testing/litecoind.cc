@@ -21,10 +21,6 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-uint16_t pick_free_port() {
-  return free_loopback_port();
-}
-
 namespace {
 
 // Reaps `pid` if it has exited; true when it has (or is not our child any more). `how` gets
@@ -119,8 +115,8 @@ Result<std::unique_ptr<Litecoind>> Litecoind::start(LitecoindOptions options) {
 
 Status Litecoind::launch(bool new_ports) {
   if (new_ports) {
-    rpc_port_ = pick_free_port();
-    p2p_port_ = pick_free_port();
+    rpc_port_ = free_loopback_port();
+    p2p_port_ = free_loopback_port();
   }
   if (rpc_port_ == 0 || p2p_port_ == 0) return Error("io", "no free port on 127.0.0.1");
   std::vector<std::string> args = {options_.binary, "-regtest", "-datadir=" + datadir_.string(),

@@ -95,7 +95,4 @@ class Litecoind {
   std::map<std::string, std::unique_ptr<JsonRpcClient>> wallet_clients_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (klyn::free_loopback_port).
-uint16_t pick_free_port();
-
 }  // namespace klyn::hostchains::bitcoin::testing

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "codec/hex.h"
+#include "common/process.h"
 #include "hostchains/bitcoin/bitcoin.h"
 #include "hostchains/bitcoin/testing/litecoind.h"
 
@@ -410,7 +411,7 @@ TEST_F(BitcoinConnectorTest, WrongPasswordIsUnauthorized) {
 }
 
 TEST_F(BitcoinConnectorTest, ClosedPortIsUnreachable) {
-  const uint16_t port = testing::pick_free_port();
+  const uint16_t port = free_loopback_port();
   toml::table t = toml::parse(
       "type = \"bitcoin\"\nnetwork = \"litecoin-regtest\"\nrpc_url = "
       "\"http://127.0.0.1:" +
