@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include "codec/base58.h"
+#include "crypto/ed25519/key_tables.h"
 #include "crypto/hash.h"
 
 namespace klyn::crypto {
@@ -56,6 +57,11 @@ Signature KeyPair::sign(ByteSpan message) const {
 }
 
 bool verify(const PublicKey& pk, ByteSpan message, const Signature& sig) {
+  return ed25519::TableVerifier::shared().verify(pk, message, sig);
+}
+
+bool verify_with_libsodium(const PublicKey& pk, ByteSpan message, const Signature& sig) {
+  init();
   return crypto_sign_verify_detached(sig.data(), message.data(), message.size(), pk.data()) == 0;
 }
 

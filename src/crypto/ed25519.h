@@ -1,8 +1,10 @@
 #pragma once
 // Ed25519 (libsodium). An account address is the base58 encoding of its 32-byte public key.
 //
-// Verification uses libsodium's crypto_sign_verify_detached, which rejects non-canonical S and
-// small-order public keys, so a valid signature cannot be mutated into another valid one.
+// Verification gives libsodium's crypto_sign_verify_detached answer for every input (a consensus
+// rule, see README.md): it rejects non-canonical S and small-order public keys, so a valid
+// signature cannot be mutated into another valid one. Keys that sign often are verified with
+// precomputed tables (ed25519/key_tables.h) at a third of the cost; the answers are the same.
 
 #include <array>
 #include <optional>
@@ -43,7 +45,10 @@ class KeyPair {
   PublicKey pk_{};
 };
 
+// libsodium's answer, through ed25519::TableVerifier::shared() (thread-safe).
 bool verify(const PublicKey& pk, ByteSpan message, const Signature& sig);
+// libsodium itself, always: for benchmarks that measure the reference cost.
+bool verify_with_libsodium(const PublicKey& pk, ByteSpan message, const Signature& sig);
 
 std::string address_of(const PublicKey& pk);
 // Parses a base58 address into a public key; rejects wrong lengths and characters.

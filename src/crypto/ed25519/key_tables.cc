@@ -1,0 +1,241 @@
+#include "crypto/ed25519/key_tables.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace klyn::crypto::ed25519 {
+namespace {
+
+// L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+constexpr uint8_t kL[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+                            0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+
+// The y encodings libsodium refuses as R and as a key (bit 255 masked before comparing): the
+// small-order points 0 (order 4), 1 (order 1), the two y of the order-8 points, p − 1 (order 2),
+// and the non-canonical p (= 0) and p + 1 (= 1). Tests derive the torsion points and check this.
+constexpr uint8_t kSmallOrder[7][32] = {
+    {0},
+    {1},
+    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+     0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+     0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b,
+     0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39,
+     0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},
+};
+
+bool libsodium_verify(const PublicKey& pk, ByteSpan message, const Signature& sig) {
+  return crypto_sign_verify_detached(sig.data(), message.data(), message.size(), pk.data()) == 0;
+}
+
+}  // namespace
+
+bool scalar_is_canonical(const uint8_t s[32]) {
+  for (int i = 31; i >= 0; --i) {
+    if (s[i] < kL[i]) return true;
+    if (s[i] > kL[i]) return false;
+  }
+  return false;  // s == L
+}
+
+bool has_small_order_encoding(const uint8_t s[32]) {
+  for (const auto& bad : kSmallOrder) {
+    if (std::memcmp(s, bad, 31) == 0 && (s[31] & 0x7f) == bad[31]) return true;
+  }
+  return false;
+}
+
+bool point_is_canonical(const uint8_t s[32]) {
+  // y >= p iff y = p + k for k in 0..18: byte 31 (masked) 0x7f, bytes 30..1 0xff, byte 0 >= 0xed.
+  if ((s[31] & 0x7f) != 0x7f) return true;
+  for (int i = 30; i > 0; --i)
+    if (s[i] != 0xff) return true;
+  return s[0] < 0xed;
+}
+
+bool key_passes_checks(const PublicKey& pk) {
+  return point_is_canonical(pk.data()) && !has_small_order_encoding(pk.data()) &&
+         decode(pk.data()).has_value();
+}
+
+std::shared_ptr<const KeyTable> KeyTable::build(const PublicKey& pk) {
+  if (!key_passes_checks(pk)) return nullptr;
+  auto a = decode(pk.data());
+  auto table = std::make_shared<KeyTable>();
+  table->pk_ = pk;
+  build_comb(table->neg_a_, negate(*a));
+  return table;
+}
+
+bool KeyTable::verify(ByteSpan message, const Signature& sig) const {
+  const uint8_t* r = sig.data();
+  const uint8_t* s = sig.data() + 32;
+  if (!scalar_is_canonical(s) || has_small_order_encoding(r)) return false;
+  crypto_hash_sha512_state st;
+  crypto_hash_sha512_init(&st);
+  crypto_hash_sha512_update(&st, r, 32);
+  crypto_hash_sha512_update(&st, pk_.data(), 32);
+  crypto_hash_sha512_update(&st, message.data(), message.size());
+  uint8_t wide[64];
+  crypto_hash_sha512_final(&st, wide);
+  uint8_t h[32];
+  crypto_core_ed25519_scalar_reduce(h, wide);
+  // R' = [S]B + [h](−A), encoded canonically and compared with the bytes of R.
+  const Point r_check = double_comb(base_comb(), s, neg_a_, h);
+  uint8_t enc[32];
+  encode(enc, r_check);
+  return std::memcmp(enc, r, 32) == 0;
+}
+
+size_t TableVerifier::KeyHash::operator()(const PublicKey& pk) const {
+  size_t v;
+  std::memcpy(&v, pk.data() + 1, sizeof v);  // byte 0 picks the shard
+  return v;
+}
+
+TableVerifier::TableVerifier(Options options)
+    : options_(options),
+      tables_per_shard_(std::max<size_t>(1, options.max_tables / kShards)),
+      candidates_per_shard_(4 * std::max<size_t>(1, options.max_tables / kShards)),
+      enabled_(options.tables && options.max_tables > 0) {
+  if (sodium_init() < 0) std::abort();
+  if (enabled_) enabled_ = self_test();
+}
+
+TableVerifier& TableVerifier::shared() {
+  static TableVerifier* v = [] {
+    Options o;
+    if (const char* env = std::getenv("KLYN_ED25519_TABLES")) {
+      const std::string s = env;
+      if (s == "0" || s == "off") o.tables = false;
+    }
+    return new TableVerifier(o);  // never destroyed: may be used until the process exits
+  }();
+  return *v;
+}
+
+bool TableVerifier::verify(const PublicKey& pk, ByteSpan message, const Signature& sig) {
+  if (enabled_) {
+    if (auto table = lookup(pk)) {
+      table_verifications_.fetch_add(1, std::memory_order_relaxed);
+      return table->verify(message, sig);
+    }
+  }
+  libsodium_verifications_.fetch_add(1, std::memory_order_relaxed);
+  const bool ok = libsodium_verify(pk, message, sig);
+  if (ok && enabled_ && count_valid(pk)) {
+    if (auto table = KeyTable::build(pk)) {
+      tables_built_.fetch_add(1, std::memory_order_relaxed);
+      insert(std::move(table));
+    }
+  }
+  return ok;
+}
+
+std::shared_ptr<const KeyTable> TableVerifier::lookup(const PublicKey& pk) {
+  Shard& sh = shard(pk);
+  std::lock_guard lock(sh.mu);
+  auto it = sh.table_index.find(pk);
+  if (it == sh.table_index.end()) return nullptr;
+  sh.tables.splice(sh.tables.begin(), sh.tables, it->second);
+  return *it->second;
+}
+
+std::shared_ptr<const KeyTable> TableVerifier::table_of(const PublicKey& pk) {
+  return enabled_ ? lookup(pk) : nullptr;
+}
+
+bool TableVerifier::count_valid(const PublicKey& pk) {
+  Shard& sh = shard(pk);
+  std::lock_guard lock(sh.mu);
+  if (sh.table_index.count(pk)) return false;  // built meanwhile by another thread
+  auto it = sh.candidate_index.find(pk);
+  if (it == sh.candidate_index.end()) {
+    sh.candidates.emplace_front(pk, 0);
+    it = sh.candidate_index.emplace(pk, sh.candidates.begin()).first;
+    if (sh.candidates.size() > candidates_per_shard_) {
+      sh.candidate_index.erase(sh.candidates.back().first);
+      sh.candidates.pop_back();
+    }
+  } else {
+    sh.candidates.splice(sh.candidates.begin(), sh.candidates, it->second);
+  }
+  auto& count = it->second->second;
+  if (++count < options_.promote_after) return false;
+  sh.candidates.erase(it->second);
+  sh.candidate_index.erase(it);
+  return true;
+}
+
+void TableVerifier::insert(std::shared_ptr<const KeyTable> table) {
+  Shard& sh = shard(table->key());
+  std::lock_guard lock(sh.mu);
+  if (sh.table_index.count(table->key())) return;
+  sh.tables.push_front(table);
+  sh.table_index.emplace(table->key(), sh.tables.begin());
+  if (sh.tables.size() > tables_per_shard_) {
+    sh.table_index.erase(sh.tables.back()->key());
+    sh.tables.pop_back();
+    tables_evicted_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+TableVerifier::Stats TableVerifier::stats() const {
+  Stats s;
+  s.tables_enabled = enabled_;
+  s.table_verifications = table_verifications_.load();
+  s.libsodium_verifications = libsodium_verifications_.load();
+  s.tables_built = tables_built_.load();
+  s.tables_evicted = tables_evicted_.load();
+  for (auto& sh : shards_) {
+    std::lock_guard lock(sh.mu);
+    s.tables += sh.tables.size();
+  }
+  return s;
+}
+
+// E5: the table path must agree with libsodium on valid and mutated signatures of a few keys
+// before it may answer anything.
+bool TableVerifier::self_test() const {
+  for (uint8_t k = 0; k < 4; ++k) {
+    uint8_t seed[32] = {};
+    seed[0] = k;
+    seed[31] = 0x5a;
+    PublicKey pk;
+    uint8_t sk[64];
+    crypto_sign_seed_keypair(pk.data(), sk, seed);
+    auto table = KeyTable::build(pk);
+    if (!table) return false;
+    for (size_t len : {size_t{0}, size_t{33}, size_t{150}}) {
+      Bytes msg(len, static_cast<uint8_t>(k + len));
+      Signature sig;
+      crypto_sign_detached(sig.data(), nullptr, msg.data(), msg.size(), sk);
+      for (int mutation = 0; mutation < 4; ++mutation) {
+        Signature s = sig;
+        Bytes m = msg;
+        if (mutation == 1) s[3] ^= 0x10;             // R
+        if (mutation == 2) s[40] ^= 0x01;            // S
+        if (mutation == 3 && !m.empty()) m[0] ^= 1;  // message
+        if (table->verify(m, s) != libsodium_verify(pk, m, s)) return false;
+      }
+    }
+    sodium_memzero(sk, sizeof sk);
+  }
+  return true;
+}
+
+}  // namespace klyn::crypto::ed25519
