@@ -6,7 +6,8 @@ namespace klyn::dev_controller {
 
 namespace {
 constexpr size_t kMaxTracked = 10'000;  // forget the lowest scores beyond this many peers
-}
+constexpr size_t kMaxSeenDuplicates = 200'000;
+}  // namespace
 
 std::string PeerScores::key(const std::string& ip, const std::string& node_id) {
   return ip + "|" + node_id.substr(0, 64);
@@ -52,6 +53,23 @@ bool PeerScores::penalize(const std::string& peer, double points, Clock::time_po
     return true;
   }
   return false;
+}
+
+bool PeerScores::duplicate(const std::string& peer, uint64_t message, Clock::time_point now) {
+  // A collision of two pairs only makes one first copy cost a point: harmless.
+  const uint64_t pair = std::hash<std::string>{}(peer)*0x9e3779b97f4a7c15ULL ^ message;
+  {
+    std::lock_guard lock(seen_mu_);
+    if (seen_.insert(pair).second) {
+      seen_order_.push_back(pair);
+      if (seen_order_.size() > kMaxSeenDuplicates) {
+        seen_.erase(seen_order_.front());
+        seen_order_.pop_front();
+      }
+      return false;
+    }
+  }
+  return penalize(peer, kDuplicate, now);
 }
 
 double PeerScores::score(const std::string& peer, Clock::time_point now) {

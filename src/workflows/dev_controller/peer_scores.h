@@ -3,19 +3,23 @@
 //
 // A peer is named by its IP address plus the node id it declares in the `X-Klyn-Node` header
 // (many nodes share 127.0.0.1 on a local network). Invalid messages (garbage, wrong symbiote, bad
-// signatures, unstaked producers, proofs that do not verify) add many points; duplicates add one
-// point each, so only a flood of them matters. Scores decay with a half-life. A peer over the
-// threshold is refused (403 `banned`) on every sync route until its ban ends; honest peers are
-// unaffected. The declared id is not authenticated: a misbehaving peer that changes it starts
-// from zero, as one that changes its IP address would.
+// signatures, unstaked producers, proofs that do not verify) add many points. Duplicates are
+// normal gossip the first time (every node forwards a message once to each of its peers, so a
+// node gets one copy per peer): the first copy of a message from a peer costs nothing, every
+// further copy of the same message from the same peer one point, so only a flood matters. Scores
+// decay with a half-life. A peer over the threshold is refused (403 `banned`) on every sync route
+// until its ban ends; honest peers are unaffected. The declared id is not authenticated: a
+// misbehaving peer that changes it starts from zero, as one that changes its IP address would.
 //
 // Thread-safe.
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_set>
 
 namespace klyn::dev_controller {
 
@@ -28,7 +32,7 @@ class PeerScores {
     std::chrono::seconds half_life{60};
   };
   static constexpr double kInvalid = 20;   // a message that fails validation
-  static constexpr double kDuplicate = 1;  // a message this node already had
+  static constexpr double kDuplicate = 1;  // a message this peer already sent
 
   PeerScores() : PeerScores(Options{}) {}
   explicit PeerScores(Options o) : o_(o) {}
@@ -40,6 +44,9 @@ class PeerScores {
   int64_t banned_for(const std::string& peer, Clock::time_point now = Clock::now());
   // Adds points; returns true when this pushed the peer over the threshold (it is banned now).
   bool penalize(const std::string& peer, double points, Clock::time_point now = Clock::now());
+  // A message this node already had, arriving from `peer` (`message` a digest of its bytes):
+  // free the first time from this peer, kDuplicate from then on. Returns what penalize returns.
+  bool duplicate(const std::string& peer, uint64_t message, Clock::time_point now = Clock::now());
   double score(const std::string& peer, Clock::time_point now = Clock::now());
   nlohmann::json to_json(Clock::time_point now = Clock::now());
 
@@ -54,6 +61,10 @@ class PeerScores {
   Options o_;
   std::mutex mu_;
   std::map<std::string, Entry> peers_;
+  // (peer, message) pairs seen as duplicates, as one 64-bit digest each, oldest first (bounded).
+  std::mutex seen_mu_;
+  std::unordered_set<uint64_t> seen_;
+  std::deque<uint64_t> seen_order_;
 };
 
 }  // namespace klyn::dev_controller

@@ -34,3 +34,25 @@ TEST(PeerScores, DuplicatesMatterOnlyAsAFloodAndScoresDecay) {
   EXPECT_NEAR(s.score(PeerScores::key("10.0.0.2", "n"), t0), 0, 1e-9);
   EXPECT_EQ(s.to_json(t0 + 700s).size(), 1u);
 }
+
+TEST(PeerScores, FirstCopyOfAMessageFromEachPeerIsFreeRepeatsCount) {
+  PeerScores s({.threshold = 100, .ban = 60s, .half_life = 60s});
+  const auto t0 = PeerScores::Clock::time_point{} + 1000s;
+  const auto a = PeerScores::key("127.0.0.1", "a"), b = PeerScores::key("127.0.0.1", "b");
+  // Honest gossip: every message once from each of two peers, far more than the threshold.
+  for (uint64_t m = 0; m < 5000; ++m) {
+    EXPECT_FALSE(s.duplicate(a, m, t0));
+    EXPECT_FALSE(s.duplicate(b, m, t0));
+  }
+  EXPECT_NEAR(s.score(a, t0), 0, 1e-9);
+  // One peer re-sending one message: the first copy free, then a point each, banned at 100.
+  int sent = 0;
+  bool banned = false;
+  while (!banned && sent < 200) {
+    banned = s.duplicate(a, 777'777, t0);
+    ++sent;
+  }
+  EXPECT_TRUE(banned);
+  EXPECT_EQ(sent, 101);
+  EXPECT_EQ(s.banned_for(b, t0), 0);
+}
