@@ -60,6 +60,10 @@ bool verify(const PublicKey& pk, ByteSpan message, const Signature& sig) {
   return ed25519::TableVerifier::shared().verify(pk, message, sig);
 }
 
+std::vector<bool> verify_batch(std::span<const VerifyRequest> requests) {
+  return ed25519::TableVerifier::shared().verify_batch(requests);
+}
+
 bool verify_with_libsodium(const PublicKey& pk, ByteSpan message, const Signature& sig) {
   init();
   return crypto_sign_verify_detached(sig.data(), message.data(), message.size(), pk.data()) == 0;

@@ -81,10 +81,10 @@ std::shared_ptr<const KeyTable> KeyTable::build(const PublicKey& pk) {
   return table;
 }
 
-bool KeyTable::verify(ByteSpan message, const Signature& sig) const {
+std::optional<Point> KeyTable::r_check(ByteSpan message, const Signature& sig) const {
   const uint8_t* r = sig.data();
   const uint8_t* s = sig.data() + 32;
-  if (!scalar_is_canonical(s) || has_small_order_encoding(r)) return false;
+  if (!scalar_is_canonical(s) || has_small_order_encoding(r)) return std::nullopt;
   crypto_hash_sha512_state st;
   crypto_hash_sha512_init(&st);
   crypto_hash_sha512_update(&st, r, 32);
@@ -94,11 +94,16 @@ bool KeyTable::verify(ByteSpan message, const Signature& sig) const {
   crypto_hash_sha512_final(&st, wide);
   uint8_t h[32];
   crypto_core_ed25519_scalar_reduce(h, wide);
-  // R' = [S]B + [h](−A), encoded canonically and compared with the bytes of R.
-  const Point r_check = double_comb(base_comb(), s, neg_a_, h);
+  return double_comb(base_comb(), s, neg_a_, h);
+}
+
+bool KeyTable::verify(ByteSpan message, const Signature& sig) const {
+  // R' encoded canonically and compared with the bytes of R.
+  const auto r = r_check(message, sig);
+  if (!r) return false;
   uint8_t enc[32];
-  encode(enc, r_check);
-  return std::memcmp(enc, r, 32) == 0;
+  encode(enc, *r);
+  return std::memcmp(enc, sig.data(), 32) == 0;
 }
 
 size_t TableVerifier::KeyHash::operator()(const PublicKey& pk) const {
@@ -143,6 +148,30 @@ bool TableVerifier::verify(const PublicKey& pk, ByteSpan message, const Signatur
       insert(std::move(table));
     }
   }
+  return ok;
+}
+
+std::vector<bool> TableVerifier::verify_batch(std::span<const VerifyRequest> requests) {
+  std::vector<bool> ok(requests.size(), false);
+  std::vector<Point> points;
+  std::vector<size_t> owners;  // request index of each point
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const VerifyRequest& q = requests[i];
+    auto table = enabled_ ? lookup(*q.pk) : nullptr;
+    if (!table) {
+      ok[i] = verify(*q.pk, q.message, *q.sig);  // libsodium, and maybe a new table
+      continue;
+    }
+    table_verifications_.fetch_add(1, std::memory_order_relaxed);
+    if (auto r = table->r_check(q.message, *q.sig)) {
+      points.push_back(*r);
+      owners.push_back(i);
+    }
+  }
+  std::vector<std::array<uint8_t, 32>> enc(points.size());
+  encode_batch(points, enc.data());
+  for (size_t k = 0; k < points.size(); ++k)
+    ok[owners[k]] = std::memcmp(enc[k].data(), requests[owners[k]].sig->data(), 32) == 0;
   return ok;
 }
 

@@ -15,7 +15,10 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <unordered_map>
+#include <vector>
 
 #include "common/bytes.h"
 #include "crypto/ed25519.h"
@@ -36,6 +39,9 @@ class KeyTable {
   static std::shared_ptr<const KeyTable> build(const PublicKey& pk);
   // The table path of E3: the same answer as crypto_sign_verify_detached(sig, message, key()).
   bool verify(ByteSpan message, const Signature& sig) const;
+  // The same in two halves, so that many encodings can share one inversion: R' = [S]B + [h](−A),
+  // or nullopt when the byte checks on S and R already refuse the signature.
+  std::optional<Point> r_check(ByteSpan message, const Signature& sig) const;
   const PublicKey& key() const { return pk_; }
 
   KeyTable() = default;  // use build()
@@ -66,6 +72,8 @@ class TableVerifier {
   TableVerifier& operator=(const TableVerifier&) = delete;
 
   bool verify(const PublicKey& pk, ByteSpan message, const Signature& sig);
+  // verify() of each request, in order; the table-path encodings share one inversion.
+  std::vector<bool> verify_batch(std::span<const VerifyRequest> requests);
   Stats stats() const;
   // The table of a key, if it has one now (tests).
   std::shared_ptr<const KeyTable> table_of(const PublicKey& pk);

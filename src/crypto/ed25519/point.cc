@@ -137,6 +137,21 @@ void encode(uint8_t out[32], const Point& p) {
   out[31] |= static_cast<uint8_t>(fe_is_negative(x) ? 0x80 : 0);
 }
 
+void encode_batch(std::span<const Point> points, std::array<uint8_t, 32>* out) {
+  const size_t n = points.size();
+  if (n == 0) return;
+  std::vector<Fe> prefix(n);
+  prefix[0] = points[0].Z;
+  for (size_t i = 1; i < n; ++i) prefix[i] = fe_mul(prefix[i - 1], points[i].Z);
+  Fe inv = fe_invert(prefix[n - 1]);  // Z is never 0 (complete formulas)
+  for (size_t i = n; i-- > 0;) {
+    const Fe zi = i > 0 ? fe_mul(inv, prefix[i - 1]) : inv;
+    if (i > 0) inv = fe_mul(inv, points[i].Z);
+    fe_tobytes(out[i].data(), fe_mul(points[i].Y, zi));
+    out[i][31] |= static_cast<uint8_t>(fe_is_negative(fe_mul(points[i].X, zi)) ? 0x80 : 0);
+  }
+}
+
 void build_comb(CombTable& table, const Point& p) {
   constexpr size_t kN = 32 * 8;
   std::vector<Point> pts(kN);

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "crypto/ed25519/field.h"
 
@@ -44,6 +45,8 @@ bool equal(const Point& p, const Point& q);
 // kept whatever bit 255 says. nullopt when x² has no root.
 std::optional<Point> decode(const uint8_t in[32]);
 void encode(uint8_t out[32], const Point& p);
+// encode() of every point with one field inversion (Montgomery's trick) instead of one each.
+void encode_batch(std::span<const Point> points, std::array<uint8_t, 32>* out);
 
 // 32 × 8 multiples of a point P: entry [j][k] = (k + 1) · 256^j · P, affine.
 struct CombTable {

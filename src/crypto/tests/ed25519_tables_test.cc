@@ -444,3 +444,61 @@ TEST(Ed25519Verifier, CryptoVerifyUsesTheSharedVerifier) {
   EXPECT_FALSE(crypto::verify(kp.public_key(), msg, bad));
   EXPECT_TRUE(crypto::verify_with_libsodium(kp.public_key(), msg, sig));
 }
+
+TEST(Ed25519Group, EncodeBatchEqualsEncode) {
+  std::mt19937_64 rng(7);
+  std::vector<Point> pts;
+  for (int i = 0; i < 37; ++i) {
+    const Bytes32 k = random_scalar(rng);
+    pts.push_back(scalar_mul_slow(constants().base, k.data()));
+  }
+  for (const auto& t : torsion_points()) pts.push_back(add(pts[0], t));
+  pts.push_back(identity());
+  std::vector<std::array<uint8_t, 32>> out(pts.size());
+  encode_batch(pts, out.data());
+  for (size_t i = 0; i < pts.size(); ++i) EXPECT_EQ(out[i], enc(pts[i])) << i;
+  encode_batch({}, nullptr);  // nothing to do
+}
+
+TEST(Ed25519Verifier, BatchGivesLibsodiumsAnswers) {
+  TableVerifier v({.max_tables = 64, .promote_after = 2, .tables = true});
+  std::mt19937_64 rng(8);
+  // Keys with tables (hot), keys without (cold), a mixed-order key with a table; valid and
+  // mutated signatures in one batch.
+  std::vector<crypto::KeyPair> keys;
+  for (uint8_t i = 0; i < 6; ++i) keys.push_back(crypto::KeyPair::from_seed(crypto::Seed{i, 9}));
+  const Bytes warm{1};
+  for (size_t i = 0; i < 3; ++i)
+    for (int k = 0; k < 2; ++k) v.verify(keys[i].public_key(), warm, keys[i].sign(warm));
+  struct Item {
+    PublicKey pk;
+    Bytes msg;
+    Signature sig;
+  };
+  std::vector<Item> items;
+  for (int i = 0; i < 120; ++i) {
+    const auto& kp = keys[rng() % keys.size()];
+    Item it{kp.public_key(), random_bytes(rng, rng() % 200), {}};
+    it.sig = kp.sign(it.msg);
+    if (rng() % 3 == 0) it.sig[rng() % 64] ^= static_cast<uint8_t>(1 << (rng() % 8));
+    items.push_back(std::move(it));
+  }
+  const Bytes32 a = random_scalar(rng);
+  const PublicKey mixed =
+      test_support::add_torsion(test_support::public_of(a), torsion_points()[3]);
+  for (int i = 0; i < 16; ++i) {
+    Item it{mixed, random_bytes(rng, 30), {}};
+    it.sig = sign_with_scalar(a, mixed, it.msg, rng);
+    items.push_back(std::move(it));
+  }
+  std::vector<crypto::VerifyRequest> reqs;
+  for (const auto& it : items) reqs.push_back({&it.pk, it.msg, &it.sig});
+  for (int round = 0; round < 2; ++round) {  // the second round with more tables
+    const auto got = v.verify_batch(reqs);
+    ASSERT_EQ(got.size(), items.size());
+    for (size_t i = 0; i < items.size(); ++i)
+      EXPECT_EQ(got[i], sodium_ok(items[i].pk, items[i].msg, items[i].sig)) << round << "/" << i;
+  }
+  EXPECT_GT(v.stats().table_verifications, 100u);
+  EXPECT_TRUE(v.verify_batch({}).empty());
+}
