@@ -35,8 +35,17 @@ inline double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// libsodium Ed25519 verifications per second using `threads` threads for `seconds`.
-double ed25519_ceiling(unsigned threads, double seconds);
+// Ed25519 verifications per second using `threads` threads for `seconds`: with libsodium itself
+// (`tables` false: the reference "ceiling" every target is stated against), or through
+// crypto::verify with the 256 keys' tables built (what a node pays for a hot sender).
+double ed25519_ceiling(unsigned threads, double seconds, bool tables = false);
+
+struct Ceilings {
+  double libsodium = 0;  // the ceiling
+  double tables = 0;     // the node's own verifier, hot keys
+};
+// Measures both (2 s each) and prints them.
+Ceilings measure_ceilings(unsigned threads);
 
 // VmHWM of a process in KiB (0 when unknown).
 uint64_t peak_rss_kib(pid_t pid);

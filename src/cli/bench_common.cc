@@ -1,6 +1,7 @@
 // Shared pieces of `klyn74r bench` (see bench.h).
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "cli/bench.h"
@@ -10,7 +11,7 @@
 
 namespace klyn::cli::bench {
 
-double ed25519_ceiling(unsigned threads, double seconds) {
+double ed25519_ceiling(unsigned threads, double seconds, bool tables) {
   constexpr int kMsgs = 256;
   std::vector<crypto::KeyPair> keys;
   std::vector<Bytes> msgs;
@@ -21,6 +22,15 @@ double ed25519_ceiling(unsigned threads, double seconds) {
     sigs.push_back(keys.back().sign(m));
     msgs.push_back(std::move(m));
   }
+  auto check = [&](uint64_t n) {
+    const auto& kp = keys[n % kMsgs];
+    return tables
+               ? crypto::verify(kp.public_key(), msgs[n % kMsgs], sigs[n % kMsgs])
+               : crypto::verify_with_libsodium(kp.public_key(), msgs[n % kMsgs], sigs[n % kMsgs]);
+  };
+  if (tables)  // every key past its promotion
+    for (int round = 0; round < 3; ++round)
+      for (int i = 0; i < kMsgs; ++i) check(i);
   std::atomic<uint64_t> total{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> ts;
@@ -30,8 +40,7 @@ double ed25519_ceiling(unsigned threads, double seconds) {
       uint64_t n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         for (int i = 0; i < 64; ++i, ++n)
-          if (!crypto::verify(keys[n % kMsgs].public_key(), msgs[n % kMsgs], sigs[n % kMsgs]))
-            std::abort();
+          if (!check(n)) std::abort();
       }
       total += n;
     });
@@ -39,6 +48,17 @@ double ed25519_ceiling(unsigned threads, double seconds) {
   stop = true;
   for (auto& t : ts) t.join();
   return static_cast<double>(total) / seconds_since(t0);
+}
+
+Ceilings measure_ceilings(unsigned threads) {
+  Ceilings c;
+  c.libsodium = ed25519_ceiling(threads, 2.0, false);
+  std::cout << "ed25519 ceiling (libsodium verify, " << threads
+            << " threads): " << static_cast<uint64_t>(c.libsodium) << " verifications/s\n";
+  c.tables = ed25519_ceiling(threads, 2.0, true);
+  std::cout << "ed25519 node verifier (hot-key tables, " << threads
+            << " threads): " << static_cast<uint64_t>(c.tables) << " verifications/s\n";
+  return c;
 }
 
 uint64_t peak_rss_kib(pid_t pid) {

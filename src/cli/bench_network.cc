@@ -71,9 +71,8 @@ int run_network(const Options& o) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned n = o.nodes;
   std::cout << "machine: " << cores << " cores\n";
-  const double ceiling = ed25519_ceiling(cores, 2.0);
-  std::cout << "ed25519 ceiling (libsodium verify, " << cores
-            << " threads): " << static_cast<uint64_t>(ceiling) << " verifications/s\n";
+  const Ceilings ceilings = measure_ceilings(cores);
+  const double ceiling = ceilings.libsodium;
   if (o.ceiling_only) return kExitOk;
   if (!o.hostchains.empty())
     return report(kExitConfig, "--hostchain is a one-node benchmark option (no --nodes)");
@@ -208,6 +207,8 @@ int run_network(const Options& o) {
                         {"min_applied_per_s", min_rate},
                         {"ed25519_ceiling_per_s", ceiling},
                         {"min_applied_vs_ceiling", min_rate / ceiling},
+                        {"ed25519_table_rate_per_s", ceilings.tables},
+                        {"min_applied_vs_table_rate", min_rate / ceilings.tables},
                         {"same_state_root", agree},
                         {"common_height", common}};
   bool all_done = true;

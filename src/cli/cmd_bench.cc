@@ -51,9 +51,8 @@ int run_cmd(const std::vector<std::string>& args, const std::filesystem::path& l
 int bench_one_node(const BenchOptions& o) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::cout << "machine: " << cores << " cores\n";
-  double ceiling = bench::ed25519_ceiling(cores, 2.0);
-  std::cout << "ed25519 ceiling (libsodium verify, " << cores
-            << " threads): " << static_cast<uint64_t>(ceiling) << " verifications/s\n";
+  const bench::Ceilings ceilings = bench::measure_ceilings(cores);
+  const double ceiling = ceilings.libsodium;
   if (o.ceiling_only) return kExitOk;
 
   // 1. A data dir with a genesis funding the benchmark accounts.
@@ -306,6 +305,8 @@ int bench_one_node(const BenchOptions& o) {
       {"node_cpu_ms_per_1000_events", applied ? node_cpu * 1e6 / applied : 0.0},
       {"ed25519_ceiling_per_s", ceiling},
       {"applied_vs_ceiling", (applied / total_s) / ceiling},
+      {"ed25519_table_rate_per_s", ceilings.tables},
+      {"applied_vs_table_rate", (applied / total_s) / ceilings.tables},
       {"hostchains", hostchains},
   };
   std::cout << out.dump(2) << "\n";
