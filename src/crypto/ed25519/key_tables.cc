@@ -94,7 +94,7 @@ std::optional<Point> KeyTable::r_check(ByteSpan message, const Signature& sig) c
   crypto_hash_sha512_final(&st, wide);
   uint8_t h[32];
   crypto_core_ed25519_scalar_reduce(h, wide);
-  return double_comb(base_comb(), s, neg_a_, h);
+  return double_comb(neg_a_, h, s);
 }
 
 bool KeyTable::verify(ByteSpan message, const Signature& sig) const {

@@ -30,21 +30,11 @@ Completed mixed_add(const Point& p, const Niels& q, bool subtract) {
   return r;
 }
 
-Point add_digit(const Point& h, const std::array<Niels, 8>& row, int8_t e) {
+template <size_t N>
+Point add_digit(const Point& h, const std::array<Niels, N>& row, int8_t e) {
   if (e > 0) return to_point(mixed_add(h, row[e - 1], false));
   if (e < 0) return to_point(mixed_add(h, row[-e - 1], true));
   return h;
-}
-
-void prefetch_digits(const CombTable& t, const int8_t e[64]) {
-  for (int i = 0; i < 64; ++i) {
-    if (e[i] == 0) continue;
-    const Niels* n = &t.rows[i / 2][(e[i] > 0 ? e[i] : -e[i]) - 1];
-    const char* c = reinterpret_cast<const char*>(n);
-    __builtin_prefetch(c);
-    __builtin_prefetch(c + 64);
-    __builtin_prefetch(c + sizeof(Niels) - 1);
-  }
 }
 
 Fe compute_sqrt_m1() {
@@ -152,9 +142,85 @@ void encode_batch(std::span<const Point> points, std::array<uint8_t, 32>* out) {
   }
 }
 
+namespace {
+
+// Affine Niels forms of `pts`, with one inversion for all of them (Montgomery's trick); Z is
+// never 0 (complete formulas).
+void normalize_into(const std::vector<Point>& pts, Niels* out) {
+  const size_t n = pts.size();
+  std::vector<Fe> prefix(n);
+  prefix[0] = pts[0].Z;
+  for (size_t i = 1; i < n; ++i) prefix[i] = fe_mul(prefix[i - 1], pts[i].Z);
+  Fe inv = fe_invert(prefix[n - 1]);
+  const Fe& d2 = constants().d2;
+  for (size_t i = n; i-- > 0;) {
+    const Fe zi = i > 0 ? fe_mul(inv, prefix[i - 1]) : inv;
+    if (i > 0) inv = fe_mul(inv, pts[i].Z);
+    const Fe x = fe_mul(pts[i].X, zi);
+    const Fe y = fe_mul(pts[i].Y, zi);
+    out[i].y_plus_x = fe_carry(fe_add(y, x));
+    out[i].y_minus_x = fe_sub(y, x);
+    out[i].xy2d = fe_mul(fe_mul(x, y), d2);
+  }
+}
+
+// B's own, wider table: entry [j][k] = (k + 1) · 64^j · B for 43 rows of 32 (165 KiB, one per
+// process), so [S]B takes 43 additions of signed radix-64 digits and no doubling.
+struct BaseTable {
+  std::array<std::array<Niels, 32>, 43> rows;
+};
+
+const BaseTable& base_table() {
+  static const BaseTable* table = [] {
+    auto* t = new BaseTable;
+    std::vector<Point> pts(43 * 32);
+    Point base = constants().base;
+    for (size_t j = 0; j < 43; ++j) {
+      Point* m = &pts[j * 32];
+      m[0] = base;
+      m[1] = dbl(base);
+      for (size_t k = 2; k < 32; ++k) m[k] = add(m[k - 1], base);
+      base = dbl(m[31]);  // 2 · 32 · 64^j · B = 64^(j+1) · B
+    }
+    normalize_into(pts, &t->rows[0][0]);
+    return t;
+  }();
+  return *table;
+}
+
+// Signed radix-64 digits e[0..42] in [−32, 31] (the top one up to 16) with scalar = Σ e[i]·64^i.
+void radix64(int8_t e[43], const uint8_t scalar[32]) {
+  for (int i = 0; i < 43; ++i) {
+    const int bit = 6 * i;
+    unsigned v = scalar[bit / 8] >> (bit % 8);
+    if (bit / 8 + 1 < 32) v |= static_cast<unsigned>(scalar[bit / 8 + 1]) << (8 - bit % 8);
+    e[i] = static_cast<int8_t>(v & 63);
+  }
+  int carry = 0;
+  for (int i = 0; i < 42; ++i) {
+    const int v = e[i] + carry;
+    carry = (v + 32) >> 6;
+    e[i] = static_cast<int8_t>(v - (carry << 6));
+  }
+  e[42] = static_cast<int8_t>(e[42] + carry);
+}
+
+template <size_t N>
+void prefetch_row_digits(const std::array<Niels, N>* rows, const int8_t* e, int count, int step) {
+  for (int i = 0; i < count; ++i) {
+    const int d = e[i];
+    if (d == 0) continue;
+    const char* c = reinterpret_cast<const char*>(&rows[i / step][(d > 0 ? d : -d) - 1]);
+    __builtin_prefetch(c);
+    __builtin_prefetch(c + 64);
+    __builtin_prefetch(c + sizeof(Niels) - 1);
+  }
+}
+
+}  // namespace
+
 void build_comb(CombTable& table, const Point& p) {
-  constexpr size_t kN = 32 * 8;
-  std::vector<Point> pts(kN);
+  std::vector<Point> pts(32 * 8);
   Point base = p;
   for (size_t j = 0; j < 32; ++j) {
     Point* m = &pts[j * 8];
@@ -166,31 +232,7 @@ void build_comb(CombTable& table, const Point& p) {
       for (int i = 0; i < 5; ++i) base = dbl(base);  // · 32 = 256^(j+1) · P
     }
   }
-  // One inversion for all 256 Z (Montgomery's trick); Z is never 0 (complete formulas).
-  std::vector<Fe> prefix(kN);
-  prefix[0] = pts[0].Z;
-  for (size_t i = 1; i < kN; ++i) prefix[i] = fe_mul(prefix[i - 1], pts[i].Z);
-  Fe inv = fe_invert(prefix[kN - 1]);
-  const Fe& d2 = constants().d2;
-  for (size_t i = kN; i-- > 0;) {
-    const Fe zi = i > 0 ? fe_mul(inv, prefix[i - 1]) : inv;
-    if (i > 0) inv = fe_mul(inv, pts[i].Z);
-    const Fe x = fe_mul(pts[i].X, zi);
-    const Fe y = fe_mul(pts[i].Y, zi);
-    Niels& n = table.rows[i / 8][i % 8];
-    n.y_plus_x = fe_carry(fe_add(y, x));
-    n.y_minus_x = fe_sub(y, x);
-    n.xy2d = fe_mul(fe_mul(x, y), d2);
-  }
-}
-
-const CombTable& base_comb() {
-  static const CombTable* table = [] {
-    auto* t = new CombTable;
-    build_comb(*t, constants().base);
-    return t;
-  }();
-  return *table;
+  normalize_into(pts, &table.rows[0][0]);
 }
 
 void radix16(int8_t e[64], const uint8_t scalar[32]) {
@@ -209,27 +251,22 @@ void radix16(int8_t e[64], const uint8_t scalar[32]) {
   e[63] = static_cast<int8_t>(e[63] + carry);
 }
 
-Point double_comb(const CombTable& p, const uint8_t a[32], const CombTable& q,
-                  const uint8_t b[32]) {
-  int8_t ea[64], eb[64];
+Point double_comb(const CombTable& p, const uint8_t a[32], const uint8_t b[32]) {
+  int8_t ea[64], eb[43];
   radix16(ea, a);
-  radix16(eb, b);
-  // A key's table is usually cold (one of many hot keys, 30 KiB each): ask for all 64 entries
-  // now so the misses overlap instead of stalling one by one in the loop.
-  prefetch_digits(q, eb);
-  prefetch_digits(p, ea);
-  // Odd digits first (their rows hold 256^j multiples; the digit weighs 16 · 256^j), times 16,
-  // then the even digits.
+  radix64(eb, b);
+  // A key's table is usually cold (one of many hot keys, 30 KiB each): ask for every entry the
+  // digits need now, so the misses overlap instead of stalling one by one in the loop.
+  prefetch_row_digits(p.rows.data(), ea, 64, 2);
+  prefetch_row_digits(base_table().rows.data(), eb, 43, 1);
+  // [a]P: odd digits first (their rows hold 256^j multiples; the digit weighs 16 · 256^j), times
+  // 16, then the even digits. Then [b]B, one row per digit.
   Point h = identity();
-  for (int i = 1; i < 64; i += 2) {
-    h = add_digit(h, p.rows[i / 2], ea[i]);
-    h = add_digit(h, q.rows[i / 2], eb[i]);
-  }
+  for (int i = 1; i < 64; i += 2) h = add_digit(h, p.rows[i / 2], ea[i]);
   for (int i = 0; i < 4; ++i) h = dbl(h);
-  for (int i = 0; i < 64; i += 2) {
-    h = add_digit(h, p.rows[i / 2], ea[i]);
-    h = add_digit(h, q.rows[i / 2], eb[i]);
-  }
+  for (int i = 0; i < 64; i += 2) h = add_digit(h, p.rows[i / 2], ea[i]);
+  const BaseTable& bt = base_table();
+  for (int j = 0; j < 43; ++j) h = add_digit(h, bt.rows[j], eb[j]);
   return h;
 }
 

@@ -53,14 +53,13 @@ struct CombTable {
   std::array<std::array<Niels, 8>, 32> rows;
 };
 void build_comb(CombTable& table, const Point& p);
-const CombTable& base_comb();  // the table of B, built once
 
 // Signed radix-16 digits e[0..63] in [−8, 8] with scalar = Σ e[i]·16^i; scalar < 2^255.
 void radix16(int8_t e[64], const uint8_t scalar[32]);
 
-// [a]P + [b]Q from the two comb tables of P and Q (both scalars < 2^255), as an exact group
-// element: 128 mixed additions and 4 doublings.
-Point double_comb(const CombTable& p, const uint8_t a[32], const CombTable& q, const uint8_t b[32]);
+// [a]P + [b]B from P's comb table and B's own wider one (radix 64, built once), both scalars
+// < 2^255, as an exact group element: at most 64 + 43 mixed additions and 4 doublings.
+Point double_comb(const CombTable& p, const uint8_t a[32], const uint8_t b[32]);
 
 // [a]P by plain double-and-add; slow, for tests and table checks only.
 Point scalar_mul_slow(const Point& p, const uint8_t a[32]);

@@ -318,14 +318,18 @@ Status DevController::routes(core::SymbioteRoutes& r) {
         return Response::error(413, "too_large", "at most 10000 events per batch");
       for (const auto& item : *j) items.push_back(chain::event_from_json(item));
     }
+    std::vector<const chain::Event*> decoded;
+    for (const auto& item : items)
+      if (item) decoded.push_back(&*item);
+    std::vector<Result<Hash32>> submitted = submit_batch(decoded);
     json results = json::array();
-    size_t accepted = 0;
+    size_t accepted = 0, next = 0;
     for (auto& item : items) {
       if (!item) {
         results.push_back({{"error", item.error().code}, {"reason", item.error().reason}});
         continue;
       }
-      auto h = submit(*item);
+      const Result<Hash32>& h = submitted[next++];
       if (h) {
         ++accepted;
         results.push_back({{"hash", codec::hex_encode(*h)}});

@@ -432,6 +432,41 @@ void DevController::verification_loop() {
 }
 
 Result<Hash32> DevController::submit(const chain::Event& e) {
+  const chain::Event* one[] = {&e};
+  return std::move(submit_batch(one)[0]);
+}
+
+std::vector<Result<Hash32>> DevController::submit_batch(
+    std::span<const chain::Event* const> events) {
+  std::vector<Result<Hash32>> out;
+  out.reserve(events.size());
+  std::vector<Bytes> signing;
+  std::vector<crypto::VerifyRequest> requests;
+  std::vector<size_t> requested;
+  signing.reserve(events.size());  // requests point into it: no reallocation
+  for (size_t i = 0; i < events.size(); ++i) {
+    out.push_back(admission_checks(*events[i]));
+    if (!out.back() || sigcache_->contains(*out.back())) continue;
+    signing.push_back(events[i]->signing_bytes());
+    requests.push_back({&events[i]->creator, signing.back(), &events[i]->signature});
+    requested.push_back(i);
+  }
+  const std::vector<bool> verified = crypto::verify_batch(requests);
+  for (size_t k = 0; k < requested.size(); ++k) {
+    if (verified[k]) {
+      sigcache_->insert(*out[requested[k]]);
+    } else {
+      out[requested[k]] =
+          Error("bad_signature", "the signature does not verify for creator " +
+                                     crypto::address_of(events[requested[k]]->creator));
+    }
+  }
+  for (size_t i = 0; i < events.size(); ++i)
+    if (out[i]) out[i] = admit(*events[i], *out[i]);
+  return out;
+}
+
+Result<Hash32> DevController::admission_checks(const chain::Event& e) {
   if (stopping_) return Error("stopping", "the node is shutting down");
   const chain::Manifest& m = ctx_.genesis.manifest;
   if (e.symbiote != store_->symbiote_id())
@@ -473,13 +508,11 @@ Result<Hash32> DevController::submit(const chain::Event& e) {
   if (a.balance < need)
     return Error("insufficient_balance", "balance " + std::to_string(a.balance) + " < " +
                                              std::to_string(need) + " needed (amount + fee)");
-  if (!sigcache_->contains(hash)) {
-    if (!e.verify_signature())
-      return Error("bad_signature",
-                   "the signature does not verify for creator " + crypto::address_of(e.creator));
-    sigcache_->insert(hash);
-  }
-  // The committed nonce is read again under the mempool's lock: `a` may be stale by now.
+  return hash;
+}
+
+Result<Hash32> DevController::admit(const chain::Event& e, const Hash32& hash) {
+  // The committed nonce is read again under the mempool's lock: the checks' read may be stale.
   KLYN_TRY(mempool_->add(PendingEvent{e, hash},
                          [this](const chain::AccountId& id) { return committed_nonce(id); }));
   ++events_admitted_;
