@@ -189,6 +189,8 @@ int run_network(const Options& o) {
     nodes.push_back({{"node", node.dir},
                      {"role", node.role},
                      {"seconds", done_s[i]},
+                     {"applied", last[i].applied},
+                     {"rejected_in_blocks", last[i].rejected},
                      {"applied_per_s", done_s[i] > 0 ? accepted / done_s[i] : 0.0},
                      {"peak_rss_mib", pid ? peak_rss_kib(*pid) / 1024.0 : 0.0}});
   }
