@@ -9,6 +9,7 @@
 //   * mode 2: the key is the first 32 of the 64 bytes, the signature the rest of the input's next
 //     64 bytes (a table is built if the key passes the key checks; if not, libsodium must refuse).
 // Keys 0..3 are ordinary, 4..10 have a torsion component (mixed order, as no real signer makes).
+// Modes 0 and 1 also check the batch path (r_check + encode_batch, what verify_batch uses).
 #include <sodium.h>
 
 #include <cstdio>
@@ -97,6 +98,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sig = test_support::sign_with_scalar(key.secret, key.pk, msg, nonce);
     for (int i = 0; i < 64; ++i) sig[i] ^= block[i];
   }
-  ORACLE(key.table->verify(msg, sig) == libsodium(key.pk, msg, sig));
+  const bool want = libsodium(key.pk, msg, sig);
+  ORACLE(key.table->verify(msg, sig) == want);
+  // The batch path (crypto::verify_batch): R' encoded together with another point.
+  const auto r = key.table->r_check(msg, sig);
+  ORACLE(r.has_value() || !want);
+  if (r) {
+    const Point pts[2] = {identity(), *r};
+    std::array<uint8_t, 32> enc[2];
+    encode_batch(pts, enc);
+    ORACLE((std::memcmp(enc[1].data(), sig.data(), 32) == 0) == want);
+  }
   return 0;
 }

@@ -204,6 +204,24 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
   EXPECT_EQ(post_body(c, ev, json_of(gap).dump()).status, 202u);
   EXPECT_TRUE(is_error(post_body(c, ev, json_of(gap).dump()), 409, "duplicate"));
   EXPECT_EQ(get_event(c, "alpha", gap.hash()).status, "pending");
+
+  // In one batch: a new event twice and a badly signed one twice. The first copy is admitted,
+  // its copy is a duplicate; both bad copies are bad_signature (the copy is not verified again).
+  {
+    const chain::Event gap2 = chain::make_transfer(alpha, a, 11, fee, b.public_key(), 1);
+    chain::Event bad = chain::make_transfer(alpha, a, 12, fee, b.public_key(), 1);
+    bad.signature[5] ^= 0x02;
+    nlohmann::json arr =
+        nlohmann::json::array({json_of(gap2), json_of(bad), json_of(gap2), json_of(bad)});
+    JsonReply r = post_body(c, "/s/alpha/events", arr.dump());
+    ASSERT_EQ(r.status, 200u) << r.raw;
+    EXPECT_EQ(r.body.value("accepted", 99), 1);
+    ASSERT_EQ(r.body["results"].size(), 4u);
+    EXPECT_EQ(r.body["results"][0].value("hash", ""), hex(gap2.hash()));
+    EXPECT_EQ(r.body["results"][1].value("error", ""), "bad_signature");
+    EXPECT_EQ(r.body["results"][2].value("error", ""), "duplicate");
+    EXPECT_EQ(r.body["results"][3].value("error", ""), "bad_signature");
+  }
 }
 
 TEST(BadInput, OversizedBodyAndDeepNestingAreRefused) {

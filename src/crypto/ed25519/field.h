@@ -3,10 +3,13 @@
 //
 // An element is five 51-bit limbs, value = sum v[i] * 2^(51 i), not necessarily < p. Bounds the
 // functions rely on ("loose" = every limb < 2^52):
-//   * mul, sq, carry, sub and the constants return loose elements (limbs < 2^51 + 2^13);
-//   * add of two loose elements gives limbs < 2^53, still fine as input of mul/sq/sub, but not as
-//     input of another add (the code never chains two adds without a mul/sub/carry between);
-//   * mul/sq accept limbs < 2^54; sub accepts a subtrahend with limbs < 2^53.
+//   * mul and sq return limbs < 2^51 + 2^13; carry and sub (of inputs below 2^63) return limbs
+//     < 2^51 + 19 * 2^13; the constants are carried: all loose;
+//   * add of two loose elements gives limbs < 2^53, and (Z + Z) + C (mixed addition) < 1.5 * 2^53:
+//     both fine as input of mul/sq, the first also as subtrahend of sub; nothing adds three
+//     operands before feeding sub;
+//   * mul/sq accept limbs < 2^54; sub accepts a subtrahend with limb 0 <= 2^53 − 76 and the
+//     others <= 2^53 − 4.
 // Everything here is variable-time in nothing but the data-independent sense: no branch depends
 // on a value. Verification handles only public data, so that is a convenience, not a promise.
 
@@ -60,7 +63,8 @@ inline Fe fe_add(const Fe& f, const Fe& g) {
   return Fe{{f.v[0] + g.v[0], f.v[1] + g.v[1], f.v[2] + g.v[2], f.v[3] + g.v[3], f.v[4] + g.v[4]}};
 }
 
-// f - g as f + 4p - g, then one carry pass. g's limbs must be < 4p's (2^53 - 76 and 2^53 - 4).
+// f - g as f + 4p - g, then one carry pass. g's limbs must be <= 4p's (2^53 - 76 for limb 0,
+// 2^53 - 4 for the others).
 inline Fe fe_sub(const Fe& f, const Fe& g) {
   constexpr uint64_t k4p0 = (uint64_t{1} << 53) - 76;
   constexpr uint64_t k4pi = (uint64_t{1} << 53) - 4;
@@ -84,8 +88,8 @@ inline Fe reduce_columns(u128 r0, u128 r1, u128 r2, u128 r3, u128 r4) {
   h.v[2] = static_cast<uint64_t>(r2) & kMask;
   r4 += static_cast<uint64_t>(r3 >> 51);
   h.v[3] = static_cast<uint64_t>(r3) & kMask;
-  // r4 has no 19-multiplied terms: with limbs < 2^54 it is < 5 * 2^108 + 2^64, so c < 2^60 and
-  // 19 c fits in 64 bits.
+  // r4 has no 19-multiplied terms: with limbs < 2^54 it is < 5 * 2^108 + 2^64, so
+  // c < 5 * 2^57 + 2^13 and 19 c < 2^63.6 fits in 64 bits.
   const uint64_t c = static_cast<uint64_t>(r4 >> 51);
   h.v[4] = static_cast<uint64_t>(r4) & kMask;
   h.v[0] += 19 * c;
@@ -165,7 +169,7 @@ inline Fe fe_pow22523(const Fe& z) {
 // The canonical 32-byte little-endian encoding (value mod p, < p; bit 255 clear).
 inline void fe_tobytes(uint8_t out[32], const Fe& f) {
   using namespace fe_detail;
-  Fe h = fe_carry(fe_carry(f));  // value < 2^255 + 19 * 2, limbs 1..4 < 2^51
+  Fe h = fe_carry(fe_carry(f));  // every limb < 2^51 now (value < 2^255 < 2p)
   // q = 1 iff h >= p, computed as the carry out of bit 255 of h + 19.
   uint64_t q = (h.v[0] + 19) >> 51;
   q = (h.v[1] + q) >> 51;

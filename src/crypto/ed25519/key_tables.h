@@ -83,8 +83,13 @@ class TableVerifier {
   static TableVerifier& shared();
 
  private:
+  // SipHash of the key under a per-process random seed: senders cannot grind keys into one shard
+  // or one bucket.
   struct KeyHash {
+    KeyHash() : seed(nullptr) {}
+    explicit KeyHash(const std::array<uint8_t, 16>* s) : seed(s) {}
     size_t operator()(const PublicKey& pk) const;
+    const std::array<uint8_t, 16>* seed;
   };
   using TableList = std::list<std::shared_ptr<const KeyTable>>;
   using CandidateList = std::list<std::pair<PublicKey, unsigned>>;
@@ -97,17 +102,20 @@ class TableVerifier {
   };
   static constexpr size_t kShards = 16;
 
-  Shard& shard(const PublicKey& pk) { return shards_[pk[0] % kShards]; }
+  Shard& shard(const PublicKey& pk) { return shards_[(KeyHash(&seed_)(pk) >> 59) % kShards]; }
   std::shared_ptr<const KeyTable> lookup(const PublicKey& pk);
   // Counts a valid signature of pk; true when pk has just reached promote_after.
   bool count_valid(const PublicKey& pk);
   void insert(std::shared_ptr<const KeyTable> table);
+  // libsodium, then promotion of the key if the signature was valid.
+  bool verify_cold(const PublicKey& pk, ByteSpan message, const Signature& sig);
   bool self_test() const;
 
   const Options options_;
   const size_t tables_per_shard_;
   const size_t candidates_per_shard_;
   bool enabled_;
+  std::array<uint8_t, 16> seed_{};
   std::array<Shard, kShards> shards_;
   std::atomic<uint64_t> table_verifications_{0}, libsodium_verifications_{0}, tables_built_{0},
       tables_evicted_{0};

@@ -164,7 +164,7 @@ void normalize_into(const std::vector<Point>& pts, Niels* out) {
   }
 }
 
-// B's own, wider table: entry [j][k] = (k + 1) · 64^j · B for 43 rows of 32 (165 KiB, one per
+// B's own, wider table: entry [j][k] = (k + 1) · 64^j · B for 43 rows of 32 (161 KiB, one per
 // process), so [S]B takes 43 additions of signed radix-64 digits and no doubling.
 struct BaseTable {
   std::array<std::array<Niels, 32>, 43> rows;

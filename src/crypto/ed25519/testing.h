@@ -1,5 +1,6 @@
 #pragma once
-// Test support for the table verifier (tests and the differential fuzz target only): the eight
+// Test support for the table verifier (its start-up self-test, the tests and the differential fuzz
+// target): the eight
 // torsion points, and signatures made from a secret scalar with libsodium's scalar operations,
 // also under keys with a torsion component (which no real signer produces).
 

@@ -443,24 +443,35 @@ std::vector<Result<Hash32>> DevController::submit_batch(
   std::vector<Bytes> signing;
   std::vector<crypto::VerifyRequest> requests;
   std::vector<size_t> requested;
-  signing.reserve(events.size());  // requests point into it: no reallocation
+  // A second copy of an event in the same batch takes the first copy's signature answer instead
+  // of being verified again; the mempool then answers it "duplicate" as before.
+  std::map<Hash32, size_t> first_copy;
+  std::vector<std::pair<size_t, size_t>> copies;  // (copy, first)
+  signing.reserve(events.size());                 // requests point into it: no reallocation
   for (size_t i = 0; i < events.size(); ++i) {
     out.push_back(admission_checks(*events[i]));
     if (!out.back() || sigcache_->contains(*out.back())) continue;
+    if (auto [it, fresh] = first_copy.emplace(*out.back(), i); !fresh) {
+      copies.emplace_back(i, it->second);
+      continue;
+    }
     signing.push_back(events[i]->signing_bytes());
     requests.push_back({&events[i]->creator, signing.back(), &events[i]->signature});
     requested.push_back(i);
   }
   const std::vector<bool> verified = crypto::verify_batch(requests);
+  auto bad_signature = [&](size_t i) {
+    return Error("bad_signature", "the signature does not verify for creator " +
+                                      crypto::address_of(events[i]->creator));
+  };
   for (size_t k = 0; k < requested.size(); ++k) {
-    if (verified[k]) {
+    if (verified[k])
       sigcache_->insert(*out[requested[k]]);
-    } else {
-      out[requested[k]] =
-          Error("bad_signature", "the signature does not verify for creator " +
-                                     crypto::address_of(events[requested[k]]->creator));
-    }
+    else
+      out[requested[k]] = bad_signature(requested[k]);
   }
+  for (const auto& [copy, first] : copies)
+    if (!out[first]) out[copy] = bad_signature(copy);
   for (size_t i = 0; i < events.size(); ++i)
     if (out[i]) out[i] = admit(*events[i], *out[i]);
   return out;
