@@ -188,23 +188,6 @@ const BaseTable& base_table() {
   return *table;
 }
 
-// Signed radix-64 digits e[0..42] in [−32, 31] (the top one up to 16) with scalar = Σ e[i]·64^i.
-void radix64(int8_t e[43], const uint8_t scalar[32]) {
-  for (int i = 0; i < 43; ++i) {
-    const int bit = 6 * i;
-    unsigned v = scalar[bit / 8] >> (bit % 8);
-    if (bit / 8 + 1 < 32) v |= static_cast<unsigned>(scalar[bit / 8 + 1]) << (8 - bit % 8);
-    e[i] = static_cast<int8_t>(v & 63);
-  }
-  int carry = 0;
-  for (int i = 0; i < 42; ++i) {
-    const int v = e[i] + carry;
-    carry = (v + 32) >> 6;
-    e[i] = static_cast<int8_t>(v - (carry << 6));
-  }
-  e[42] = static_cast<int8_t>(e[42] + carry);
-}
-
 template <size_t N>
 void prefetch_row_digits(const std::array<Niels, N>* rows, const int8_t* e, int count, int step) {
   for (int i = 0; i < count; ++i) {
@@ -235,32 +218,34 @@ void build_comb(CombTable& table, const Point& p) {
   normalize_into(pts, &table.rows[0][0]);
 }
 
-void radix16(int8_t e[64], const uint8_t scalar[32]) {
-  for (int i = 0; i < 32; ++i) {
-    e[2 * i] = static_cast<int8_t>(scalar[i] & 15);
-    e[2 * i + 1] = static_cast<int8_t>((scalar[i] >> 4) & 15);
+void signed_digits(int8_t* e, int count, int w, const uint8_t scalar[32]) {
+  const int mask = (1 << w) - 1, half = 1 << (w - 1);
+  for (int i = 0; i < count; ++i) {
+    const int bit = w * i;
+    unsigned v = bit / 8 < 32 ? scalar[bit / 8] >> (bit % 8) : 0;
+    if (bit / 8 + 1 < 32) v |= static_cast<unsigned>(scalar[bit / 8 + 1]) << (8 - bit % 8);
+    e[i] = static_cast<int8_t>(v & mask);
   }
-  // Each digit in [0, 15] → [−8, 7] with a carry into the next; the top digit takes what is left
-  // (scalar < 2^255 keeps it <= 8).
+  // Each digit in [0, 2^w) → [−2^(w−1), 2^(w−1)) with a carry into the next.
   int carry = 0;
-  for (int i = 0; i < 63; ++i) {
-    int v = e[i] + carry;
-    carry = (v + 8) >> 4;
-    e[i] = static_cast<int8_t>(v - (carry << 4));
+  for (int i = 0; i + 1 < count; ++i) {
+    const int v = e[i] + carry;
+    carry = (v + half) >> w;
+    e[i] = static_cast<int8_t>(v - (carry << w));
   }
-  e[63] = static_cast<int8_t>(e[63] + carry);
+  e[count - 1] = static_cast<int8_t>(e[count - 1] + carry);
 }
 
 Point double_comb(const CombTable& p, const uint8_t a[32], const uint8_t b[32]) {
   int8_t ea[64], eb[43];
-  radix16(ea, a);
-  radix64(eb, b);
+  signed_digits(ea, 64, 4, a);
+  signed_digits(eb, 43, 6, b);
   // A key's table is usually cold (one of many hot keys, 30 KiB each): ask for every entry the
   // digits need now, so the misses overlap instead of stalling one by one in the loop.
   prefetch_row_digits(p.rows.data(), ea, 64, 2);
   prefetch_row_digits(base_table().rows.data(), eb, 43, 1);
-  // [a]P: odd digits first (their rows hold 256^j multiples; the digit weighs 16 · 256^j), times
-  // 16, then the even digits. Then [b]B, one row per digit.
+  // [a]P: odd digits first (their rows hold 256^j multiples; the digit weighs 16 · 256^j),
+  // times 16, then the even digits. Then [b]B, one row per digit.
   Point h = identity();
   for (int i = 1; i < 64; i += 2) h = add_digit(h, p.rows[i / 2], ea[i]);
   for (int i = 0; i < 4; ++i) h = dbl(h);

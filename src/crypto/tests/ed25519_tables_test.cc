@@ -124,6 +124,9 @@ TEST(Ed25519Group, BaseAndScalarMultiplicationsMatchLibsodium) {
   for (int i = 0; i < 32; ++i) e[i] = static_cast<uint8_t>(i % 2 ? 0x20 : 0xdf);
   e[31] = 0x0f;
   edges.push_back(e);
+  std::fill(e.begin(), e.end(), 0xff);
+  e[31] = 0x3f;  // 2^254 − 1, the largest scalar double_comb takes
+  edges.push_back(e);
   for (const auto& k : edges) {
     EXPECT_EQ(enc(double_comb(b_table, zero.data(), k.data())),
               enc(scalar_mul_slow(constants().base, k.data())));
@@ -153,6 +156,43 @@ TEST(Ed25519Group, BaseAndScalarMultiplicationsMatchLibsodium) {
     ASSERT_EQ(crypto_scalarmult_ed25519_base_noclamp(rb.data(), r.data()), 0);
     ASSERT_EQ(crypto_core_ed25519_add(sum.data(), kp.data(), rb.data()), 0);
     EXPECT_EQ(enc(double_comb(pt, k.data(), r.data())), sum);
+  }
+}
+
+TEST(Ed25519Group, SignedDigitsStayInTheirTablesRange) {
+  std::mt19937_64 rng(9);
+  for (int round = 0; round < 2000; ++round) {
+    Bytes32 k;
+    for (auto& b : k) b = static_cast<uint8_t>(rng());
+    k[31] &= round % 2 ? 0x3f : 0x0f;  // < 2^254
+    if (round == 0) {
+      std::fill(k.begin(), k.end(), 0xff);
+      k[31] = 0x3f;
+    }
+    for (const auto& [w, count] : {std::pair{4, 64}, std::pair{5, 51}, std::pair{6, 43}}) {
+      int8_t e[64];
+      signed_digits(e, count, w, k.data());
+      const int half = 1 << (w - 1);
+      for (int i = 0; i + 1 < count; ++i) {
+        ASSERT_GE(e[i], -half);
+        ASSERT_LT(e[i], half);
+      }
+      ASSERT_GE(e[count - 1], 0);
+      ASSERT_LE(e[count - 1], half) << "the top digit indexes the table too";
+      // Σ e[i]·2^(w·i) gives k back (as 64-bit pieces with signed carries).
+      Bytes32 back{};
+      __int128 carry = 0;
+      int digit = 0;
+      for (int byte = 0; byte < 32; ++byte) {
+        while (digit < count && w * digit < 8 * (byte + 1)) {
+          carry += static_cast<__int128>(e[digit]) << (w * digit - 8 * byte);
+          ++digit;
+        }
+        back[byte] = static_cast<uint8_t>(carry & 0xff);
+        carry >>= 8;
+      }
+      ASSERT_EQ(back, k) << "w = " << w;
+    }
   }
 }
 
