@@ -16,19 +16,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../chain/fuzz_check.h"
 #include "crypto/ed25519/key_tables.h"
 #include "crypto/ed25519/testing.h"
 
 using namespace klyn;
 using namespace klyn::crypto::ed25519;
-
-#define ORACLE(cond)                                                                 \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "%s:%d: oracle failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
-  } while (0)
 
 namespace {
 
@@ -81,11 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::memcpy(sig.data() + 32, data + 65, 32);
     const ByteSpan msg(data + 97, size - 97);
     auto table = KeyTable::build(pk);
-    ORACLE(key_passes_checks(pk) == (table != nullptr));
+    FUZZ_CHECK(key_passes_checks(pk) == (table != nullptr));
     if (table)
-      ORACLE(table->verify(msg, sig) == libsodium(pk, msg, sig));
+      FUZZ_CHECK(table->verify(msg, sig) == libsodium(pk, msg, sig));
     else
-      ORACLE(!libsodium(pk, msg, sig));
+      FUZZ_CHECK(!libsodium(pk, msg, sig));
     return 0;
   }
   const ByteSpan msg(data + 65, size - 65);
@@ -99,15 +92,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int i = 0; i < 64; ++i) sig[i] ^= block[i];
   }
   const bool want = libsodium(key.pk, msg, sig);
-  ORACLE(key.table->verify(msg, sig) == want);
+  FUZZ_CHECK(key.table->verify(msg, sig) == want);
   // The batch path (crypto::verify_batch): R' encoded together with another point.
   const auto r = key.table->r_check(msg, sig);
-  ORACLE(r.has_value() || !want);
+  FUZZ_CHECK(r.has_value() || !want);
   if (r) {
     const Point pts[2] = {identity(), *r};
     std::array<uint8_t, 32> enc[2];
     encode_batch(pts, enc);
-    ORACLE((std::memcmp(enc[1].data(), sig.data(), 32) == 0) == want);
+    FUZZ_CHECK((std::memcmp(enc[1].data(), sig.data(), 32) == 0) == want);
   }
   return 0;
 }
