@@ -60,6 +60,21 @@ Signature sign_with_scalar(const Bytes32& a, const PublicKey& key, const Bytes& 
   return test_support::sign_with_scalar(a, key, m, nonce);
 }
 
+// A key with its table and one valid signature of a random message.
+struct SignedMessage {
+  std::shared_ptr<const KeyTable> table;
+  Bytes msg;
+  Signature sig;
+};
+
+SignedMessage signed_message(uint8_t seed, size_t msg_len, std::mt19937_64& rng) {
+  const auto kp = crypto::KeyPair::from_seed(crypto::Seed{seed});
+  SignedMessage f{KeyTable::build(kp.public_key()), random_bytes(rng, msg_len), {}};
+  EXPECT_NE(f.table, nullptr);
+  f.sig = kp.sign(f.msg);
+  return f;
+}
+
 // Both answers for one input, for a key that has a table.
 void expect_same(const KeyTable& t, const Bytes& m, const Signature& s, const std::string& what) {
   EXPECT_EQ(t.verify(m, s), sodium_ok(t.key(), m, s)) << what;
@@ -311,11 +326,9 @@ TEST(Ed25519Tables, DifferentialValidAndMutated) {
 
 TEST(Ed25519Tables, NonCanonicalScalars) {
   std::mt19937_64 rng(4);
-  const auto kp = crypto::KeyPair::from_seed(crypto::Seed{7});
-  auto t = KeyTable::build(kp.public_key());
+  const SignedMessage f = signed_message(7, 64, rng);
+  const auto& [t, msg, sig] = std::tie(f.table, f.msg, f.sig);
   ASSERT_TRUE(t);
-  const Bytes msg = random_bytes(rng, 64);
-  const Signature sig = kp.sign(msg);
   const Bytes32 l = *codec::hex_decode_fixed<32>(
       "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
   // S + L (same value mod L), S = L, L + 1, S with the top bits set.
@@ -342,11 +355,9 @@ TEST(Ed25519Tables, NonCanonicalScalars) {
 
 TEST(Ed25519Tables, SmallOrderAndNonCanonicalR) {
   std::mt19937_64 rng(5);
-  const auto kp = crypto::KeyPair::from_seed(crypto::Seed{9});
-  auto t = KeyTable::build(kp.public_key());
+  const SignedMessage f = signed_message(9, 40, rng);
+  const auto& [t, msg, sig] = std::tie(f.table, f.msg, f.sig);
   ASSERT_TRUE(t);
-  const Bytes msg = random_bytes(rng, 40);
-  const Signature sig = kp.sign(msg);
   std::vector<Bytes32> rs;
   for (const auto& p : torsion_points()) {
     Bytes32 e = enc(p);
