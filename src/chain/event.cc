@@ -134,6 +134,18 @@ bool Event::verify_signature() const {
   return crypto::verify(creator, signing_bytes(), signature);
 }
 
+std::vector<bool> verify_signatures(std::span<const Event* const> events) {
+  std::vector<Bytes> signing;
+  signing.reserve(events.size());  // requests point into it: no reallocation
+  std::vector<crypto::VerifyRequest> requests;
+  requests.reserve(events.size());
+  for (const Event* e : events) {
+    signing.push_back(e->signing_bytes());
+    requests.push_back({&e->creator, signing.back(), &e->signature});
+  }
+  return crypto::verify_batch(requests);
+}
+
 Status Event::check_payload() const {
   switch (type) {
     case EventType::kTransfer: {

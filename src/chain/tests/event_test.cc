@@ -82,6 +82,27 @@ TEST(EventCodec, SignatureBindsSymbioteAndType) {
   EXPECT_FALSE(other_nonce.verify_signature());
 }
 
+TEST(EventCodec, BatchSignatureCheckAnswersAsOneByOne) {
+  std::vector<Event> events;
+  for (uint64_t n = 1; n <= 12; ++n) {
+    Event e = make_transfer(sym(1), key(n % 3), n, 10, key(5).public_key(), n);
+    if (n % 4 == 0) e.signature[n] ^= 0x01;  // a broken signature
+    if (n % 5 == 0) e.fee += 1;              // signed bytes changed
+    events.push_back(std::move(e));
+  }
+  std::vector<const Event*> ptrs;
+  for (const auto& e : events) ptrs.push_back(&e);
+  const std::vector<bool> batch = verify_signatures(ptrs);
+  ASSERT_EQ(batch.size(), events.size());
+  int bad = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(batch[i], events[i].verify_signature()) << i;
+    bad += !batch[i];
+  }
+  EXPECT_EQ(bad, 5);  // n = 4, 5, 8, 10, 12
+  EXPECT_TRUE(verify_signatures({}).empty());
+}
+
 TEST(EventCodec, PayloadValidation) {
   auto k = key(1);
   Event e = make_transfer(sym(1), k, 1, 10, key(2).public_key(), 1);

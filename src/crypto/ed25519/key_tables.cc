@@ -98,10 +98,6 @@ class TableArena {
   std::vector<void*> free_;
 };
 
-bool libsodium_verify(const PublicKey& pk, ByteSpan message, const Signature& sig) {
-  return crypto_sign_verify_detached(sig.data(), message.data(), message.size(), pk.data()) == 0;
-}
-
 }  // namespace
 
 bool scalar_is_canonical(const uint8_t s[32]) {
@@ -127,14 +123,21 @@ bool point_is_canonical(const uint8_t s[32]) {
   return s[0] < 0xed;
 }
 
+namespace {
+// The key decoded, if it passes the key checks.
+std::optional<Point> checked_key(const PublicKey& pk) {
+  if (!point_is_canonical(pk.data()) || has_small_order_encoding(pk.data())) return std::nullopt;
+  return decode(pk.data());
+}
+}  // namespace
+
 bool key_passes_checks(const PublicKey& pk) {
-  return point_is_canonical(pk.data()) && !has_small_order_encoding(pk.data()) &&
-         decode(pk.data()).has_value();
+  return checked_key(pk).has_value();
 }
 
 std::shared_ptr<const KeyTable> KeyTable::build(const PublicKey& pk) {
-  if (!key_passes_checks(pk)) return nullptr;
-  auto a = decode(pk.data());
+  const auto a = checked_key(pk);
+  if (!a) return nullptr;
   TableArena& arena = TableArena::instance();
   void* slot = arena.allocate();
   std::shared_ptr<KeyTable> table(new (slot) KeyTable, [](KeyTable* t) {
@@ -217,7 +220,7 @@ bool TableVerifier::verify(const PublicKey& pk, ByteSpan message, const Signatur
 
 bool TableVerifier::verify_cold(const PublicKey& pk, ByteSpan message, const Signature& sig) {
   libsodium_verifications_.fetch_add(1, std::memory_order_relaxed);
-  const bool ok = libsodium_verify(pk, message, sig);
+  const bool ok = verify_with_libsodium(pk, message, sig);
   if (ok && enabled_ && count_valid(pk)) {
     if (auto table = KeyTable::build(pk)) {
       tables_built_.fetch_add(1, std::memory_order_relaxed);
@@ -343,7 +346,7 @@ bool TableVerifier::self_test() const {
         if (mutation == 1) s[3] ^= 0x10;                   // R
         if (mutation == 2) s[40] ^= 0x01;                  // S
         if (mutation == 3 && !msg2.empty()) msg2[0] ^= 1;  // message
-        const bool want = libsodium_verify(pk, msg2, s);
+        const bool want = verify_with_libsodium(pk, msg2, s);
         accepted += want;
         if (table->verify(msg2, s) != want) return false;
         if (auto r = table->r_check(msg2, s)) {

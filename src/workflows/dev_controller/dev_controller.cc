@@ -440,14 +440,12 @@ std::vector<Result<Hash32>> DevController::submit_batch(
     std::span<const chain::Event* const> events) {
   std::vector<Result<Hash32>> out;
   out.reserve(events.size());
-  std::vector<Bytes> signing;
-  std::vector<crypto::VerifyRequest> requests;
-  std::vector<size_t> requested;
+  std::vector<const chain::Event*> unchecked;
+  std::vector<size_t> unchecked_at;
   // A second copy of an event in the same batch takes the first copy's signature answer instead
   // of being verified again; the mempool then answers it "duplicate" as before.
   std::map<Hash32, size_t> first_copy;
   std::vector<std::pair<size_t, size_t>> copies;  // (copy, first)
-  signing.reserve(events.size());                 // requests point into it: no reallocation
   for (size_t i = 0; i < events.size(); ++i) {
     out.push_back(admission_checks(*events[i]));
     if (!out.back() || sigcache_->contains(*out.back())) continue;
@@ -455,20 +453,19 @@ std::vector<Result<Hash32>> DevController::submit_batch(
       copies.emplace_back(i, it->second);
       continue;
     }
-    signing.push_back(events[i]->signing_bytes());
-    requests.push_back({&events[i]->creator, signing.back(), &events[i]->signature});
-    requested.push_back(i);
+    unchecked.push_back(events[i]);
+    unchecked_at.push_back(i);
   }
-  const std::vector<bool> verified = crypto::verify_batch(requests);
+  const std::vector<bool> verified = chain::verify_signatures(unchecked);
   auto bad_signature = [&](size_t i) {
     return Error("bad_signature", "the signature does not verify for creator " +
                                       crypto::address_of(events[i]->creator));
   };
-  for (size_t k = 0; k < requested.size(); ++k) {
+  for (size_t k = 0; k < unchecked_at.size(); ++k) {
     if (verified[k])
-      sigcache_->insert(*out[requested[k]]);
+      sigcache_->insert(*out[unchecked_at[k]]);
     else
-      out[requested[k]] = bad_signature(requested[k]);
+      out[unchecked_at[k]] = bad_signature(unchecked_at[k]);
   }
   for (const auto& [copy, first] : copies)
     if (!out[first]) out[copy] = bad_signature(copy);

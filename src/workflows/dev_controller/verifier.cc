@@ -3,7 +3,6 @@
 #include <rocksdb/write_batch.h>
 
 #include "codec/hex.h"
-#include "crypto/ed25519.h"
 
 namespace klyn::dev_controller {
 
@@ -102,22 +101,19 @@ Result<AppliedBlock> Verifier::apply_next() {
     const size_t n = ib->events.size();
     std::vector<Hash32> hashes(n);
     std::vector<bool> sig_ok(n, false);
-    std::vector<Bytes> signing(n);
-    std::vector<crypto::VerifyRequest> requests;
-    std::vector<size_t> requested;
+    std::vector<const chain::Event*> unchecked;
+    std::vector<size_t> unchecked_at;
     for (size_t i = 0; i < n; ++i) {
-      const chain::Event& e = ib->events[i];
-      hashes[i] = e.hash();
+      hashes[i] = ib->events[i].hash();
       if (sigcache_ && sigcache_->take(hashes[i])) {
         sig_ok[i] = true;
-        continue;
+      } else {
+        unchecked.push_back(&ib->events[i]);
+        unchecked_at.push_back(i);
       }
-      signing[i] = e.signing_bytes();
-      requests.push_back({&e.creator, signing[i], &e.signature});
-      requested.push_back(i);
     }
-    const std::vector<bool> verified = crypto::verify_batch(requests);
-    for (size_t k = 0; k < requested.size(); ++k) sig_ok[requested[k]] = verified[k];
+    const std::vector<bool> verified = chain::verify_signatures(unchecked);
+    for (size_t k = 0; k < unchecked_at.size(); ++k) sig_ok[unchecked_at[k]] = verified[k];
     uint32_t pos = 0;
     for (const auto& e : ib->events) {
       const Hash32& eh = hashes[pos];
