@@ -1,7 +1,5 @@
 #include "chain/state.h"
 
-#include <rocksdb/write_batch.h>
-
 #include "codec/binary.h"
 
 namespace klyn::chain {
@@ -30,25 +28,24 @@ Result<EventRecord> decode_event_record(ByteSpan bytes) {
   return r;
 }
 
-std::optional<EventRecord> load_event_record(const ChainStore& store, const Hash32& event_hash) {
+Result<std::optional<EventRecord>> load_event_record(const ChainStore& store,
+                                                     const Hash32& event_hash) {
   auto v = store.get(keys::event(event_hash));
-  if (!v) return std::nullopt;
-  auto r = decode_event_record(as_bytes(*v));
-  if (!r) return std::nullopt;
-  return *r;
+  if (!v) return v.error();
+  if (!*v) return std::optional<EventRecord>{};
+  auto r = decode_event_record(as_bytes(**v));
+  if (!r) return Error("storage_corrupt", "event record: " + r.error().reason);
+  return std::optional<EventRecord>{*r};
 }
 
-static std::string_view sv(const Bytes& b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-
-std::vector<CheckpointRecord> scan_checkpoints(const ChainStore& store, const SymbioteId& source,
-                                               uint64_t from_index, size_t limit) {
+Result<std::vector<CheckpointRecord>> scan_checkpoints(const ChainStore& store,
+                                                       const SymbioteId& source,
+                                                       uint64_t from_index, size_t limit) {
   std::vector<CheckpointRecord> out;
   if (limit == 0) return out;
   const std::string prefix = keys::checkpoint_prefix(source);
   const std::string start = prefix + keys::be64(from_index);
-  store.scan(prefix, start, [&](std::string_view k, std::string_view v) {
+  KLYN_TRY(store.scan(prefix, start, [&](std::string_view k, std::string_view v) {
     // key: prefix (34) | be64 index | event hash [32]; value: creator [32] | be64 height |
     // hash [32].
     if (k.size() != prefix.size() + 8 + 32 || v.size() != 32 + 8 + 32) return true;
@@ -61,7 +58,7 @@ std::vector<CheckpointRecord> scan_checkpoints(const ChainStore& store, const Sy
     std::copy(v.begin() + 40, v.end(), r.hash.begin());
     out.push_back(r);
     return out.size() < limit;
-  });
+  }));
   return out;
 }
 
@@ -71,7 +68,7 @@ BlockApplier::BlockApplier(ChainStore& store, const Manifest& manifest, LtHash& 
       manifest_(manifest),
       acc_(accumulator),
       height_(height),
-      batch_(std::make_unique<rocksdb::WriteBatch>()) {
+      batch_(std::make_unique<WriteBatch>()) {
   release_unlocks();
 }
 
@@ -81,7 +78,9 @@ BlockApplier::Slot& BlockApplier::slot(const AccountId& id) {
   std::string k = keys::account(id);
   auto it = accounts_.find(k);
   if (it != accounts_.end()) return it->second;
-  Account a = store_.account(id);
+  auto read = store_.account(id);
+  if (!read && !read_error_) read_error_ = read.error();
+  Account a = read ? *read : Account{};
   return accounts_.emplace(std::move(k), Slot{a, a}).first->second;
 }
 
@@ -94,13 +93,14 @@ const Account& BlockApplier::account(const AccountId& id) {
 void BlockApplier::release_unlocks() {
   std::vector<std::pair<std::string, AccountId>> due;
   std::string end = keys::unlock(height_ + 1, AccountId{});
-  store_.scan("u:", "", [&](std::string_view k, std::string_view) {
+  auto scanned = store_.scan("u:", "", [&](std::string_view k, std::string_view) {
     if (k >= end) return false;
     AccountId id;
     std::copy(k.end() - 32, k.end(), id.begin());
     due.emplace_back(std::string(k), id);
     return true;
   });
+  if (!scanned && !read_error_) read_error_ = scanned.error();
   for (auto& [k, id] : due) {
     Slot& s = slot(id);
     Amount bal;
@@ -254,7 +254,7 @@ Status BlockApplier::apply(const Event& e, const Hash32& event_hash, const Accou
       std::string v(reinterpret_cast<const char*>(e.creator.data()), 32);
       v += keys::be64(height_);
       v.append(reinterpret_cast<const char*>(checkpoint->hash.data()), 32);
-      batch_->Put(keys::checkpoint(checkpoint->source, checkpoint->index, event_hash), v);
+      batch_->put(keys::checkpoint(checkpoint->source, checkpoint->index, event_hash), v);
     }
   } else {
     rec.status = EventStatus::kRejected;
@@ -263,7 +263,7 @@ Status BlockApplier::apply(const Event& e, const Hash32& event_hash, const Accou
     // A copy of an already applied event (e.g. carried twice) must not overwrite its record.
     if (already_applied(event_hash)) return st;
   }
-  batch_->Put(keys::event(event_hash), sv(encode_event_record(rec)));
+  batch_->put(keys::event(event_hash), encode_event_record(rec));
   return st;
 }
 
@@ -277,42 +277,49 @@ void BlockApplier::reject(const Hash32& event_hash, const Hash32& block, uint32_
   rec.reason = std::move(reason);
   ++rejected_;
   if (already_applied(event_hash)) return;
-  batch_->Put(keys::event(event_hash), sv(encode_event_record(rec)));
+  batch_->put(keys::event(event_hash), encode_event_record(rec));
 }
 
-bool BlockApplier::already_applied(const Hash32& event_hash) const {
+bool BlockApplier::already_applied(const Hash32& event_hash) {
   if (applied_hashes_.count(std::string(reinterpret_cast<const char*>(event_hash.data()), 32)))
     return true;
   auto rec = load_event_record(store_, event_hash);
-  return rec && rec->status == EventStatus::kApplied;
+  if (!rec) {
+    if (!read_error_) read_error_ = rec.error();
+    return false;
+  }
+  return *rec && (*rec)->status == EventStatus::kApplied;
 }
 
 Result<Hash32> BlockApplier::commit() {
+  // A read that failed while building the block means the block was computed from incomplete
+  // state: nothing is written (S1).
+  if (read_error_) return *read_error_;
   LtHash next = acc_;
   for (auto& [k, s] : accounts_) {
     if (s.original == s.current) continue;
     if (!s.original.empty()) next.remove(as_bytes(k), encode_account(s.original));
     if (s.current.empty()) {
-      batch_->Delete(k);
+      batch_->del(k);
     } else {
       Bytes v = encode_account(s.current);
       next.add(as_bytes(k), v);
-      batch_->Put(k, sv(v));
+      batch_->put(k, v);
     }
   }
   for (auto& [k, amount] : unlocks_) {
     if (amount)
-      batch_->Put(k, keys::be64(*amount));
+      batch_->put(k, keys::be64(*amount));
     else
-      batch_->Delete(k);
+      batch_->del(k);
   }
   Hash32 root = next.root();
-  batch_->Put(std::string(keys::kLtHash), sv(next.serialize()));
-  batch_->Put(keys::root(height_),
-              std::string_view(reinterpret_cast<const char*>(root.data()), 32));
-  batch_->Put(std::string(keys::kApplied), keys::be64(height_));
+  batch_->put(keys::kLtHash, next.serialize());
+  batch_->put(keys::root(height_), root);
+  batch_->put(keys::kApplied, keys::be64(height_));
   KLYN_TRY(store_.write(*batch_));
   acc_ = next;
+  store_.note_applied(height_);
   return root;
 }
 

@@ -22,10 +22,6 @@
 #include "chain/state_root.h"
 #include "chain/store.h"
 
-namespace rocksdb {
-class WriteBatch;
-}
-
 namespace klyn::chain {
 
 enum class EventStatus : uint8_t { kApplied = 1, kRejected = 2 };
@@ -39,7 +35,9 @@ struct EventRecord {
 };
 Bytes encode_event_record(const EventRecord& r);
 Result<EventRecord> decode_event_record(ByteSpan bytes);
-std::optional<EventRecord> load_event_record(const ChainStore& store, const Hash32& event_hash);
+// The record of an event, empty when there is none; an Error when it cannot be read.
+Result<std::optional<EventRecord>> load_event_record(const ChainStore& store,
+                                                     const Hash32& event_hash);
 
 // A CHECKPOINT event applied on this chain (C9): `creator` says block `index` of symbiote
 // `source` has hash `hash`; `event` is the CHECKPOINT event's hash, `height` where it applied.
@@ -53,8 +51,9 @@ struct CheckpointRecord {
 };
 // Up to `limit` checkpoint records of `source` with index >= from_index, ordered by (index,
 // event hash). Reads committed state only; malformed stored records are skipped.
-std::vector<CheckpointRecord> scan_checkpoints(const ChainStore& store, const SymbioteId& source,
-                                               uint64_t from_index, size_t limit);
+Result<std::vector<CheckpointRecord>> scan_checkpoints(const ChainStore& store,
+                                                       const SymbioteId& source,
+                                                       uint64_t from_index, size_t limit);
 
 // Pure transition on a single account view: checks (nonce, fee, payload, balances) and computes
 // the effect. Exposed for tests and for admission's cheap checks.
@@ -81,10 +80,11 @@ class BlockApplier {
 
   // The batch being built: a workflow adds its own operations (e.g. its block pointer) here so
   // they land in the same atomic write.
-  rocksdb::WriteBatch& batch() { return *batch_; }
+  WriteBatch& batch() { return *batch_; }
 
   // Writes everything (accounts, unlocks, event records, accumulator, root, pointer and the
-  // workflow's operations) as one batch. Returns the new state root.
+  // workflow's operations) as one batch. Returns the new state root. A state read that failed
+  // while the block was built fails the commit (nothing is written).
   Result<Hash32> commit();
 
   size_t applied() const { return applied_; }
@@ -100,7 +100,7 @@ class BlockApplier {
   Status transition(const Event& e, const AccountId& producer,
                     std::optional<CheckpointPayload>& checkpoint);
   void release_unlocks();
-  bool already_applied(const Hash32& event_hash) const;
+  bool already_applied(const Hash32& event_hash);
 
   ChainStore& store_;
   const Manifest& manifest_;
@@ -109,7 +109,8 @@ class BlockApplier {
   std::unordered_map<std::string, Slot> accounts_;        // key = keys::account(id)
   std::map<std::string, std::optional<Amount>> unlocks_;  // u: keys; nullopt = delete
   std::unordered_set<std::string> applied_hashes_;        // events applied by this block
-  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  std::unique_ptr<WriteBatch> batch_;
+  std::optional<Error> read_error_;  // the first failed state read (commit() refuses)
   size_t applied_ = 0, rejected_ = 0;
 };
 

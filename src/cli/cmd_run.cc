@@ -51,9 +51,14 @@ void add_replay_command(CLI::App& app) {
     if (!genesis) std::exit(report(kExitConfig, genesis.error().reason));
     chain::StoreOptions ro;
     ro.read_only = true;
+    // Opening runs the start-up checks (S2-S4): a damaged WAL, a lost tail or an inconsistent
+    // pointer is reported here, before anything is replayed.
     auto live = chain::ChainStore::open(d.chaindata(codec::hex_encode(genesis->id())).string(),
                                         *genesis, ro);
-    if (!live) std::exit(report(kExitFailure, live.error().reason));
+    if (!live) std::exit(report(kExitFailure, live.error().to_string()));
+    auto fail_on = [](const Error& e) { std::exit(report(kExitFailure, e.to_string())); };
+    // Every table file, every block checksum.
+    if (auto st = (*live)->verify_checksums(); !st) fail_on(st.error());
     auto tmp =
         std::filesystem::temp_directory_path() / ("klyn-replay-" + std::to_string(::getpid()));
     std::filesystem::remove_all(tmp);
@@ -61,21 +66,30 @@ void add_replay_command(CLI::App& app) {
     if (!fresh) std::exit(report(kExitFailure, fresh.error().reason));
     dev_controller::Verifier v(**fresh, genesis->manifest, nullptr);
     if (auto st = v.init(); !st) std::exit(report(kExitFailure, st.error().reason));
-    const uint64_t height = (*live)->applied_height();
+    auto applied = (*live)->applied_height();
+    if (!applied) fail_on(applied.error());
+    const uint64_t height = *applied;
     auto limits = dev_controller::BlockLimits::of(genesis->manifest);
     auto t0 = std::chrono::steady_clock::now();
     size_t events = 0;
+    auto read = [&](const std::string& key) -> std::optional<std::string> {
+      auto v = (*live)->get(key);
+      if (!v) fail_on(v.error());
+      return *v;
+    };
     for (uint64_t i = 1; i <= height; ++i) {
-      auto cbytes = (*live)->get(dev_controller::dc_keys::controller(i));
+      auto cbytes = read(dev_controller::dc_keys::controller(i));
       if (!cbytes)
         std::exit(report(kExitFailure, "controller block " + std::to_string(i) + " is missing"));
       auto cb = dev_controller::decode_controller_block(as_bytes(*cbytes), limits);
       if (!cb) std::exit(report(kExitFailure, cb.error().reason));
+      chain::WriteBatch copy;
       for (const auto& h : cb->instant_blocks)
-        if (auto ib = (*live)->get(dev_controller::dc_keys::instant(h)))
-          (void)(*fresh)->put(dev_controller::dc_keys::instant(h), *ib);
-      (void)(*fresh)->put(dev_controller::dc_keys::controller(i), *cbytes);
-      (void)(*fresh)->put(dev_controller::dc_keys::kHead, chain::keys::be64(i));
+        if (auto ib = read(dev_controller::dc_keys::instant(h)))
+          copy.put(dev_controller::dc_keys::instant(h), *ib);
+      copy.put(dev_controller::dc_keys::controller(i), *cbytes);
+      copy.put(dev_controller::dc_keys::kHead, chain::keys::be64(i));
+      if (auto st = (*fresh)->write(copy); !st) fail_on(st.error());
       auto r = v.apply_next();
       if (!r)
         std::exit(report(kExitFailure,
@@ -83,8 +97,11 @@ void add_replay_command(CLI::App& app) {
       events += r->applied + r->rejected;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    auto stored = (*live)->state_root(height);
-    auto replayed = (*fresh)->state_root(height);
+    auto stored_root = (*live)->state_root(height);
+    if (!stored_root) fail_on(stored_root.error());
+    auto replayed_root = (*fresh)->state_root(height);
+    if (!replayed_root) fail_on(replayed_root.error());
+    const std::optional<Hash32> stored = *stored_root, replayed = *replayed_root;
     bool match = stored && replayed && *stored == *replayed;
     std::cout << nlohmann::json({{"symbiote", *alias},
                                  {"height", height},

@@ -44,6 +44,12 @@ class DataDir {
   std::filesystem::path core_log() const { return logs_dir() / "core.log"; }
   std::filesystem::path symbiote_log(std::string_view alias) const;
   std::filesystem::path keys_dir() const { return root_ / "KEYS"; }
+  // SIGNING/<id>.mark: a signer's highest signed index (created on first use; never restore or
+  // delete it together with CHAINDATA).
+  std::filesystem::path signing_dir() const { return root_ / "SIGNING"; }
+  std::filesystem::path signing_mark(std::string_view symbiote_id) const {
+    return signing_dir() / (std::string(symbiote_id) + ".mark");
+  }
 
   // A path from a config file: relative paths are taken relative to the root, absolute ones kept.
   std::filesystem::path resolve(std::string_view path_in_config) const;

@@ -121,6 +121,7 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
     ctx.id = h.id;
     ctx.config = sc;
     ctx.chaindata = dir.chaindata(codec::hex_encode(h.id));
+    ctx.signing_mark = dir.signing_mark(codec::hex_encode(h.id));
     ctx.key = key;
     ctx.log = *slog;
     ctx.bus = &bus;

@@ -38,6 +38,9 @@ struct WorkflowContext {
   chain::SymbioteId id{};
   SymbioteConfig config;            // node-local settings ([workflow] is for the workflow)
   std::filesystem::path chaindata;  // CHAINDATA/<id>/, owned by this symbiote
+  // SIGNING/<id>.mark: where a signer keeps the highest index it signed (chain/signing_mark.h),
+  // apart from the chain data so that losing or restoring CHAINDATA does not lose it.
+  std::filesystem::path signing_mark;
   std::shared_ptr<const crypto::KeyPair> key;         // null for a follower
   std::shared_ptr<spdlog::logger> log;                // LOGS/<alias>.log (+ console)
   EventBus* bus = nullptr;                            // never null when prepare() is called

@@ -23,7 +23,7 @@ class Transition : public ::testing::Test {
   }
   // Applies one block with the given events (producer = key(0)); returns per-event statuses.
   std::vector<Status> block(const std::vector<Event>& events) {
-    Height h = store_->applied_height() + 1;
+    Height h = store_->applied_height().value() + 1;
     BlockApplier b(*store_, genesis_.manifest, acc_, h);
     std::vector<Status> out;
     uint32_t pos = 0;
@@ -33,7 +33,7 @@ class Transition : public ::testing::Test {
     EXPECT_TRUE(root.ok());
     return out;
   }
-  Account acct(uint8_t k) { return store_->account(key(k).public_key()); }
+  Account acct(uint8_t k) { return store_->account(key(k).public_key()).value(); }
   SymbioteId id() const { return genesis_.id(); }
 
   TempDir dir_;
@@ -50,11 +50,12 @@ TEST_F(Transition, TransferMovesAmountAndSplitsFee) {
   EXPECT_EQ(acct(1).nonce, 1u);
   EXPECT_EQ(acct(2).balance, 1'000'500u);
   EXPECT_EQ(acct(0).balance, 1'000'006u);  // producer: 60% of 10
-  EXPECT_EQ(store_->applied_height(), 1u);
+  EXPECT_EQ(store_->applied_height().value(), 1u);
   EXPECT_EQ(
       load_event_record(
           *store_,
           r.size() ? make_transfer(id(), key(1), 1, 10, key(2).public_key(), 500).hash() : Hash32{})
+          .value()
           ->status,
       EventStatus::kApplied);
 }
@@ -183,9 +184,9 @@ TEST_F(Transition, DuplicateCopyDoesNotOverwriteAppliedRecord) {
   auto r = block({e, e});
   EXPECT_TRUE(r[0].ok());
   EXPECT_FALSE(r[1].ok());
-  EXPECT_EQ(load_event_record(*store_, e.hash())->status, EventStatus::kApplied);
+  EXPECT_EQ(load_event_record(*store_, e.hash()).value()->status, EventStatus::kApplied);
   block({e});  // and again in a later block
-  EXPECT_EQ(load_event_record(*store_, e.hash())->status, EventStatus::kApplied);
+  EXPECT_EQ(load_event_record(*store_, e.hash()).value()->status, EventStatus::kApplied);
 }
 
 // C9: CHECKPOINT pays the fee, bumps the nonce and records (source, index, hash) atomically;
@@ -209,7 +210,7 @@ TEST_F(Transition, CheckpointAppliedPaysFeeAndIsRecorded) {
   EXPECT_EQ(acct(1).balance, 1'000'000u - 10);
   EXPECT_EQ(acct(1).nonce, 1u);
   EXPECT_EQ(acct(0).balance, 1'000'006u);  // producer's share of the fee
-  auto recs = scan_checkpoints(*store_, source_id(7), 0, 100);
+  auto recs = scan_checkpoints(*store_, source_id(7), 0, 100).value();
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0].source, source_id(7));
   EXPECT_EQ(recs[0].index, 20u);
@@ -217,8 +218,8 @@ TEST_F(Transition, CheckpointAppliedPaysFeeAndIsRecorded) {
   EXPECT_EQ(recs[0].event, e.hash());
   EXPECT_EQ(recs[0].creator, key(1).public_key());
   EXPECT_EQ(recs[0].height, 1u);
-  EXPECT_TRUE(scan_checkpoints(*store_, source_id(8), 0, 100).empty());
-  EXPECT_EQ(load_event_record(*store_, e.hash())->status, EventStatus::kApplied);
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(8), 0, 100).value().empty());
+  EXPECT_EQ(load_event_record(*store_, e.hash()).value()->status, EventStatus::kApplied);
 }
 
 TEST_F(Transition, CheckpointRejectedWritesNoRecord) {
@@ -233,11 +234,11 @@ TEST_F(Transition, CheckpointRejectedWritesNoRecord) {
   EXPECT_EQ(r[1].error().code, "fee_too_low");
   EXPECT_EQ(r[2].error().code, "insufficient_balance");
   EXPECT_EQ(r[3].error().code, "bad_nonce");
-  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), 0, 100).empty());
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), 0, 100).value().empty());
   EXPECT_EQ(acct(1).nonce, 0u);
   EXPECT_EQ(acct(1).balance, 1'000'000u);
   EXPECT_EQ(acct(0).balance, 1'000'000u);
-  EXPECT_EQ(load_event_record(*store_, bad.hash())->status, EventStatus::kRejected);
+  EXPECT_EQ(load_event_record(*store_, bad.hash()).value()->status, EventStatus::kRejected);
 }
 
 TEST_F(Transition, CheckpointSeveralPerIndexAndScanFromIndexInOrder) {
@@ -249,24 +250,24 @@ TEST_F(Transition, CheckpointSeveralPerIndexAndScanFromIndexInOrder) {
          make_checkpoint(id(), key(1), 2, 10, source_id(8), 15, block_hash(2)),
          make_checkpoint(id(), key(1), 3, 10, source_id(7), 20, block_hash(2))});
   block({make_checkpoint(id(), key(2), 2, 10, source_id(7), 5, block_hash(5))});
-  auto all = scan_checkpoints(*store_, source_id(7), 0, 100);
+  auto all = scan_checkpoints(*store_, source_id(7), 0, 100).value();
   ASSERT_EQ(all.size(), 5u);
   std::vector<uint64_t> idx;
   for (const auto& c : all) idx.push_back(c.index);
   EXPECT_EQ(idx, (std::vector<uint64_t>{5, 10, 10, 20, 30}));
   EXPECT_EQ(all[0].height, 2u);
   EXPECT_NE(all[1].hash, all[2].hash);
-  auto from = scan_checkpoints(*store_, source_id(7), 11, 100);
+  auto from = scan_checkpoints(*store_, source_id(7), 11, 100).value();
   ASSERT_EQ(from.size(), 2u);
   EXPECT_EQ(from[0].index, 20u);
   EXPECT_EQ(from[1].index, 30u);
-  auto limited = scan_checkpoints(*store_, source_id(7), 10, 2);
+  auto limited = scan_checkpoints(*store_, source_id(7), 10, 2).value();
   ASSERT_EQ(limited.size(), 2u);
   EXPECT_EQ(limited[0].index, 10u);
   EXPECT_EQ(limited[1].index, 10u);
-  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), 31, 100).empty());
-  auto other = scan_checkpoints(*store_, source_id(8), 0, 100);
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), 31, 100).value().empty());
+  auto other = scan_checkpoints(*store_, source_id(8), 0, 100).value();
   ASSERT_EQ(other.size(), 1u);
   EXPECT_EQ(other[0].index, 15u);
-  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), UINT64_MAX, 100).empty());
+  EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), UINT64_MAX, 100).value().empty());
 }

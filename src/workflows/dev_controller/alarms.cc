@@ -105,28 +105,30 @@ Bytes encode_alarm(const Alarm& a) {
 Status AlarmBook::load() {
   std::vector<Alarm> loaded;
   std::string bad;
-  store_.scan(kAlarmPrefix, kAlarmPrefix, [&](std::string_view key, std::string_view value) {
-    codec::Reader r(as_bytes(value));
-    Alarm a;
-    uint64_t n = 0;
-    r.string(a.kind, 64);
-    r.u64(a.index);
-    if (r.varint(n) && n > 16) r.fail("too many hashes");
-    a.hashes.resize(r.ok() ? n : 0);
-    for (auto& h : a.hashes) r.fixed(h);
-    r.u64(a.detected_ms);
-    r.string(a.source, 512);
-    r.bytes(a.evidence, 64 << 20);
-    r.string(a.note, 4096);
-    auto id = codec::hex_decode_fixed<32>(key.substr(kAlarmPrefix.size()));
-    if (!r.finish("alarm") || !id) {
-      bad = std::string(key);
-      return false;
-    }
-    a.id = *id;
-    loaded.push_back(std::move(a));
-    return true;
-  });
+  auto scanned =
+      store_.scan(kAlarmPrefix, kAlarmPrefix, [&](std::string_view key, std::string_view value) {
+        codec::Reader r(as_bytes(value));
+        Alarm a;
+        uint64_t n = 0;
+        r.string(a.kind, 64);
+        r.u64(a.index);
+        if (r.varint(n) && n > 16) r.fail("too many hashes");
+        a.hashes.resize(r.ok() ? n : 0);
+        for (auto& h : a.hashes) r.fixed(h);
+        r.u64(a.detected_ms);
+        r.string(a.source, 512);
+        r.bytes(a.evidence, 64 << 20);
+        r.string(a.note, 4096);
+        auto id = codec::hex_decode_fixed<32>(key.substr(kAlarmPrefix.size()));
+        if (!r.finish("alarm") || !id) {
+          bad = std::string(key);
+          return false;
+        }
+        a.id = *id;
+        loaded.push_back(std::move(a));
+        return true;
+      });
+  if (!scanned) return scanned;
   if (!bad.empty()) return Error("corrupt", "stored alarm " + bad + " does not decode");
   std::lock_guard lock(mu_);
   alarms_ = std::move(loaded);

@@ -23,7 +23,7 @@ constexpr size_t kMaxBatch = 10'000;
 unsigned status_for(const std::string& code) {
   if (code == "duplicate" || code == "nonce_used") return 409;
   if (code == "mempool_full") return 429;
-  if (code == "stopping") return 503;
+  if (code == "stopping" || code.starts_with("storage_")) return 503;
   if (code == "too_large") return 413;
   if (code == "not_staked") return 403;
   return 400;
@@ -77,8 +77,10 @@ json record_json(const chain::EventRecord& r) {
 
 }  // namespace
 
-json DevController::account_json(const chain::AccountId& id) const {
-  chain::Account a = store_->account(id);
+Result<json> DevController::account_json(const chain::AccountId& id) const {
+  auto read = store_->account(id);
+  if (!read) return read.error();
+  const chain::Account& a = *read;
   json j = {{"address", crypto::address_of(id)},
             {"balance", a.balance},
             {"nonce", a.nonce},
@@ -90,33 +92,56 @@ json DevController::account_json(const chain::AccountId& id) const {
   return j;
 }
 
-json DevController::controller_block_json(uint64_t index) const {
-  auto bytes = store_->get(dc_keys::controller(index));
-  if (!bytes) return nullptr;
-  auto cb = decode_controller_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
-  if (!cb) return nullptr;
+Result<json> DevController::controller_block_json(uint64_t index) const {
+  auto stored = store_->get(dc_keys::controller(index));
+  if (!stored) return stored.error();
+  if (!*stored) return json(nullptr);
+  const std::string& bytes = **stored;
+  auto cb = decode_controller_block(as_bytes(bytes), BlockLimits::of(ctx_.genesis.manifest));
+  if (!cb)
+    return Error("storage_corrupt",
+                 "controller block " + std::to_string(index) + ": " + cb.error().reason);
   json ibs = json::array();
   for (const auto& h : cb->instant_blocks) ibs.push_back(codec::hex_encode(h));
   json j = {{"index", cb->index},
-            {"hash", codec::hex_encode(ControllerBlock::hash_of(as_bytes(*bytes)))},
+            {"hash", codec::hex_encode(ControllerBlock::hash_of(as_bytes(bytes)))},
             {"prev_hash", codec::hex_encode(cb->prev_hash)},
             {"created_ms", cb->created_ms},
             {"instant_blocks", ibs},
             {"signature", codec::hex_encode(cb->signature)},
             {"applied", index <= applied_.load()}};
-  if (index <= applied_.load())
-    if (auto r = store_->state_root(index)) j["state_root"] = codec::hex_encode(*r);
+  if (index <= applied_.load()) {
+    auto r = store_->state_root(index);
+    if (!r) return r.error();
+    if (*r) j["state_root"] = codec::hex_encode(**r);
+  }
   return j;
 }
 
-Status DevController::routes(core::SymbioteRoutes& r) {
-  KLYN_TRY(
-      r.add(Method::kGet, "/info", [this](const Request&) { return Response::json(summary()); }));
+Status DevController::routes(core::SymbioteRoutes& routes) {
+  KLYN_TRY(routes.add(Method::kGet, "/info",
+                      [this](const Request&) { return Response::json(summary()); }));
+  // Every other route answers 503 once the database had a read or write fault: nothing is
+  // served from a store that may be wrong (S1).
+  struct Guarded {
+    core::SymbioteRoutes& routes;
+    const DevController& self;
+    Status add(Method m, std::string_view pattern, net::Handler h) {
+      return routes.add(m, pattern, [&self = self, h = std::move(h)](const Request& req) {
+        if (auto fault = self.store_->fault())
+          return Response::error(503, "storage_fault",
+                                 "this symbiote is halted: " + fault->to_string());
+        return h(req);
+      });
+    }
+  } r{routes, *this};
 
   KLYN_TRY(r.add(Method::kGet, "/account/{addr}", [this](const Request& req) {
     auto id = crypto::parse_address(req.param("addr"));
     if (!id) return Response::error(400, "bad_address", id.error().reason);
-    return Response::json(account_json(*id));
+    auto j = account_json(*id);
+    if (!j) return error_response(j.error());
+    return Response::json(*j);
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/state_root", [this](const Request& req) {
@@ -128,28 +153,31 @@ Status DevController::routes(core::SymbioteRoutes& r) {
       h = *v;
     }
     auto root = store_->state_root(h);
-    if (!root)
+    if (!root) return error_response(root.error());
+    if (!*root)
       return Response::error(404, "not_found",
                              "no state root stored for height " + std::to_string(h));
-    return Response::json({{"height", h}, {"state_root", codec::hex_encode(*root)}});
+    return Response::json({{"height", h}, {"state_root", codec::hex_encode(**root)}});
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/block/controller/{index}", [this](const Request& req) {
     auto idx = parse_u64(req.param("index"));
     if (!idx) return Response::error(400, "bad_request", "index must be a non-negative integer");
-    json j = controller_block_json(*idx);
-    if (j.is_null())
+    auto j = controller_block_json(*idx);
+    if (!j) return error_response(j.error());
+    if (j->is_null())
       return Response::error(404, "not_found", "no controller block " + req.param("index"));
-    return Response::json(j);
+    return Response::json(*j);
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/block/instant/{hash}", [this](const Request& req) {
     auto h = parse_hash(req.param("hash"), "hash");
     if (!h) return error_response(h.error());
     auto bytes = store_->get(dc_keys::instant(*h));
-    if (!bytes) return Response::error(404, "not_found", "no instant block " + req.param("hash"));
-    auto ib = decode_instant_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
-    if (!ib) return Response::error(500, "corrupt", ib.error().reason);
+    if (!bytes) return error_response(bytes.error());
+    if (!*bytes) return Response::error(404, "not_found", "no instant block " + req.param("hash"));
+    auto ib = decode_instant_block(as_bytes(**bytes), BlockLimits::of(ctx_.genesis.manifest));
+    if (!ib) return Response::error(503, "storage_corrupt", ib.error().reason);
     json evs = json::array();
     for (const auto& e : ib->events) evs.push_back(chain::event_to_json(e));
     return Response::json({{"hash", req.param("hash")},
@@ -166,9 +194,10 @@ Status DevController::routes(core::SymbioteRoutes& r) {
     json blocks = json::array();
     uint64_t head = head_.load();
     for (uint64_t i = from; i < from + limit && i <= head; ++i) {
-      json b = controller_block_json(i);
-      if (b.is_null()) break;
-      blocks.push_back(std::move(b));
+      auto b = controller_block_json(i);
+      if (!b) return error_response(b.error());
+      if (b->is_null()) break;
+      blocks.push_back(std::move(*b));
     }
     return Response::json(
         {{"from", from}, {"height", applied_.load()}, {"stored_height", head}, {"blocks", blocks}});
@@ -198,12 +227,13 @@ Status DevController::routes(core::SymbioteRoutes& r) {
                    if (!range)
                      return Response::error(400, range.error().code, range.error().reason);
                    const auto [from, limit] = *range;
-                   Bytes body = serve_range(*store_, from, limit, head_.load(),
-                                            BlockLimits::of(ctx_.genesis.manifest));
+                   auto body = serve_range(*store_, from, limit, head_.load(),
+                                           BlockLimits::of(ctx_.genesis.manifest));
+                   if (!body) return error_response(body.error());
                    Response resp;
                    resp.status = 200;
                    resp.content_type = "application/octet-stream";
-                   resp.body.assign(body.begin(), body.end());
+                   resp.body.assign(body->begin(), body->end());
                    return resp;
                  })));
 
@@ -274,13 +304,18 @@ Status DevController::routes(core::SymbioteRoutes& r) {
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
     auto h = parse_hash(req.param("hash"), "hash");
     if (!h) return error_response(h.error());
-    if (auto rec = chain::load_event_record(*store_, *h)) {
-      json j = record_json(*rec);
+    auto rec = chain::load_event_record(*store_, *h);
+    if (!rec) return error_response(rec.error());
+    if (*rec) {
+      const chain::EventRecord& record = **rec;
+      json j = record_json(record);
       j["hash"] = req.param("hash");
-      if (auto bytes = store_->get(dc_keys::instant(rec->block))) {
-        auto ib = decode_instant_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
-        if (ib && rec->position < ib->events.size())
-          j["event"] = chain::event_to_json(ib->events[rec->position]);
+      auto bytes = store_->get(dc_keys::instant(record.block));
+      if (!bytes) return error_response(bytes.error());
+      if (*bytes) {
+        auto ib = decode_instant_block(as_bytes(**bytes), BlockLimits::of(ctx_.genesis.manifest));
+        if (ib && record.position < ib->events.size())
+          j["event"] = chain::event_to_json(ib->events[record.position]);
       }
       return Response::json(j);
     }
@@ -366,15 +401,18 @@ Status DevController::routes(core::SymbioteRoutes& r) {
       limit = *v;
     }
     json list = json::array();
-    for (const auto& c : chain::scan_checkpoints(*store_, *source, from, limit))
+    auto records = chain::scan_checkpoints(*store_, *source, from, limit);
+    if (!records) return error_response(records.error());
+    auto height = store_->applied_height();
+    if (!height) return error_response(height.error());
+    for (const auto& c : *records)
       list.push_back({{"index", c.index},
                       {"hash", codec::hex_encode(c.hash)},
                       {"event", codec::hex_encode(c.event)},
                       {"creator", crypto::address_of(c.creator)},
                       {"height", c.height}});
-    return Response::json({{"source", codec::hex_encode(*source)},
-                           {"checkpoints", list},
-                           {"height", store_->applied_height()}});
+    return Response::json(
+        {{"source", codec::hex_encode(*source)}, {"checkpoints", list}, {"height", *height}});
   }));
   return Status();
 }

@@ -1,6 +1,5 @@
 #include "workflows/dev_controller/checkpoints.h"
 
-#include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -133,8 +132,9 @@ Checkpointer::~Checkpointer() {
 Status Checkpointer::load() {
   for (const auto& l : links_) {
     auto v = store_.get(std::string(kRecordPrefix) + l.name);
-    if (!v) continue;
-    auto rec = decode_commit_record(as_bytes(*v));
+    if (!v) return v.error();
+    if (!*v) continue;
+    auto rec = decode_commit_record(as_bytes(**v));
     if (!rec)
       return Error("corrupt", "commit record of hostchain " + l.name + ": " + rec.error().reason);
     states_[l.name].last = *rec;
@@ -142,15 +142,16 @@ Status Checkpointer::load() {
     states_[l.name].intent_found_at = std::chrono::steady_clock::now();
   }
   std::string bad;
-  store_.scan(kProofPrefix, kProofPrefix, [&](std::string_view key, std::string_view value) {
-    auto p = decode_checkpoint_proof(as_bytes(value));
-    if (!p) {
-      bad = std::string(key);
-      return false;
-    }
-    proofs_[p->tx] = *p;
-    return true;
-  });
+  KLYN_TRY(
+      store_.scan(kProofPrefix, kProofPrefix, [&](std::string_view key, std::string_view value) {
+        auto p = decode_checkpoint_proof(as_bytes(value));
+        if (!p) {
+          bad = std::string(key);
+          return false;
+        }
+        proofs_[p->tx] = *p;
+        return true;
+      }));
   if (!bad.empty()) return Error("corrupt", "stored checkpoint proof " + bad + " does not decode");
   return {};
 }

@@ -2,7 +2,6 @@
 
 #include <csignal>
 
-#include <rocksdb/write_batch.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -44,6 +43,8 @@ Status DevController::parse_config() {
       config_.fault_censor_producers.push_back(*id);
   }
   config_.fault_crash_after_checkpoint_send = r.boolean("fault_crash_after_checkpoint_send", false);
+  config_.min_free_disk_mb =
+      static_cast<uint64_t>(r.integer("min_free_disk_mb", 256, 0, 1'000'000));
   return r.finish_status();
 }
 
@@ -107,6 +108,7 @@ Status DevController::prepare(core::WorkflowContext context) {
 
   chain::StoreOptions so;
   so.sync_writes = config_.sync_writes;
+  so.min_free_bytes = config_.min_free_disk_mb << 20;
   auto store = chain::ChainStore::open(ctx_.chaindata.string(), ctx_.genesis, so);
   if (!store) return store.error();
   store_ = std::move(*store);
@@ -134,8 +136,8 @@ Status DevController::prepare(core::WorkflowContext context) {
     co.block_hash = [this](uint64_t i) -> std::optional<Hash32> {
       if (i == 0 || i > head_.load()) return std::nullopt;
       auto bytes = store_->get(dc_keys::controller(i));
-      if (!bytes) return std::nullopt;
-      return ControllerBlock::hash_of(as_bytes(*bytes));
+      if (!bytes || !*bytes) return std::nullopt;  // a read error is the store's fault (halts)
+      return ControllerBlock::hash_of(as_bytes(**bytes));
     };
     co.on_proof = [this](const CheckpointProof& p) {
       gossip_->send("/sync/checkpoint_proof", p.encode());
@@ -162,8 +164,14 @@ Status DevController::prepare(core::WorkflowContext context) {
     gossip_ = std::make_unique<Gossip>(go);
   }
 
-  head_ = verifier_->head();
-  applied_ = store_->applied_height();
+  {
+    auto head = verifier_->head();
+    if (!head) return head.error();
+    auto applied = store_->applied_height();
+    if (!applied) return applied.error();
+    head_ = *head;
+    applied_ = *applied;
+  }
   if (applied_ > head_)
     return Error("corrupt", ctx_.chaindata.string() + ": applied height " +
                                 std::to_string(applied_.load()) + " is above the stored head " +
@@ -172,22 +180,30 @@ Status DevController::prepare(core::WorkflowContext context) {
   ChainTip tip{head_.load(), store_->symbiote_id()};
   if (tip.index > 0) {
     auto hh = store_->get(dc_keys::kHeadHash);
-    if (!hh || hh->size() != 32)
-      return Error("corrupt", "hash of the stored head block is missing");
-    std::copy(hh->begin(), hh->end(), tip.hash.begin());
+    if (!hh) return hh.error();
+    if (!*hh || (*hh)->size() != 32)
+      return Error("storage_corrupt",
+                   ctx_.chaindata.string() + ": the hash of the stored head block is missing");
+    std::copy((*hh)->begin(), (*hh)->end(), tip.hash.begin());
+    // S4: the stored head hash is the hash of the stored head block.
+    auto head_block = store_->get(dc_keys::controller(tip.index));
+    if (!head_block) return head_block.error();
+    if (!*head_block || ControllerBlock::hash_of(as_bytes(**head_block)) != tip.hash)
+      return Error("storage_corrupt", ctx_.chaindata.string() + ": stored head block " +
+                                          std::to_string(tip.index) +
+                                          " is missing or does not match the stored head hash");
   }
   if (is_controller_) {
-    ordering_ = std::make_unique<Ordering>(
-        store_->symbiote_id(), *ctx_.key, tip.index + 1, tip.hash,
-        m.limits.max_instant_blocks_per_controller_block, config_.phantom_blocks);
-    chain::Account self = store_->account(ctx_.key->public_key());
-    if (self.stake < m.instant_producer_stake)
+    KLYN_TRY(open_signing_mark(tip));
+    auto self = store_->account(ctx_.key->public_key());
+    if (!self) return self.error();
+    if (self->stake < m.instant_producer_stake)
       ctx_.log->warn(
           "the controller's account has stake {} < instant_producer {}: its instant blocks will be "
           "skipped until it stakes",
-          self.stake, m.instant_producer_stake);
+          self->stake, m.instant_producer_stake);
   }
-  if (!is_controller_) {
+  if (!is_controller_ || recovering_to_) {
     const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id());
     BlockPuller::Options po;
     po.peers = peers_;
@@ -216,27 +232,100 @@ Status DevController::prepare(core::WorkflowContext context) {
     fo.symbiote_path = path;
     fo.batch = config_.forward_batch;
     fo.log = ctx_.log;
-    if (!is_producer_)
+    if (!is_producer_ && !is_controller_)
       forwarder_ = std::make_unique<EventForwarder>(
           *mempool_, fo, [this](const chain::AccountId& id) { return committed_nonce(id); });
   }
   if (is_producer_) {
-    chain::Account self = store_->account(ctx_.key->public_key());
-    if (self.stake < m.instant_producer_stake)
+    auto self = store_->account(ctx_.key->public_key());
+    if (!self) return self.error();
+    if (self->stake < m.instant_producer_stake)
       ctx_.log->warn(
           "producer {} has stake {} < instant_producer_stake {}: peers refuse its instant blocks "
           "until it stakes (tx stake)",
-          ctx_.key->address(), self.stake, m.instant_producer_stake);
+          ctx_.key->address(), self->stake, m.instant_producer_stake);
   }
+  auto root = store_->state_root(applied_);
+  if (!root) return root.error();
   ctx_.log->info("prepared: id {}, height {} applied / {} stored, state root {}, role {}",
                  codec::hex_encode(store_->symbiote_id()), applied_.load(), head_.load(),
-                 codec::hex_encode(store_->state_root(applied_).value_or(Hash32{})),
-                 core::to_string(ctx_.config.role));
+                 codec::hex_encode(root->value_or(Hash32{})), core::to_string(ctx_.config.role));
   return Status();
 }
 
+// S6: the controller never signs at an index it may already have signed. The mark is advanced
+// after a round's blocks are stored and before they are served; a stored chain below the mark
+// lost blocks that may have left the node, so ordering waits until the puller has them back.
+Status DevController::open_signing_mark(const ChainTip& tip) {
+  auto mark = chain::SigningMark::open(ctx_.signing_mark);
+  if (!mark) return mark.error();
+  signing_mark_ = std::make_unique<chain::SigningMark>(std::move(*mark));
+  const auto& mk = signing_mark_->mark();
+  if (mk && mk->index > tip.index) {
+    recovering_to_ = mk->index;
+    ctx_.log->critical(
+        "this controller signed blocks up to index {} ({}) but its database holds only {}: it "
+        "will not sign again until it has fetched blocks {}..{} back from its peers ({} "
+        "configured). See docs/operating-a-node.md, \"What survives what\".",
+        mk->index, signing_mark_->path().string(), tip.index, tip.index + 1, mk->index,
+        peers_->size());
+    return Status();
+  }
+  if (mk && mk->index > 0) {
+    auto stored = store_->get(dc_keys::controller(mk->index));
+    if (!stored) return stored.error();
+    if (!*stored || ControllerBlock::hash_of(as_bytes(**stored)) != mk->hash)
+      return Error("storage_corrupt",
+                   ctx_.chaindata.string() + ": the stored controller block " +
+                       std::to_string(mk->index) + " is not the one this controller signed (" +
+                       signing_mark_->path().string() + "); refusing to sign a second history");
+  }
+  // Blocks stored after the mark never left the node; they are marked before they are served.
+  if (!mk || mk->index < tip.index) KLYN_TRY(signing_mark_->advance(tip.index, tip.hash));
+  ordering_ = std::make_unique<Ordering>(
+      store_->symbiote_id(), *ctx_.key, tip.index + 1, tip.hash,
+      ctx_.genesis.manifest.limits.max_instant_blocks_per_controller_block, config_.phantom_blocks);
+  return Status();
+}
+
+// Called on the generation thread while recovering: once the puller stored blocks up to the
+// mark (and the block at the mark is the one signed), ordering continues from the stored head.
+bool DevController::finish_recovery() {
+  if (head_.load() < recovering_to_) return false;
+  const auto& mk = signing_mark_->mark();
+  auto stored = store_->get(dc_keys::controller(mk->index));
+  if (!stored || !*stored || ControllerBlock::hash_of(as_bytes(**stored)) != mk->hash) {
+    std::lock_guard lock(head_mu_);
+    halted_ = "the block peers served at index " + std::to_string(mk->index) +
+              " is not the one this controller signed";
+    ctx_.log->critical("{}", halted_);
+    return false;
+  }
+  puller_->stop();
+  auto hh = store_->get(dc_keys::kHeadHash);
+  if (!hh || !*hh || (*hh)->size() != 32) return false;
+  Hash32 head_hash;
+  std::copy((*hh)->begin(), (*hh)->end(), head_hash.begin());
+  if (auto st = signing_mark_->advance(head_.load(), head_hash); !st) {
+    note_storage_error("cannot advance the signing mark", st.error());
+    return false;
+  }
+  ordering_ = std::make_unique<Ordering>(
+      store_->symbiote_id(), *ctx_.key, head_.load() + 1, head_hash,
+      ctx_.genesis.manifest.limits.max_instant_blocks_per_controller_block, config_.phantom_blocks);
+  ctx_.log->warn("recovered own blocks up to index {} from peers; ordering again", head_.load());
+  recovering_to_ = 0;
+  return true;
+}
+
+void DevController::note_storage_error(const char* what, const Error& e) {
+  if (storage_log_.allow())
+    ctx_.log->error("{}: {}{}", what, e.to_string(), storage_log_.suppressed_note());
+}
+
 uint64_t DevController::committed_nonce(const chain::AccountId& id) const {
-  return store_->account(id).nonce;
+  auto a = store_->account(id);
+  return a ? a->nonce : 0;  // a read error is the store's fault: the symbiote halts
 }
 
 Status DevController::start() {
@@ -268,21 +357,41 @@ void DevController::stop() {
   head_cv_.notify_all();
   if (verification_.joinable()) verification_.join();
   if (store_) {
-    (void)store_->flush();
+    if (auto st = store_->flush(); !st)
+      ctx_.log->error("stopping: cannot sync storage: {}", st.error().to_string());
+    auto root = store_->state_root(applied_);
     ctx_.log->info("stopped at height {} (stored {}), state root {}", applied_.load(), head_.load(),
-                   codec::hex_encode(store_->state_root(applied_).value_or(Hash32{})));
+                   root ? codec::hex_encode(root->value_or(Hash32{})) : root.error().to_string());
   }
   store_.reset();
 }
 
 // One round of the controller: every ready event into instant blocks, every instant block into
-// controller blocks (phantom) or one controller block (tick mode); all stored in one batch (D2).
+// controller blocks (phantom) or one controller block (tick mode); all stored in one batch (D2),
+// then the signing mark advanced (S6), then published. A round whose batch could not be stored
+// (disk full) or marked is kept as it is and finished first by the next rounds: the blocks are
+// signed once and their events stay in them.
+bool DevController::halted() const {
+  if (store_ && store_->fault()) return true;
+  std::lock_guard lock(head_mu_);
+  return !halted_.empty();
+}
+
+std::string DevController::halted_reason() const {
+  if (store_)
+    if (auto f = store_->fault()) return "storage fault: " + f->to_string();
+  std::lock_guard lock(head_mu_);
+  return halted_;
+}
+
 bool DevController::produce_round() {
+  if (unpublished_) return finish_round();
+  if (!store_->writable()) return false;  // events wait in the mempool (admission answers 503)
   const chain::Manifest& m = ctx_.genesis.manifest;
   const size_t max_events = m.limits.max_events_per_instant_block;
   const size_t max_instant =
       config_.phantom_blocks ? 256 : m.limits.max_instant_blocks_per_controller_block;
-  rocksdb::WriteBatch batch;
+  Round round;
   size_t made = 0;
   {
     // Instant blocks of other producers first (they were acknowledged; D3 is the verifier's).
@@ -290,8 +399,7 @@ bool DevController::produce_round() {
     size_t used = 0;
     for (; used < incoming_instants_.size() && made < max_instant; ++used, ++made) {
       const auto& [h, enc] = incoming_instants_[used];
-      batch.Put(dc_keys::instant(h),
-                std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+      round.batch.put(dc_keys::instant(h), enc);
       ordering_->add(h);
     }
     incoming_instants_.erase(incoming_instants_.begin(), incoming_instants_.begin() + used);
@@ -307,34 +415,46 @@ bool DevController::produce_round() {
     ib.sign(*ctx_.key);
     Bytes enc = ib.encode();
     Hash32 h = InstantBlock::hash_of(enc);
-    batch.Put(dc_keys::instant(h),
-              std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+    round.batch.put(dc_keys::instant(h), enc);
     ordering_->add(h);
     ++made;
   }
   if (ordering_->pending() == 0) return false;
   auto cbs = ordering_->emit(unix_time_ms());
-  for (const auto& cb : cbs) {
-    Bytes enc = cb.encode();
-    batch.Put(dc_keys::controller(cb.index),
-              std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+  for (const auto& cb : cbs) round.batch.put(dc_keys::controller(cb.index), cb.encode());
+  round.first = cbs.front().index;
+  round.last = cbs.back().index;
+  round.last_hash = ordering_->prev_hash();
+  round.instant_blocks = made;
+  round.batch.put(dc_keys::kHead, chain::keys::be64(round.last));
+  round.batch.put(dc_keys::kHeadHash, round.last_hash);
+  unpublished_ = std::move(round);
+  return finish_round();
+}
+
+bool DevController::finish_round() {
+  Round& round = *unpublished_;
+  if (!round.stored) {
+    if (auto st = store_->write(round.batch); !st) {
+      note_storage_error("cannot store blocks", st.error());
+      return false;
+    }
+    round.stored = true;
+    round.batch.clear();
   }
-  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(cbs.back().index));
-  Hash32 hh = ordering_->prev_hash();
-  batch.Put(std::string(dc_keys::kHeadHash),
-            std::string_view(reinterpret_cast<const char*>(hh.data()), 32));
-  Status st = store_->write(batch);
-  if (!st) {
-    ctx_.log->error("cannot store blocks: {}", st.error().to_string());
+  if (auto st = signing_mark_->advance(round.last, round.last_hash); !st) {
+    note_storage_error("cannot advance the signing mark", st.error());
     return false;
   }
   {
     std::lock_guard lock(head_mu_);
-    head_ = cbs.back().index;
+    head_ = round.last;
   }
   head_cv_.notify_all();
-  ctx_.log->debug("ordered {} instant blocks into controller blocks {}..{}", made,
-                  cbs.front().index, cbs.back().index);
+  storage_log_.reset();
+  ctx_.log->debug("ordered {} instant blocks into controller blocks {}..{}", round.instant_blocks,
+                  round.first, round.last);
+  unpublished_.reset();
   return true;
 }
 
@@ -353,12 +473,16 @@ void DevController::generation_loop() {
       std::this_thread::sleep_for(500us);
     auto tick_start = std::chrono::steady_clock::now();
     last_round = tick_start;
-    if (alarms_->halting()) {
-      // Our key signed two histories (or someone holds it): produce nothing more.
+    if (alarms_->halting() || store_->fault() || halted()) {
+      // Our key signed two histories (or someone holds it), or storage failed: produce nothing.
       std::this_thread::sleep_for(config_.block_interval);
       continue;
     }
-    produce_round();
+    if (recovering_to_ && !finish_recovery()) {
+      std::this_thread::sleep_for(config_.block_interval);  // own blocks not back yet (S6)
+      continue;
+    }
+    if (!produce_round() && unpublished_) std::this_thread::sleep_for(config_.block_interval);
     if (!config_.phantom_blocks) {
       // Tick mode: at most one controller block per interval.
       auto next = tick_start + config_.block_interval;
@@ -384,7 +508,7 @@ void DevController::verification_loop() {
     }
     {
       std::unique_lock lock(head_mu_);
-      if (!halted_.empty() || alarms_->halting()) {
+      if (!halted_.empty() || alarms_->halting() || store_->fault()) {
         // A bad block stops this chain here; nothing to do but wait for the stop.
         head_cv_.wait_for(lock, 200ms, [&] { return stopping_.load(); });
         if (stopping_) break;
@@ -393,7 +517,7 @@ void DevController::verification_loop() {
       head_cv_.wait_for(lock, 200ms, [&] { return stopping_ || head_ > applied_; });
       // An alarm raised while this thread waited (or while stopping) stops the block that woke
       // it, too. (An alarm recorded while a block is being applied does not stop that block.)
-      if (!halted_.empty() || alarms_->halting()) {
+      if (!halted_.empty() || alarms_->halting() || store_->fault()) {
         if (stopping_) break;
         continue;
       }
@@ -406,6 +530,13 @@ void DevController::verification_loop() {
     auto r = verifier_->apply_next();
     if (!r) {
       if (r.error().code == "not_available") continue;
+      if (r.error().code == "storage_full") {
+        // Not a fault: the block is applied once space is back (nothing was written).
+        note_storage_error("cannot apply the next block", r.error());
+        std::unique_lock lock(head_mu_);
+        head_cv_.wait_for(lock, 500ms, [&] { return stopping_.load(); });
+        continue;
+      }
       std::lock_guard lock(head_mu_);
       halted_ = r.error().to_string();
       ctx_.log->critical("verification halted: {}", halted_);
@@ -476,6 +607,9 @@ std::vector<Result<Hash32>> DevController::submit_batch(
 
 Result<Hash32> DevController::admission_checks(const chain::Event& e) {
   if (stopping_) return Error("stopping", "the node is shutting down");
+  if (halted()) return Error("halted", "this symbiote is halted: " + halted_reason());
+  // Nothing is accepted that could not be kept (disk full, below the free-space floor, a fault).
+  KLYN_TRY(store_->writable());
   const chain::Manifest& m = ctx_.genesis.manifest;
   if (e.symbiote != store_->symbiote_id())
     return Error("wrong_symbiote", "the event is signed for symbiote " +
@@ -493,7 +627,9 @@ Result<Hash32> DevController::admission_checks(const chain::Event& e) {
                                     std::to_string(m.fee.per_event));
   Hash32 hash = e.hash();
   if (mempool_->contains(hash)) return Error("duplicate", "this event is already pending");
-  chain::Account a = store_->account(e.creator);
+  auto read = store_->account(e.creator);
+  if (!read) return read.error();
+  const chain::Account& a = *read;
   if (e.nonce <= a.nonce)
     return Error("nonce_used", "nonce " + std::to_string(e.nonce) +
                                    " is already used (account nonce " + std::to_string(a.nonce) +
@@ -582,13 +718,15 @@ Result<nlohmann::json> DevController::receive_controller_block(ByteSpan bytes,
     return Error("bad_signature", "the block does not carry the controller's signature");
   if (cb->index == 0 || cb->index > head_.load())
     return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
-  auto ours = store_->get(dc_keys::controller(cb->index));
-  if (!ours) return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
+  auto stored = store_->get(dc_keys::controller(cb->index));
+  if (!stored) return stored.error();
+  if (!*stored) return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
+  const std::string& ours = **stored;
   // Byte-wise (std::string holds char, which may be signed: compare as bytes).
-  if (as_bytes(*ours).size() == bytes.size() &&
-      std::equal(bytes.begin(), bytes.end(), as_bytes(*ours).begin()))
+  if (as_bytes(ours).size() == bytes.size() &&
+      std::equal(bytes.begin(), bytes.end(), as_bytes(ours).begin()))
     return nlohmann::json{{"known", true}};
-  auto proof = check_equivocation(as_bytes(*ours), bytes, store_->symbiote_id(), *m.controller,
+  auto proof = check_equivocation(as_bytes(ours), bytes, store_->symbiote_id(), *m.controller,
                                   BlockLimits::of(m));
   if (!proof) return proof.error();
   auto fresh = raise_equivocation(*proof, source);
@@ -610,13 +748,19 @@ nlohmann::json DevController::summary() const {
   if (puller_) j["peer_height"] = puller_->peer_height();
   j["peers"] = peers_ ? peers_->size() : 0;
   if (store_) {
-    if (auto r = store_->state_root(applied_)) j["state_root"] = codec::hex_encode(*r);
+    if (!store_->fault()) {
+      auto r = store_->state_root(applied_);
+      if (r && *r) j["state_root"] = codec::hex_encode(**r);
+    }
     j["mempool"] = mempool_->size();
+    if (auto w = store_->writable(); !w && w.error().code == "storage_full")
+      j["storage"] = {{"state", "full"}, {"reason", w.error().reason}};
   }
-  {
-    std::lock_guard lock(head_mu_);
-    if (!halted_.empty()) j["halted"] = halted_;
-  }
+  if (halted()) j["halted"] = halted_reason();
+  if (recovering_to_)
+    j["signing"] = {{"state", "recovering"},
+                    {"signed_up_to", recovering_to_.load()},
+                    {"reason", "fetching blocks this controller signed back from peers"}};
   if (alarms_ && alarms_->halting()) {
     j["alarms"] = alarms_->fork_alarms().size();
     if (!j.contains("halted")) j["halted"] = "fork alarm (GET alarms)";

@@ -19,7 +19,9 @@
 #include <thread>
 
 #include "chain/sigcache.h"
+#include "chain/signing_mark.h"
 #include "chain/store.h"
+#include "common/log_throttle.h"
 #include "core/workflow.h"
 #include "workflows/dev_controller/alarms.h"
 #include "workflows/dev_controller/censorship.h"
@@ -49,6 +51,8 @@ struct DevControllerConfig {
   // Fault injection for tests of checkpoint intents (K4): the process kills itself (SIGKILL)
   // right after its first hostchain commit was sent, before the transaction id is stored.
   bool fault_crash_after_checkpoint_send = false;
+  // Events are refused (503 storage_full) while the disk holding the chain has less free space.
+  uint64_t min_free_disk_mb = 256;
 };
 
 class DevController final : public core::Workflow {
@@ -78,11 +82,35 @@ class DevController final : public core::Workflow {
   void generation_loop();
   void verification_loop();
   bool produce_round();
+  // A controller round built but not yet stored, marked and published (see produce_round).
+  struct Round {
+    chain::WriteBatch batch;
+    bool stored = false;
+    uint64_t first = 0, last = 0;
+    Hash32 last_hash{};
+    size_t instant_blocks = 0;
+  };
+  std::optional<Round> unpublished_;                  // generation thread only
+  std::unique_ptr<chain::SigningMark> signing_mark_;  // the controller's (S6)
+  std::atomic<uint64_t> recovering_to_{0};  // > 0: own blocks up to here must come back first
+  LogThrottle storage_log_{std::chrono::seconds(10)};
   Status parse_config();
   // The account's nonce in the committed state (what the mempool continues from).
   uint64_t committed_nonce(const chain::AccountId& id) const;
-  nlohmann::json account_json(const chain::AccountId& id) const;
-  nlohmann::json controller_block_json(uint64_t index) const;
+  Result<nlohmann::json> account_json(const chain::AccountId& id) const;
+  // null when the block is not stored.
+  Result<nlohmann::json> controller_block_json(uint64_t index) const;
+  // Whether this symbiote stopped (a storage fault or a bad block) and why.
+  bool halted() const;
+  std::string halted_reason() const;
+  // Storage trouble worth an operator's attention, logged at most every 10 s.
+  void note_storage_error(const char* what, const Error& e);
+  // S6 (controller): opens the signing mark and compares it with the stored chain; creates the
+  // ordering, or leaves the node recovering its own blocks from peers.
+  Status open_signing_mark(const ChainTip& tip);
+  bool finish_recovery();
+  // Stores, marks and publishes the round in unpublished_; false when a step failed (retried).
+  bool finish_round();
   // Records an equivocation proof (A2/A3); when it is new: log, bus `fork_alarm`, gossip it, and
   // stop applying/producing. Returns whether it was new.
   Result<bool> raise_equivocation(const EquivocationProof& proof, const std::string& source);

@@ -3,7 +3,6 @@
 // hands them to its peers; the controller queues them for ordering and answers a signed
 // acknowledgement (censorship.h); other nodes relay them once. A producer whose acknowledged block
 // is not ordered within the manifest's inclusion_window records and gossips censorship evidence.
-#include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -32,8 +31,8 @@ constexpr auto kResendMax = 10'000ms;
 std::optional<std::vector<Hash32>> DevController::stored_block_instants(uint64_t index) const {
   if (index == 0 || index > head_.load()) return std::nullopt;
   auto bytes = store_->get(dc_keys::controller(index));
-  if (!bytes) return std::nullopt;
-  auto cb = decode_controller_block(as_bytes(*bytes), BlockLimits::of(ctx_.genesis.manifest));
+  if (!bytes || !*bytes) return std::nullopt;  // a read error is the store's fault (halts)
+  auto cb = decode_controller_block(as_bytes(**bytes), BlockLimits::of(ctx_.genesis.manifest));
   if (!cb) return std::nullopt;
   return cb->instant_blocks;
 }
@@ -62,7 +61,9 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
   }
   if (ib->producer == *m.controller)
     return Error("bad_block", "the controller's own instant blocks are not taken from peers");
-  const chain::Account producer = store_->account(ib->producer);
+  auto producer_read = store_->account(ib->producer);
+  if (!producer_read) return producer_read.error();
+  const chain::Account& producer = *producer_read;
   if (producer.stake < m.instant_producer_stake)
     return Error("not_staked", "producer " + crypto::address_of(ib->producer) + " has stake " +
                                    std::to_string(producer.stake) + " < " +
@@ -158,23 +159,33 @@ void DevController::production_loop() {
     while (!stopping_ && std::chrono::steady_clock::now() < until &&
            mempool_->ready_count() < m.limits.max_events_per_instant_block)
       std::this_thread::sleep_for(500us);
-    auto evs = mempool_->take(m.limits.max_events_per_instant_block);
+    // Nothing is taken while the instant block could not be kept (disk full): the events wait.
+    const bool can_store = store_->writable().ok();
+    auto evs = can_store ? mempool_->take(m.limits.max_events_per_instant_block)
+                         : std::vector<PendingEvent>{};
+    if (!can_store) std::this_thread::sleep_for(config_.block_interval);
     if (!evs.empty()) {
       InstantBlock ib;
       ib.symbiote = store_->symbiote_id();
       ib.created_ms = unix_time_ms();
       std::vector<Hash32> hashes;
-      for (auto& pe : evs) {
+      for (const auto& pe : evs) {
         hashes.push_back(pe.hash);
-        ib.events.push_back(std::move(pe.event));
+        ib.events.push_back(pe.event);
       }
       ib.sign(*ctx_.key);
       Bytes enc = ib.encode();
       const Hash32 h = InstantBlock::hash_of(enc);
-      // Kept locally too: it is ours to serve, and the evidence if it is left out.
-      (void)store_->put(dc_keys::instant(h),
-                        std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
-      send_instant(h, enc, std::move(hashes));
+      // Kept locally first: it is ours to serve, and the evidence if it is left out. Not kept,
+      // it is not sent; its events are ready again.
+      chain::WriteBatch keep;
+      keep.put(dc_keys::instant(h), enc);
+      if (auto st = store_->write(keep); !st) {
+        mempool_->give_back(evs);
+        note_storage_error("cannot keep an instant block", st.error());
+      } else {
+        send_instant(h, enc, std::move(hashes));
+      }
     }
     if (const auto now = std::chrono::steady_clock::now(); now - last_resend > kResendFirst) {
       last_resend = now;
@@ -235,8 +246,9 @@ Result<json> DevController::receive_evidence(const CensorshipEvidence& ev,
     if (evidence_waiting_.size() < 1000) evidence_waiting_.push_back(ev);
     return json{{"waiting", true}, {"reason", c.reason}};
   }
-  const chain::Account producer = store_->account(c.producer);
-  if (producer.stake < m.instant_producer_stake)
+  auto producer_read = store_->account(c.producer);
+  if (!producer_read) return producer_read.error();
+  if (producer_read->stake < m.instant_producer_stake)
     return Error("bad_evidence", "producer " + crypto::address_of(c.producer) +
                                      " is not staked: its blocks need not be ordered");
   Alarm a;

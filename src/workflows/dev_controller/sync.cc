@@ -1,6 +1,5 @@
 #include "workflows/dev_controller/sync.h"
 
-#include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -38,27 +37,29 @@ size_t PeerSet::size() const {
   return peers_.size();
 }
 
-Bytes serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
-                  uint64_t stored_head, const BlockLimits& limits) {
+Result<Bytes> serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
+                          uint64_t stored_head, const BlockLimits& limits) {
   BlockRange range;
   range.peer_stored_height = stored_head;
   size_t bytes = 0;
   for (uint64_t i = from; i < from + limit && i <= stored_head && bytes < kMaxRangeBytes / 2; ++i) {
     auto c = store.get(dc_keys::controller(i));
-    if (!c) break;
-    auto cb = decode_controller_block(as_bytes(*c), limits);
+    if (!c) return c.error();
+    if (!*c) break;
+    auto cb = decode_controller_block(as_bytes(**c), limits);
     if (!cb) break;
     BlockBundle b;
-    b.controller.assign(c->begin(), c->end());
+    b.controller.assign((*c)->begin(), (*c)->end());
     bool complete = true;
     for (const auto& h : cb->instant_blocks) {
       auto ib = store.get(dc_keys::instant(h));
-      if (!ib) {
+      if (!ib) return ib.error();
+      if (!*ib) {
         complete = false;
         break;
       }
-      bytes += ib->size();
-      b.instants.emplace_back(ib->begin(), ib->end());
+      bytes += (*ib)->size();
+      b.instants.emplace_back((*ib)->begin(), (*ib)->end());
     }
     if (!complete) break;
     bytes += b.controller.size();
@@ -121,21 +122,18 @@ int BlockPuller::pull_once(const Peer& p) {
       look_for_conflict(http, p, range->bundles.front());
     return checked.error.empty() ? 0 : -1;
   }
-  rocksdb::WriteBatch batch;
+  chain::WriteBatch batch;
   for (const auto& b : checked.blocks) {
-    for (const auto& [h, enc] : b.instants)
-      batch.Put(dc_keys::instant(h),
-                std::string_view(reinterpret_cast<const char*>(enc->data()), enc->size()));
-    Bytes enc = b.block.encode();
-    batch.Put(dc_keys::controller(b.block.index),
-              std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size()));
+    for (const auto& [h, enc] : b.instants) batch.put(dc_keys::instant(h), *enc);
+    batch.put(dc_keys::controller(b.block.index), b.block.encode());
   }
   const CheckedBlock& last = checked.blocks.back();
-  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(last.block.index));
-  batch.Put(std::string(dc_keys::kHeadHash),
-            std::string_view(reinterpret_cast<const char*>(last.hash.data()), 32));
+  batch.put(dc_keys::kHead, chain::keys::be64(last.block.index));
+  batch.put(dc_keys::kHeadHash, last.hash);
   if (auto st = store_.write(batch); !st) {
-    o_.log->error("cannot store blocks from {}: {}", p.url, st.error().to_string());
+    if (store_error_log_.allow())
+      o_.log->error("cannot store blocks from {}: {}{}", p.url, st.error().to_string(),
+                    store_error_log_.suppressed_note());
     return -1;
   }
   tip_ = {last.block.index, last.hash};
@@ -156,8 +154,8 @@ void BlockPuller::look_for_conflict(net::HttpClient& http, const Peer& p, const 
   auto range = decode_range(as_bytes(r->body), o_.limits);
   if (!range || range->bundles.empty()) return;
   auto ours = store_.get(dc_keys::controller(tip_.index));
-  if (!ours) return;
-  Bytes mine(ours->begin(), ours->end());
+  if (!ours || !*ours) return;
+  Bytes mine((*ours)->begin(), (*ours)->end());
   if (mine == range->bundles.front().controller) return;
   if (o_.on_conflict) o_.on_conflict(std::move(mine), range->bundles.front().controller, p.url);
 }

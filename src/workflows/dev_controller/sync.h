@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "chain/store.h"
+#include "common/log_throttle.h"
 #include "workflows/dev_controller/block_range.h"
 #include "workflows/dev_controller/mempool.h"
 
@@ -62,9 +63,10 @@ class PeerSet {
   size_t cap_;
 };
 
-// The range a node serves to peers: blocks [from, from+limit) that it has stored.
-Bytes serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
-                  uint64_t stored_head, const BlockLimits& limits);
+// The range a node serves to peers: blocks [from, from+limit) that it has stored. A storage
+// error is returned, never served as a shorter range.
+Result<Bytes> serve_range(const chain::ChainStore& store, uint64_t from, uint64_t limit,
+                          uint64_t stored_head, const BlockLimits& limits);
 
 class BlockPuller {
  public:
@@ -104,6 +106,7 @@ class BlockPuller {
   ChainTip tip_;
   std::function<void(uint64_t)> on_stored_;
   std::atomic<uint64_t> peer_height_{0};
+  LogThrottle store_error_log_{std::chrono::seconds(10)};
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,7 +1,5 @@
 #include "workflows/dev_controller/verifier.h"
 
-#include <rocksdb/write_batch.h>
-
 #include "codec/hex.h"
 
 namespace klyn::dev_controller {
@@ -15,10 +13,6 @@ std::string instant(const Hash32& hash) {
 }
 }  // namespace dc_keys
 
-static std::string_view sv(const Hash32& h) {
-  return {reinterpret_cast<const char*>(h.data()), h.size()};
-}
-
 Verifier::Verifier(chain::ChainStore& store, const chain::Manifest& manifest,
                    chain::SignatureCache* sigcache)
     : store_(store), manifest_(manifest), sigcache_(sigcache), limits_(BlockLimits::of(manifest)) {}
@@ -30,25 +24,32 @@ Status Verifier::init() {
   return Status();
 }
 
-uint64_t Verifier::head() const {
+Result<uint64_t> Verifier::head() const {
   auto v = store_.get(dc_keys::kHead);
-  return v ? chain::keys::read_be64(*v) : 0;
+  if (!v) return v.error();
+  return *v ? chain::keys::read_be64(**v) : 0;
 }
 
 Result<AppliedBlock> Verifier::apply_next() {
-  const uint64_t index = store_.applied_height() + 1;
-  auto bytes = store_.get(dc_keys::controller(index));
-  if (!bytes)
+  auto applied = store_.applied_height();
+  if (!applied) return applied.error();
+  const uint64_t index = *applied + 1;
+  auto stored = store_.get(dc_keys::controller(index));
+  if (!stored) return stored.error();
+  if (!*stored)
     return Error("not_available", "controller block " + std::to_string(index) + " is not stored");
-  auto cb = decode_controller_block(as_bytes(*bytes), limits_);
+  const std::string& bytes = **stored;
+  auto cb = decode_controller_block(as_bytes(bytes), limits_);
   if (!cb)
     return Error("bad_block",
                  "controller block " + std::to_string(index) + ": " + cb.error().reason);
   Hash32 prev = store_.symbiote_id();
   if (index > 1) {
     auto ph = store_.get(dc_keys::kAppliedHash);
-    if (!ph || ph->size() != 32) return Error("bad_block", "hash of the applied block is missing");
-    std::copy(ph->begin(), ph->end(), prev.begin());
+    if (!ph) return ph.error();
+    if (!*ph || (*ph)->size() != 32)
+      return Error("bad_block", "hash of the applied block is missing");
+    std::copy((*ph)->begin(), (*ph)->end(), prev.begin());
   }
   if (cb->index != index || cb->symbiote != store_.symbiote_id() || cb->prev_hash != prev)
     return Error("bad_block", "controller block " + std::to_string(index) +
@@ -59,11 +60,13 @@ Result<AppliedBlock> Verifier::apply_next() {
 
   AppliedBlock out;
   out.index = index;
-  out.hash = ControllerBlock::hash_of(as_bytes(*bytes));
+  out.hash = ControllerBlock::hash_of(as_bytes(bytes));
   skips_.clear();
   chain::BlockApplier b(store_, manifest_, acc_, index);
   for (const Hash32& ih : cb->instant_blocks) {
-    auto ibytes = store_.get(dc_keys::instant(ih));
+    auto istored = store_.get(dc_keys::instant(ih));
+    if (!istored) return istored.error();
+    const std::optional<std::string>& ibytes = *istored;
     if (!ibytes)
       return Error("bad_block", "instant block " + codec::hex_encode(ih) + " of controller block " +
                                     std::to_string(index) + " is not stored");
@@ -85,7 +88,9 @@ Result<AppliedBlock> Verifier::apply_next() {
       continue;
     }
     // D3: stake as of the state before this controller block (the committed state).
-    chain::Account producer = store_.account(ib->producer);
+    auto producer_read = store_.account(ib->producer);
+    if (!producer_read) return producer_read.error();
+    const chain::Account& producer = *producer_read;
     if (producer.stake < manifest_.instant_producer_stake) {
       skip("producer " + crypto::address_of(ib->producer) + " has stake " +
            std::to_string(producer.stake) + " < " +
@@ -125,7 +130,7 @@ Result<AppliedBlock> Verifier::apply_next() {
       ++pos;
     }
   }
-  b.batch().Put(std::string(dc_keys::kAppliedHash), sv(out.hash));
+  b.batch().put(dc_keys::kAppliedHash, out.hash);
   out.applied = b.applied();
   out.rejected = b.rejected();
   auto root = b.commit();

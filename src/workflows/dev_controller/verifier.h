@@ -37,9 +37,11 @@ class Verifier {
   Status init();  // loads the accumulator
   // Applies block applied_height()+1 if it is stored. Error "not_available" when it is not;
   // "bad_block" when it is stored but is not a valid continuation (storage corruption or a
-  // bug: the chain stops there rather than apply it).
+  // bug: the chain stops there rather than apply it); a storage error (storage_full: retry once
+  // space is back; storage_corrupt / storage_io: the store's fault) when a read or the commit
+  // failed, in which case nothing was written.
   Result<AppliedBlock> apply_next();
-  uint64_t head() const;  // highest stored controller index
+  Result<uint64_t> head() const;  // highest stored controller index
   const std::vector<std::string>& last_skips() const { return skips_; }
 
  private:

@@ -1,7 +1,5 @@
 #include "workflows/dev_controller/sim/sim_node.h"
 
-#include <rocksdb/write_batch.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -100,7 +98,7 @@ void SimNode::equivocate_at(uint64_t index, std::set<NodeId> group_b) {
 }
 
 uint64_t SimNode::applied_height() const {
-  return store_->applied_height();
+  return store_->applied_height().value();
 }
 
 void SimNode::reply(const SimMessage& to, MsgKind kind, Bytes body) {
@@ -178,7 +176,7 @@ std::string SimNode::submit(const chain::Event& e) {
   if (e.fee < m_.fee.per_event) return "fee_too_low";
   const Hash32 hash = e.hash();
   if (mempool_->contains(hash)) return "duplicate";
-  chain::Account a = store_->account(e.creator);
+  chain::Account a = store_->account(e.creator).value();
   if (e.nonce <= a.nonce) return "nonce_used";
   chain::Amount need = e.fee;
   if (e.type == chain::EventType::kTransfer) {
@@ -286,11 +284,11 @@ void SimNode::produce_round() {
   const size_t max_events = m_.limits.max_events_per_instant_block;
   const size_t max_instant =
       config_.phantom ? 256 : m_.limits.max_instant_blocks_per_controller_block;
-  rocksdb::WriteBatch batch;
+  chain::WriteBatch batch;
   size_t made = 0, used = 0;
   for (; used < incoming_instants_.size() && made < max_instant; ++used, ++made) {
     const auto& [h, enc] = incoming_instants_[used];
-    batch.Put(dc_keys::instant(h), sv(enc));
+    batch.put(dc_keys::instant(h), sv(enc));
     ordering_->add(h);
   }
   incoming_instants_.erase(incoming_instants_.begin(),
@@ -305,7 +303,7 @@ void SimNode::produce_round() {
     ib.sign(*key_);
     Bytes enc = ib.encode();
     Hash32 h = InstantBlock::hash_of(enc);
-    batch.Put(dc_keys::instant(h), sv(enc));
+    batch.put(dc_keys::instant(h), sv(enc));
     ordering_->add(h);
     ++made;
   }
@@ -313,7 +311,7 @@ void SimNode::produce_round() {
   auto cbs = ordering_->emit(net_.now());
   for (const auto& cb : cbs) {
     Bytes enc = cb.encode();
-    batch.Put(dc_keys::controller(cb.index), sv(enc));
+    batch.put(dc_keys::controller(cb.index), sv(enc));
     note_seen(enc);
     if (cb.index == equivocate_index_ && !alt_block_) {
       // The fault: a second, validly signed block at the same index and link.
@@ -324,9 +322,9 @@ void SimNode::produce_round() {
       alt_hash_ = ControllerBlock::hash_of(*alt_block_);
     }
   }
-  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(cbs.back().index));
+  batch.put(std::string(dc_keys::kHead), chain::keys::be64(cbs.back().index));
   Hash32 hh = ordering_->prev_hash();
-  batch.Put(std::string(dc_keys::kHeadHash), sv(hh));
+  batch.put(std::string(dc_keys::kHeadHash), sv(hh));
   if (auto st = store_->write(batch); !st) {
     fail("store blocks: " + st.error().to_string());
     return;
@@ -345,7 +343,8 @@ Bytes SimNode::serve_group_b(uint64_t from, uint64_t limit) const {
     return encode_range(empty);
   }
   uint64_t upto = std::min<uint64_t>(from + limit, f);  // main history [from, upto)
-  auto head = decode_range(serve_range(*store_, from, upto - from, f - 1, limits_), limits_);
+  auto head =
+      decode_range(serve_range(*store_, from, upto - from, f - 1, limits_).value(), limits_);
   BlockRange range = head ? std::move(*head) : BlockRange{};
   range.peer_stored_height = f;
   if (from + range.bundles.size() == f && range.bundles.size() < limit) {
@@ -353,7 +352,7 @@ Bytes SimNode::serve_group_b(uint64_t from, uint64_t limit) const {
     BlockBundle b;
     b.controller = *alt_block_;
     for (const auto& h : cb->instant_blocks) {
-      auto ib = store_->get(dc_keys::instant(h));
+      auto ib = store_->get(dc_keys::instant(h)).value();
       if (!ib) return encode_range(range);
       b.instants.emplace_back(ib->begin(), ib->end());
     }
@@ -371,7 +370,7 @@ void SimNode::on_get_blocks(const SimMessage& m) {
   limit = std::min<uint64_t>(limit, kMaxRangeBlocks);
   if (alt_block_ && group_b_.count(m.from))
     return reply(m, MsgKind::kBlocks, serve_group_b(from, limit));
-  reply(m, MsgKind::kBlocks, serve_range(*store_, from, limit, tip_.index, limits_));
+  reply(m, MsgKind::kBlocks, serve_range(*store_, from, limit, tip_.index, limits_).value());
 }
 
 void SimNode::pull() {
@@ -403,7 +402,7 @@ void SimNode::on_blocks(const SimMessage& m) {
     // BlockPuller::look_for_conflict, second half: the peer's block at our tip's index.
     pull_failed();
     if (range->bundles.empty()) return;
-    auto ours = store_->get(dc_keys::controller(tip_.index));
+    auto ours = store_->get(dc_keys::controller(tip_.index)).value();
     if (!ours) return;
     Bytes mine(ours->begin(), ours->end());
     if (mine == range->bundles.front().controller) return;
@@ -434,15 +433,15 @@ void SimNode::on_blocks(const SimMessage& m) {
 }
 
 void SimNode::store_checked(const ContinuationResult& c) {
-  rocksdb::WriteBatch batch;
+  chain::WriteBatch batch;
   for (const auto& b : c.blocks) {
-    for (const auto& [h, enc] : b.instants) batch.Put(dc_keys::instant(h), sv(*enc));
+    for (const auto& [h, enc] : b.instants) batch.put(dc_keys::instant(h), sv(*enc));
     Bytes enc = b.block.encode();
-    batch.Put(dc_keys::controller(b.block.index), sv(enc));
+    batch.put(dc_keys::controller(b.block.index), sv(enc));
   }
   const CheckedBlock& last = c.blocks.back();
-  batch.Put(std::string(dc_keys::kHead), chain::keys::be64(last.block.index));
-  batch.Put(std::string(dc_keys::kHeadHash), sv(last.hash));
+  batch.put(std::string(dc_keys::kHead), chain::keys::be64(last.block.index));
+  batch.put(std::string(dc_keys::kHeadHash), sv(last.hash));
   if (auto st = store_->write(batch); !st) {
     fail("store blocks: " + st.error().to_string());
     return;
@@ -455,7 +454,7 @@ void SimNode::store_checked(const ContinuationResult& c) {
 
 void SimNode::maybe_apply() {
   if (apply_scheduled_ || !halted_.empty() || alarms_->halting()) return;
-  if (store_->applied_height() >= tip_.index) return;
+  if (store_->applied_height().value() >= tip_.index) return;
   apply_scheduled_ = true;
   net_.schedule(id_, net_.uniform(0, 3), tag(kApply));
 }
@@ -485,7 +484,7 @@ void SimNode::raise_equivocation(const EquivocationProof& proof, const std::stri
   auto fresh = alarms_->record(proof, source, net_.now());
   if (!fresh) return fail("record alarm: " + fresh.error().to_string());
   if (!*fresh) return;
-  if (!alarm_at_height_) alarm_at_height_ = store_->applied_height();
+  if (!alarm_at_height_) alarm_at_height_ = store_->applied_height().value();
   for (NodeId p : peers_) net_.send(id_, p, MsgKind::kEquivocation, 0, proof.encode());
 }
 

@@ -156,7 +156,9 @@ class SimNode final : public SimHandler {
   void note_seen(ByteSpan controller_block);
   Bytes serve_group_b(uint64_t from, uint64_t limit) const;
   std::optional<std::vector<Hash32>> stored_block_instants(uint64_t index) const;
-  uint64_t committed_nonce(const chain::AccountId& id) const { return store_->account(id).nonce; }
+  uint64_t committed_nonce(const chain::AccountId& id) const {
+    return store_->account(id).value().nonce;
+  }
   std::chrono::steady_clock::time_point virtual_now() const {
     return std::chrono::steady_clock::time_point(std::chrono::milliseconds(net_.now()));
   }

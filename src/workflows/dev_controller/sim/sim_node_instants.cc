@@ -32,7 +32,7 @@ void SimNode::on_instant(const SimMessage& m) {
     return reply(m, MsgKind::kInstantAck, ack.encode());
   }
   if (ib->producer == *m_.controller) return;
-  if (store_->account(ib->producer).stake < m_.instant_producer_stake) return;
+  if (store_->account(ib->producer).value().stake < m_.instant_producer_stake) return;
   if (!ib->verify_signature()) return;
   seen_instants_.emplace(h, tip_.index);
   if (role_ != Role::kController) {
@@ -108,7 +108,7 @@ void SimNode::resend_unacked() {
 
 std::optional<std::vector<Hash32>> SimNode::stored_block_instants(uint64_t index) const {
   if (index == 0 || index > tip_.index) return std::nullopt;
-  auto bytes = store_->get(dc_keys::controller(index));
+  auto bytes = store_->get(dc_keys::controller(index)).value();
   if (!bytes) return std::nullopt;
   auto cb = decode_controller_block(as_bytes(*bytes), limits_);
   if (!cb) return std::nullopt;

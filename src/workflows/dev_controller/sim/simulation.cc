@@ -50,10 +50,10 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
   for (const auto& a : g.accounts) model[a.id] = {a.balance, a.stake, 0};
   const BlockLimits limits = BlockLimits::of(g.manifest);
   chain::ChainStore& store = n.store();
-  const uint64_t applied = store.applied_height();
+  const uint64_t applied = store.applied_height().value();
   size_t applied_events = 0;
   for (uint64_t i = 1; i <= applied; ++i) {
-    auto bytes = store.get(dc_keys::controller(i));
+    auto bytes = store.get(dc_keys::controller(i)).value();
     auto cb = bytes ? decode_controller_block(as_bytes(*bytes), limits)
                     : Result<ControllerBlock>(Error("missing", "not stored"));
     if (!cb) {
@@ -61,7 +61,7 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
       return;
     }
     for (const Hash32& ih : cb->instant_blocks) {
-      auto ibytes = store.get(dc_keys::instant(ih));
+      auto ibytes = store.get(dc_keys::instant(ih)).value();
       auto ib = ibytes ? decode_instant_block(as_bytes(*ibytes), limits)
                        : Result<InstantBlock>(Error("missing", "not stored"));
       if (!ib) {
@@ -88,7 +88,7 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
           model[ib->producer].balance += share;  // the rest is burned (no rest_to)
           ++applied_events;
         }
-        auto rec = chain::load_event_record(store, eh);
+        auto rec = chain::load_event_record(store, eh).value();
         const bool node_applied_here = rec && rec->status == chain::EventStatus::kApplied &&
                                        rec->height == i && rec->block == ih && rec->position == pos;
         if (applies != node_applied_here)
@@ -104,7 +104,7 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
   }
   uint64_t nonces = 0;
   for (const auto& [id, want] : model) {
-    chain::Account got = store.account(id);
+    chain::Account got = store.account(id).value();
     nonces += got.nonce;
     if (got.balance != want.balance || got.nonce != want.nonce || got.stake != want.stake)
       out.push_back(who + "account " + crypto::address_of(id) + " is balance " +
@@ -313,7 +313,7 @@ SimReport run_simulation(const SimParams& p) {
     for (const auto& r : n->applied()) {
       if (r.index != expect++)
         violation(who + "applied index " + std::to_string(r.index) + " out of order");
-      auto root = n->store().state_root(r.index);
+      auto root = n->store().state_root(r.index).value();
       if (!root || *root != r.root)
         violation(who + "stored state root at " + std::to_string(r.index) +
                   " differs from the verifier's");
@@ -336,7 +336,8 @@ SimReport run_simulation(const SimParams& p) {
   // (2) every event applied at most once, exactly as an independent model says.
   for (auto& n : nodes) check_model(*n, g, report.violations);
   for (uint8_t c = 0; c < kClients; ++c)
-    report.events_applied += ctrl.store().account(keys[kFirstClient + c].public_key()).nonce;
+    report.events_applied +=
+        ctrl.store().account(keys[kFirstClient + c].public_key()).value().nonce;
   if (!p.equivocate) {
     // (3) convergence after the heal, within the bound.
     if (!converged()) {
@@ -352,10 +353,10 @@ SimReport run_simulation(const SimParams& p) {
     // in nonce order up to the first one the chain rejected or that the sender cannot pay for.
     for (uint8_t c = 0; p.check_liveness && c < kClients; ++c) {
       const auto& id = keys[kFirstClient + c].public_key();
-      const chain::Account a = ctrl.store().account(id);
+      const chain::Account a = ctrl.store().account(id).value();
       for (const auto& e : by_sender[c]) {
         if (e.nonce != a.nonce + 1) continue;
-        auto rec = chain::load_event_record(ctrl.store(), e.hash());
+        auto rec = chain::load_event_record(ctrl.store(), e.hash()).value();
         auto t = chain::decode_transfer(e.payload);
         const bool unaffordable = a.balance < e.fee + (t ? t->amount : 0);
         // D12 is about events a node accepted: a twin refused everywhere is owed nothing.
@@ -405,7 +406,7 @@ SimReport run_simulation(const SimParams& p) {
             ev ? check_censorship(*ev, sym, *g.manifest.controller, BlockLimits::of(g.manifest),
                                   g.manifest.limits.inclusion_window,
                                   [&](uint64_t i) -> std::optional<std::vector<Hash32>> {
-                                    auto b = ctrl.store().get(dc_keys::controller(i));
+                                    auto b = ctrl.store().get(dc_keys::controller(i)).value();
                                     if (!b) return std::nullopt;
                                     auto cb = decode_controller_block(as_bytes(*b),
                                                                       BlockLimits::of(g.manifest));
@@ -477,7 +478,7 @@ SimReport run_simulation(const SimParams& p) {
   // anyway (its acknowledgement was lost and a resend is answered "known": README.md).
   std::set<Hash32> ordered;
   for (uint64_t i = 1; i <= ctrl.stored_head(); ++i) {
-    auto bytes = ctrl.store().get(dc_keys::controller(i));
+    auto bytes = ctrl.store().get(dc_keys::controller(i)).value();
     auto cb = bytes ? decode_controller_block(as_bytes(*bytes), BlockLimits::of(g.manifest))
                     : Result<ControllerBlock>(Error("missing", ""));
     if (cb) ordered.insert(cb->instant_blocks.begin(), cb->instant_blocks.end());

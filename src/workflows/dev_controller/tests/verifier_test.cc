@@ -1,7 +1,6 @@
 // D1–D5 on a real RocksDB: blocks stored as the generation thread stores them, applied by the
 // verifier exactly as the verification thread does.
 #include <gtest/gtest.h>
-#include <rocksdb/write_batch.h>
 
 #include "chain/state.h"
 #include "chain/tests/test_util.h"
@@ -70,8 +69,8 @@ TEST_F(VerifierTest, AppliesInOrderExactlyOnce) {
   ASSERT_TRUE(r2.ok());
   EXPECT_EQ(r2->index, 2u);
   EXPECT_EQ(verifier_->apply_next().error().code, "not_available");
-  EXPECT_EQ(store_->applied_height(), 2u);
-  EXPECT_EQ(store_->account(key(2).public_key()).balance, 1'000'015u);
+  EXPECT_EQ(store_->applied_height().value(), 2u);
+  EXPECT_EQ(store_->account(key(2).public_key()).value().balance, 1'000'015u);
 }
 
 TEST_F(VerifierTest, UnstakedProducerSkipped) {
@@ -81,7 +80,7 @@ TEST_F(VerifierTest, UnstakedProducerSkipped) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->skipped_instant_blocks, 1u);
   EXPECT_EQ(r->applied, 0u);
-  EXPECT_EQ(store_->account(key(1).public_key()).nonce, 0u);
+  EXPECT_EQ(store_->account(key(1).public_key()).value().nonce, 0u);
 }
 
 TEST_F(VerifierTest, StakeDecidedAgainstStateBeforeTheBlock) {
@@ -119,11 +118,12 @@ TEST_F(VerifierTest, InvalidEventsSkipped) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->applied, 2u);
   EXPECT_EQ(r->rejected, 1u);
-  auto rec = chain::load_event_record(*store_, poor.hash());
+  auto rec = chain::load_event_record(*store_, poor.hash()).value();
   ASSERT_TRUE(rec.has_value());
   EXPECT_EQ(rec->status, chain::EventStatus::kRejected);
   EXPECT_NE(rec->reason.find("insufficient_balance"), std::string::npos);
-  EXPECT_EQ(chain::load_event_record(*store_, after.hash())->status, chain::EventStatus::kApplied);
+  EXPECT_EQ(chain::load_event_record(*store_, after.hash()).value()->status,
+            chain::EventStatus::kApplied);
 }
 
 TEST_F(VerifierTest, SignatureCacheMissStillVerifies) {
@@ -136,7 +136,7 @@ TEST_F(VerifierTest, SignatureCacheMissStillVerifies) {
   auto r = verifier_->apply_next();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->applied, 1u);
-  EXPECT_NE(chain::load_event_record(*store_, forged.hash())->reason.find("bad_signature"),
+  EXPECT_NE(chain::load_event_record(*store_, forged.hash()).value()->reason.find("bad_signature"),
             std::string::npos);
   EXPECT_FALSE(cache_.contains(cached.hash()));  // used once, dropped
 }
@@ -157,5 +157,5 @@ TEST_F(VerifierTest, ForeignOrUnlinkedControllerBlockHaltsInsteadOfApplying) {
   enc = cb.encode();
   ASSERT_TRUE(store_->put(dc_keys::controller(1), std::string(enc.begin(), enc.end())).ok());
   EXPECT_EQ(verifier_->apply_next().error().code, "bad_block");
-  EXPECT_EQ(store_->applied_height(), 0u);
+  EXPECT_EQ(store_->applied_height().value(), 0u);
 }
