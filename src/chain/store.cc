@@ -215,7 +215,8 @@ Result<std::unique_ptr<ChainStore>> ChainStore::open(const std::string& path,
                    path + ": the database holds applied height " + std::to_string(*applied) +
                        " but height " + std::to_string(**mark) + " was made durable before (" +
                        kMarkFile + "): its write-ahead log or a table file lost data");
-    store->marked_ = *applied;
+    store->marked_ = std::max<Height>(*applied, mark->value_or(0));
+    store->open_ok_ = true;
     return store;
   }
   if (options.read_only) return Error("storage", path + ": database is not initialised");
@@ -246,6 +247,7 @@ Result<std::unique_ptr<ChainStore>> ChainStore::open(const std::string& path,
   s = store->db_->Write(wo, batch.b_.get());
   if (!s.ok()) return classify_status(path + ": cannot write genesis state", s);
   KLYN_TRY(store->write_mark(0));
+  store->open_ok_ = true;
   return store;
 }
 
@@ -275,12 +277,15 @@ Status ChainStore::check_consistency(const Genesis&) const {
 
 ChainStore::~ChainStore() {
   if (!db_) return;
-  if (!read_only_ && !has_fault_) {
+  // A store refused by the start-up checks leaves everything as it found it (the mark above all).
+  if (open_ok_ && !read_only_ && !has_fault_) {
     // Close cleanly even when the disk is full: a failing sync is reported by RocksDB's status,
     // never by an abort (S5); the mark only moves when the WAL sync succeeded.
     if (db_->FlushWAL(true).ok()) {
       auto h = applied_height();
-      if (h) (void)write_mark(*h);
+      if (h && *h >= marked_) (void)write_mark(*h);
+      // Memtables to table files: the next start replays no WAL.
+      (void)db_->Flush(rocksdb::FlushOptions());
     }
   }
   rocksdb::Status s = db_->Close();
@@ -426,6 +431,7 @@ Status ChainStore::flush() {
   auto h = applied_height();
   if (!h) return h.error();
   std::lock_guard lock(mark_mu_);
+  if (*h < marked_) return Status();  // the mark never moves back
   KLYN_TRY(write_mark(*h));
   marked_ = *h;
   marked_at_ = std::chrono::steady_clock::now();

@@ -142,6 +142,7 @@ class ChainStore {
   std::string path_;
   bool sync_ = false;
   bool read_only_ = false;
+  bool open_ok_ = false;  // passed the start-up checks (only then may the mark move)
   uint64_t min_free_ = 0;
   std::chrono::milliseconds mark_interval_{1000};
 

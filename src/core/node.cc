@@ -26,6 +26,19 @@ struct Hosted {
   std::string workflow_name, workflow_version;
 };
 
+// A symbiote whose storage failed its start-up checks: listed in /info with the reason, every
+// route of it answers 503; the node hosts the others (chain/README.md S1).
+struct Halted {
+  std::string alias, id_hex, workflow, reason;
+  nlohmann::json summary() const {
+    return {{"alias", alias}, {"id", id_hex}, {"workflow", workflow}, {"halted", reason}};
+  }
+};
+
+bool is_storage_failure(const Error& e) {
+  return e.code.starts_with("storage");
+}
+
 int fail(int code, const std::string& message) {
   std::cerr << "klyn74r: " << message << std::endl;
   return code;
@@ -58,6 +71,7 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
   PasswordSource passwords = PasswordSource::from_config(node_cfg->keys);
   std::map<std::string, std::shared_ptr<const crypto::KeyPair>> keys;  // by key name
   std::vector<Hosted> hosted;
+  std::vector<Halted> halted;
   // This node's own API as connectors reach it (a wildcard interface is reached on loopback).
   std::string self_host = node_cfg->server.interface;
   if (self_host == "0.0.0.0" || self_host.empty()) self_host = "127.0.0.1";
@@ -129,6 +143,16 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
     std::error_code ec;
     std::filesystem::create_directories(ctx.chaindata, ec);
     if (auto st = h.workflow->prepare(std::move(ctx)); !st) {
+      if (is_storage_failure(st.error())) {
+        (*slog)->critical(
+            "HALTED: the database of symbiote {} failed its checks and is not served: {}. See "
+            "docs/operating-a-node.md, \"What survives what\".",
+            sc.alias, st.error().to_string());
+        log->critical("symbiote {} halted at start: {}", sc.alias, st.error().to_string());
+        halted.push_back(
+            {sc.alias, codec::hex_encode(h.id), h.workflow_name, st.error().to_string()});
+        continue;
+      }
       int code = st.error().code == "config" || st.error().code == "bad_genesis" ? 2 : 1;
       return fail(code, "symbiote " + sc.alias + ": " + st.error().reason);
     }
@@ -152,15 +176,34 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
   net::HttpServer server(so);
   net::Router& router = server.router();
   const auto started = std::chrono::steady_clock::now();
-  auto symbiotes_json = [&hosted] {
+  auto symbiotes_json = [&hosted, &halted] {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& h : hosted) {
       nlohmann::json s = h.workflow->summary();
       s["alias"] = h.config.alias;
       list.push_back(std::move(s));
     }
+    for (const auto& h : halted) list.push_back(h.summary());
     return list;
   };
+  // Requests for a halted symbiote get 503 with the reason; others for unknown ones 404.
+  net::Handler unknown = [&halted](const net::Request& req) {
+    const std::string sym = req.param("sym");
+    for (const auto& h : halted)
+      if (sym == h.alias || sym == h.id_hex)
+        return net::Response::error(503, "symbiote_halted",
+                                    "symbiote " + h.alias + " is halted: " + h.reason);
+    return SymbioteRoutes::unknown_symbiote_handler()(req);
+  };
+  // Every depth of path below /s/{sym}/ reaches `unknown` when no symbiote route matches, so a
+  // halted symbiote answers 503 even when no hosted one registered that shape.
+  for (net::Method m : {net::Method::kGet, net::Method::kPost}) {
+    std::string pattern = "/s/{sym}";
+    for (int depth = 1; depth <= 5; ++depth) {
+      pattern += "/{p" + std::to_string(depth) + "}";
+      (void)router.add(m, pattern, unknown);
+    }
+  }
   (void)router.add(net::Method::kGet, "/info", [&](const net::Request&) {
     auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
                                                                started);
@@ -207,7 +250,7 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
     return net::Response::text(out, 200, "text/plain; version=0.0.4");
   });
   for (auto& h : hosted) {
-    SymbioteRoutes routes(router, h.config.alias, codec::hex_encode(h.id));
+    SymbioteRoutes routes(router, h.config.alias, codec::hex_encode(h.id), unknown);
     if (auto st = h.workflow->routes(routes); !st)
       return fail(1, "symbiote " + h.config.alias + ": " + st.error().reason);
   }

@@ -9,12 +9,16 @@ Status SymbioteRoutes::add(net::Method method, std::string_view pattern, net::Ha
   KLYN_TRY(router_.add(method, "/s/" + id_hex_ + std::string(pattern), handler));
   // The fallback for unknown symbiotes; registered by the first symbiote with this shape, so a
   // "bad_route" (already registered) from later ones is expected and ignored.
-  (void)router_.add(method, "/s/{sym}" + std::string(pattern), [](const net::Request& req) {
+  (void)router_.add(method, "/s/{sym}" + std::string(pattern), unknown_);
+  return Status();
+}
+
+net::Handler SymbioteRoutes::unknown_symbiote_handler() {
+  return [](const net::Request& req) {
     return net::Response::error(
         404, "unknown_symbiote",
         "no symbiote with alias or id \"" + req.param("sym") + "\" on this node");
-  });
-  return Status();
+  };
 }
 
 Status WorkflowRegistry::add(std::string name, std::string version, WorkflowFactory factory) {

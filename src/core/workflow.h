@@ -50,16 +50,25 @@ struct WorkflowContext {
 
 // Registers routes of one symbiote under /s/<alias>/... and /s/<id-hex>/... (the API accepts
 // either), and, once per shape, a fallback /s/{sym}/... answering 404 `unknown_symbiote`.
+// `unknown` answers the fallback (default: 404 unknown_symbiote); the node passes one that also
+// knows the symbiotes halted at start.
 class SymbioteRoutes {
  public:
-  SymbioteRoutes(net::Router& router, std::string alias, std::string id_hex)
-      : router_(router), alias_(std::move(alias)), id_hex_(std::move(id_hex)) {}
+  SymbioteRoutes(net::Router& router, std::string alias, std::string id_hex,
+                 net::Handler unknown = {})
+      : router_(router),
+        alias_(std::move(alias)),
+        id_hex_(std::move(id_hex)),
+        unknown_(unknown ? std::move(unknown) : unknown_symbiote_handler()) {}
   // `pattern` starts with '/', e.g. "/account/{addr}".
   Status add(net::Method method, std::string_view pattern, net::Handler handler);
+  // 404 unknown_symbiote naming req.param("sym").
+  static net::Handler unknown_symbiote_handler();
 
  private:
   net::Router& router_;
   std::string alias_, id_hex_;
+  net::Handler unknown_;
 };
 
 class Workflow {

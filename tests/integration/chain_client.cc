@@ -146,9 +146,10 @@ void submit_worker(uint16_t port, const std::string& sym, const TransferPlan& pl
             return;
           }
           ++out.single;
-          if (r.status == 202 && r.str("hash") == hex(evs[i].hash()))
+          if (r.status == 202 && r.str("hash") == hex(evs[i].hash())) {
             ++out.accepted;
-          else
+            out.accepted_hashes.insert(evs[i].hash());
+          } else
             refused(std::to_string(r.status) + " " + r.raw);
         }
         continue;
@@ -178,9 +179,10 @@ void submit_worker(uint16_t port, const std::string& sym, const TransferPlan& pl
       }
       for (size_t i = 0; i < n; ++i) {
         const auto& item = r.body["results"][i];
-        if (item.is_object() && item.value("hash", "") == hex(evs[from + i].hash()))
+        if (item.is_object() && item.value("hash", "") == hex(evs[from + i].hash())) {
           ++out.accepted;
-        else
+          out.accepted_hashes.insert(evs[from + i].hash());
+        } else
           refused(item.dump());
       }
     }
@@ -204,6 +206,7 @@ SubmitResult submit_plan(uint16_t port, const std::string& sym, const TransferPl
   SubmitResult all;
   for (auto& p : parts) {
     all.accepted += p.accepted;
+    all.accepted_hashes.insert(p.accepted_hashes.begin(), p.accepted_hashes.end());
     all.connections_opened += p.connections_opened;
     all.single += p.single;
     all.json_batches += p.json_batches;

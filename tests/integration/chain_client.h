@@ -8,6 +8,7 @@
 // submit_plan() runs its own threads, each with its own client.
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,7 @@ TransferPlan plan_transfers(const chain::SymbioteId& sym,
 // purpose), and all stop early when `*stop` becomes true.
 struct SubmitResult {
   size_t accepted = 0;
+  std::set<Hash32> accepted_hashes;
   std::vector<std::string> refusals;  // per-event errors the node answered with
   std::vector<std::string> transport_errors;
   uint64_t connections_opened = 0;

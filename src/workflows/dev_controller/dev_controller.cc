@@ -112,6 +112,15 @@ Status DevController::prepare(core::WorkflowContext context) {
   auto store = chain::ChainStore::open(ctx_.chaindata.string(), ctx_.genesis, so);
   if (!store) return store.error();
   store_ = std::move(*store);
+  {
+    // S5: every table block's checksum, before anything is served from it.
+    const auto t0 = std::chrono::steady_clock::now();
+    KLYN_TRY(store_->verify_checksums());
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    if (ms > 1000) ctx_.log->info("checked the checksums of every table file in {} ms", ms);
+  }
   sigcache_ = std::make_unique<chain::SignatureCache>(config_.signature_cache);
   MempoolLimits ml;
   ml.max_events = config_.mempool_max_events;
