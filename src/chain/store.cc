@@ -164,7 +164,7 @@ Result<std::unique_ptr<ChainStore>> ChainStore::open(const std::string& path,
   o.create_if_missing = !options.read_only;
   o.IncreaseParallelism(2);
   o.max_open_files = 512;
-  o.write_buffer_size = 32 << 20;
+  o.write_buffer_size = options.write_buffer_bytes;
   // S2: refuse a WAL damaged anywhere but in a torn last record (which a kill -9 can leave);
   // check every file RocksDB opens.
   o.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
@@ -278,7 +278,9 @@ Status ChainStore::check_consistency(const Genesis&) const {
 ChainStore::~ChainStore() {
   if (!db_) return;
   // A store refused by the start-up checks leaves everything as it found it (the mark above all).
-  if (open_ok_ && !read_only_ && !has_fault_) {
+  // After a failed RocksDB write nothing more is written or synced: RocksDB 7.8 aborts on a
+  // second use of a log writer that failed (its WAL is replayed at the next open instead).
+  if (open_ok_ && !read_only_ && !has_fault_ && !wal_failed_) {
     // Close cleanly even when the disk is full: a failing sync is reported by RocksDB's status,
     // never by an abort (S5); the mark only moves when the WAL sync succeeded.
     if (db_->FlushWAL(true).ok()) {
@@ -321,15 +323,9 @@ void ChainStore::refresh_space(bool force) const {
                      " MiB is below the floor of " + std::to_string(min_free_ >> 20) +
                      " MiB (min_free_disk_mb)";
     full_ = true;
-  } else if (full_) {
-    // Space is back: clear RocksDB's background error (it stops writes after ENOSPC).
-    rocksdb::Status s = db_->Resume();
-    if (s.ok() || s.IsNotSupported()) {
-      full_ = false;
-      full_reason_.clear();
-    } else {
-      full_reason_ = "out of disk space; resuming failed: " + s.ToString();
-    }
+  } else if (full_ && !wal_failed_) {
+    full_ = false;  // the floor was the only reason
+    full_reason_.clear();
   }
   is_full_ = full_;
 }
@@ -345,20 +341,26 @@ Status ChainStore::writable() const {
 Status ChainStore::write(WriteBatch& batch) {
   if (has_fault_) return *fault();
   {
+    // Every write checks the floor (one statvfs), so RocksDB never meets ENOSPC while the floor
+    // holds: RocksDB 7.8 may abort on a log writer that failed (facebook/rocksdb#12448).
     std::lock_guard lock(state_mu_);
-    refresh_space(false);
+    refresh_space(min_free_ > 0);
     if (full_) return Error("storage_full", full_reason_);
   }
+  if (wal_failed_) return Error("storage_io", "an earlier write failed");
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   rocksdb::Status s = db_->Write(wo, batch.b_.get());
   if (s.ok()) return Status();
+  wal_failed_ = true;  // S5: no further RocksDB write or sync in this process
   Error e = classify_status(path_ + ": write", s);
   if (e.code == "storage_full") {
     std::lock_guard lock(state_mu_);
     full_ = true;
     is_full_ = true;
-    full_reason_ = "out of disk space (" + s.ToString() + ")";
+    full_reason_ = "out of disk space (" + s.ToString() +
+                   "); RocksDB's log failed, so this symbiote stores again after a restart "
+                   "once space is back (min_free_disk_mb keeps the node from getting here)";
     space_checked_ = std::chrono::steady_clock::now();
     return e;
   }
@@ -423,6 +425,7 @@ Result<std::optional<Hash32>> ChainStore::state_root(Height h) const {
 
 Status ChainStore::flush() {
   if (has_fault_) return *fault();
+  if (wal_failed_) return Error("storage_full", "not synced: an earlier write failed");
   rocksdb::Status s = db_->FlushWAL(true);
   if (!s.ok()) {
     Error e = classify_status(path_ + ": sync", s);
@@ -443,7 +446,7 @@ void ChainStore::note_applied(Height height) {
   std::unique_lock lock(mark_mu_, std::try_to_lock);
   if (!lock.owns_lock()) return;
   auto now = std::chrono::steady_clock::now();
-  if (height <= marked_ || now - marked_at_ < mark_interval_) return;
+  if (height <= marked_ || now - marked_at_ < mark_interval_ || wal_failed_) return;
   marked_at_ = now;
   if (!db_->FlushWAL(true).ok()) return;  // the mark moves only over a synced WAL
   if (write_mark(height)) marked_ = height;

@@ -8,8 +8,9 @@
 // be read" (an Error); every corruption or I/O error is also remembered as the store's fault(),
 // which never clears: the symbiote stops there and serves nothing from this database. Running out
 // of disk space (or going below the configured free-space floor) is not a fault but a pressure
-// state: writes are refused with `storage_full` until space returns, then the store resumes by
-// itself (writable() re-checks at most once a second).
+// state: writes are refused with `storage_full`. Below the floor, the store resumes by itself
+// once space returns (writable() re-checks at most once a second); once RocksDB itself failed a
+// write (ENOSPC past the floor), it takes no more writes until the next open.
 
 #include <atomic>
 #include <chrono>
@@ -39,6 +40,7 @@ struct StoreOptions {
   bool sync_writes =
       false;  // fsync every batch (power-loss safety); the WAL alone survives kill -9
   size_t block_cache_bytes = 64 << 20;
+  size_t write_buffer_bytes = 32 << 20;  // memtable size (also about the WAL preallocation)
   bool read_only = false;
   // Writes are refused (storage_full) while the file system holding the database has less free
   // space than this, before RocksDB itself runs out. 0 = no floor.
@@ -152,6 +154,7 @@ class ChainStore {
   mutable std::string full_reason_;
   mutable std::chrono::steady_clock::time_point space_checked_{};
   mutable std::atomic<bool> has_fault_{false}, is_full_{false};
+  std::atomic<bool> wal_failed_{false};  // a RocksDB write failed: no more writes or syncs
 
   std::mutex mark_mu_;
   std::chrono::steady_clock::time_point marked_at_{};

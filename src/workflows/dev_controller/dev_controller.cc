@@ -45,6 +45,7 @@ Status DevController::parse_config() {
   config_.fault_crash_after_checkpoint_send = r.boolean("fault_crash_after_checkpoint_send", false);
   config_.min_free_disk_mb =
       static_cast<uint64_t>(r.integer("min_free_disk_mb", 256, 0, 1'000'000));
+  config_.write_buffer_mb = static_cast<size_t>(r.integer("write_buffer_mb", 32, 1, 4096));
   return r.finish_status();
 }
 
@@ -109,6 +110,7 @@ Status DevController::prepare(core::WorkflowContext context) {
   chain::StoreOptions so;
   so.sync_writes = config_.sync_writes;
   so.min_free_bytes = config_.min_free_disk_mb << 20;
+  so.write_buffer_bytes = config_.write_buffer_mb << 20;
   auto store = chain::ChainStore::open(ctx_.chaindata.string(), ctx_.genesis, so);
   if (!store) return store.error();
   store_ = std::move(*store);

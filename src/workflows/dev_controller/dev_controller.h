@@ -53,6 +53,7 @@ struct DevControllerConfig {
   bool fault_crash_after_checkpoint_send = false;
   // Events are refused (503 storage_full) while the disk holding the chain has less free space.
   uint64_t min_free_disk_mb = 256;
+  size_t write_buffer_mb = 32;  // RocksDB memtable size of this symbiote's database
 };
 
 class DevController final : public core::Workflow {
