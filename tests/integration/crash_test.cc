@@ -27,12 +27,6 @@ namespace {
   return ::testing::AssertionSuccess();
 }
 
-std::vector<chain::AccountId> ids_of(const TestChain& c) {
-  std::vector<chain::AccountId> out;
-  for (const auto& k : c.accounts) out.push_back(k.public_key());
-  return out;
-}
-
 // Records planned events the node reports as applied. A sender's events apply in nonce order,
 // so each pass binary-searches every sender's applied prefix (a few requests per sender, which
 // keeps up with a fast node) and records each event it saw reported applied, including the

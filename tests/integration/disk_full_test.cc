@@ -55,12 +55,6 @@ class SmallDisk {
   std::string why_;
 };
 
-std::vector<chain::AccountId> ids_of(const TestChain& c) {
-  std::vector<chain::AccountId> out;
-  for (const auto& k : c.accounts) out.push_back(k.public_key());
-  return out;
-}
-
 // Under load the node's own writes eat the disk down to the floor: events are refused with 503,
 // reads go on, SIGTERM exits 0 and what was applied survives.
 TEST(DiskFull, FillingUpUnderLoadRefusesEventsWith503KeepsReadsAndStopsCleanly) {

@@ -12,12 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<chain::AccountId> ids_of(const TestChain& c) {
-  std::vector<chain::AccountId> out;
-  for (const auto& k : c.accounts) out.push_back(k.public_key());
-  return out;
-}
-
 fs::path chaindata(const NodeProcess& node, const TestChain& c) {
   return node.dir() / "CHAINDATA" / hex(c.genesis.id());
 }

@@ -34,6 +34,13 @@ struct TestChain {
 // --fund-derived LABEL:COUNT:BALANCE; reads the genesis back.
 ::testing::AssertionResult setup_chain(NodeProcess& node, const ChainOptions& o, TestChain& out);
 
+// The addresses of the funded accounts (recipients for plan_transfers).
+inline std::vector<chain::AccountId> ids_of(const TestChain& c) {
+  std::vector<chain::AccountId> out;
+  for (const auto& k : c.accounts) out.push_back(k.public_key());
+  return out;
+}
+
 // Balances and nonces after every event of `plans` is applied (each must be valid), computed
 // from the genesis manifest: amount + fee off the sender, amount to the recipient, the
 // generator share of each fee to `producer`, the rest to manifest.fee.rest_to or burned.
