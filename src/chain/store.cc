@@ -310,8 +310,8 @@ Status ChainStore::put(std::string_view key, std::string_view value) {
 
 void ChainStore::refresh_space(bool force) const {
   // Called with state_mu_ held.
-  auto now = std::chrono::steady_clock::now();
-  if (!force && now - space_checked_ < std::chrono::seconds(1)) return;
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (!force && now - space_checked_ < kSpaceCheckEvery) return;
   space_checked_ = now;
   if (min_free_ == 0 && !full_) return;
   struct statvfs vfs {};
@@ -332,6 +332,10 @@ void ChainStore::refresh_space(bool force) const {
 
 Status ChainStore::writable() const {
   if (has_fault_) return *fault();
+  // Lock-free while healthy and the last free-space check is recent (admission calls this).
+  if (!is_full_ && std::chrono::steady_clock::now().time_since_epoch().count() - space_checked_ <
+                       kSpaceCheckEvery)
+    return Status();
   std::lock_guard lock(state_mu_);
   refresh_space(false);
   if (full_) return Error("storage_full", full_reason_);
@@ -361,7 +365,7 @@ Status ChainStore::write(WriteBatch& batch) {
     full_reason_ = "out of disk space (" + s.ToString() +
                    "); RocksDB's log failed, so this symbiote stores again after a restart "
                    "once space is back (min_free_disk_mb keeps the node from getting here)";
-    space_checked_ = std::chrono::steady_clock::now();
+    space_checked_ = std::chrono::steady_clock::now().time_since_epoch().count();
     return e;
   }
   return remember(e);

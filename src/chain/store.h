@@ -152,8 +152,12 @@ class ChainStore {
   mutable std::optional<Error> fault_;
   mutable bool full_ = false;  // out of space (RocksDB's error) or below the floor
   mutable std::string full_reason_;
-  mutable std::chrono::steady_clock::time_point space_checked_{};
-  mutable std::atomic<bool> has_fault_{false}, is_full_{false};
+  // steady_clock ticks of the last free-space check; checks are at most this far apart.
+  static constexpr int64_t kSpaceCheckEvery =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::seconds(1))
+          .count();
+  mutable std::atomic<int64_t> space_checked_{0};
+  mutable std::atomic<bool> has_fault_{false}, is_full_{false};  // lock-free mirrors
   std::atomic<bool> wal_failed_{false};  // a RocksDB write failed: no more writes or syncs
 
   std::mutex mark_mu_;

@@ -38,6 +38,22 @@ void flip_bytes(const fs::path& file, uint64_t at, size_t n = 16) {
   }
 }
 
+// An operator's backup of a stopped node's CHAINDATA/<id>, put back later (SIGNING/ untouched).
+class ChaindataBackup {
+ public:
+  ChaindataBackup(const NodeProcess& node, const TestChain& c)
+      : db_(chaindata(node, c)), copy_(node.temp_dir() / "old-chaindata") {
+    fs::copy(db_, copy_, fs::copy_options::recursive);
+  }
+  void restore() const {
+    fs::remove_all(db_);
+    fs::copy(copy_, db_, fs::copy_options::recursive);
+  }
+
+ private:
+  fs::path db_, copy_;
+};
+
 // A node with one symbiote "dmg" and `per_sender` applied transfers per account.
 struct Loaded {
   TestChain chain;
@@ -152,8 +168,7 @@ TEST(StorageDamage, AControllerRestoredFromAnOldCopyFetchesItsBlocksBackBeforeSi
   Loaded l;
   ASSERT_TRUE(load(ctl, l, "it-dmg-ctl", 20));
   ASSERT_TRUE(ctl.stop().exited_with(0));
-  const fs::path db = chaindata(ctl, l.chain), old_copy = ctl.temp_dir() / "old-chaindata";
-  fs::copy(db, old_copy, fs::copy_options::recursive);
+  const ChaindataBackup backup(ctl, l.chain);
   const uint64_t old_height = [&] {
     EXPECT_TRUE(ctl.start());
     return get_symbiote(ctl.http(), "dmg").height;
@@ -178,8 +193,7 @@ TEST(StorageDamage, AControllerRestoredFromAnOldCopyFetchesItsBlocksBackBeforeSi
   ASSERT_TRUE(ctl.stop().exited_with(0));
 
   // The operator restores the old copy; the follower is its peer.
-  fs::remove_all(db);
-  fs::copy(old_copy, db, fs::copy_options::recursive);
+  backup.restore();
   ASSERT_TRUE(ctl.set_toml("CONFIGS/symbiotes/dmg.toml", "", "peers",
                            "[\"http://127.0.0.1:" + std::to_string(f.port()) + "\"]"));
   ASSERT_TRUE(ctl.start());
@@ -217,8 +231,7 @@ TEST(StorageDamage, AControllerBelowItsMarkWithoutPeersDoesNotSign) {
   Loaded l;
   ASSERT_TRUE(load(ctl, l, "it-dmg-alone", 5));
   ASSERT_TRUE(ctl.stop().exited_with(0));
-  const fs::path db = chaindata(ctl, l.chain), old_copy = ctl.temp_dir() / "old-chaindata";
-  fs::copy(db, old_copy, fs::copy_options::recursive);
+  const ChaindataBackup backup(ctl, l.chain);
   ASSERT_TRUE(ctl.start());
   const chain::SymbioteId sym = symbiote_id(ctl.http(), "dmg");
   const uint64_t fee = l.chain.genesis.manifest.fee.per_event;
@@ -228,8 +241,7 @@ TEST(StorageDamage, AControllerBelowItsMarkWithoutPeersDoesNotSign) {
   ASSERT_TRUE(wait_applied(ctl.http(), "dmg", more.hashes(), 30s));
   const uint64_t signed_up_to = get_symbiote(ctl.http(), "dmg").stored_height;
   ASSERT_TRUE(ctl.stop().exited_with(0));
-  fs::remove_all(db);
-  fs::copy(old_copy, db, fs::copy_options::recursive);
+  backup.restore();
 
   ASSERT_TRUE(ctl.start());
   TransferPlan again = plan_transfers(sym, l.chain.accounts, ids_of(l.chain),

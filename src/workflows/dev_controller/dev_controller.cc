@@ -309,6 +309,7 @@ bool DevController::finish_recovery() {
     std::lock_guard lock(head_mu_);
     halted_ = "the block peers served at index " + std::to_string(mk->index) +
               " is not the one this controller signed";
+    halted_flag_ = true;
     ctx_.log->critical("{}", halted_);
     return false;
   }
@@ -377,15 +378,8 @@ void DevController::stop() {
   store_.reset();
 }
 
-// One round of the controller: every ready event into instant blocks, every instant block into
-// controller blocks (phantom) or one controller block (tick mode); all stored in one batch (D2),
-// then the signing mark advanced (S6), then published. A round whose batch could not be stored
-// (disk full) or marked is kept as it is and finished first by the next rounds: the blocks are
-// signed once and their events stay in them.
 bool DevController::halted() const {
-  if (store_ && store_->fault()) return true;
-  std::lock_guard lock(head_mu_);
-  return !halted_.empty();
+  return halted_flag_ || (store_ && store_->fault());
 }
 
 std::string DevController::halted_reason() const {
@@ -395,6 +389,11 @@ std::string DevController::halted_reason() const {
   return halted_;
 }
 
+// One round of the controller: every ready event into instant blocks, every instant block into
+// controller blocks (phantom) or one controller block (tick mode); all stored in one batch (D2),
+// then the signing mark advanced (S6), then published. A round whose batch could not be stored
+// (disk full) or marked is kept as it is and finished first by the next rounds: the blocks are
+// signed once and their events stay in them.
 bool DevController::produce_round() {
   if (unpublished_) return finish_round();
   if (!store_->writable()) return false;  // events wait in the mempool (admission answers 503)
@@ -484,7 +483,7 @@ void DevController::generation_loop() {
       std::this_thread::sleep_for(500us);
     auto tick_start = std::chrono::steady_clock::now();
     last_round = tick_start;
-    if (alarms_->halting() || store_->fault() || halted()) {
+    if (alarms_->halting() || halted()) {
       // Our key signed two histories (or someone holds it), or storage failed: produce nothing.
       std::this_thread::sleep_for(config_.block_interval);
       continue;
@@ -550,6 +549,7 @@ void DevController::verification_loop() {
       }
       std::lock_guard lock(head_mu_);
       halted_ = r.error().to_string();
+      halted_flag_ = true;
       ctx_.log->critical("verification halted: {}", halted_);
       continue;
     }
@@ -582,6 +582,11 @@ std::vector<Result<Hash32>> DevController::submit_batch(
     std::span<const chain::Event* const> events) {
   std::vector<Result<Hash32>> out;
   out.reserve(events.size());
+  // Once per request: the whole batch is refused alike while this symbiote cannot take events.
+  if (auto st = accepting(); !st) {
+    for (size_t i = 0; i < events.size(); ++i) out.emplace_back(st.error());
+    return out;
+  }
   std::vector<const chain::Event*> unchecked;
   std::vector<size_t> unchecked_at;
   // A second copy of an event in the same batch takes the first copy's signature answer instead
@@ -616,11 +621,14 @@ std::vector<Result<Hash32>> DevController::submit_batch(
   return out;
 }
 
-Result<Hash32> DevController::admission_checks(const chain::Event& e) {
+Status DevController::accepting() const {
   if (stopping_) return Error("stopping", "the node is shutting down");
   if (halted()) return Error("halted", "this symbiote is halted: " + halted_reason());
   // Nothing is accepted that could not be kept (disk full, below the free-space floor, a fault).
-  KLYN_TRY(store_->writable());
+  return store_->writable();
+}
+
+Result<Hash32> DevController::admission_checks(const chain::Event& e) {
   const chain::Manifest& m = ctx_.genesis.manifest;
   if (e.symbiote != store_->symbiote_id())
     return Error("wrong_symbiote", "the event is signed for symbiote " +

@@ -78,6 +78,8 @@ class DevController final : public core::Workflow {
 
  private:
   // submit() before the signature check (returns the event hash) and after it.
+  // Whether this symbiote takes events now (not stopping, not halted, storage writable).
+  Status accepting() const;
   Result<Hash32> admission_checks(const chain::Event& e);
   Result<Hash32> admit(const chain::Event& e, const Hash32& hash);
   void generation_loop();
@@ -189,6 +191,7 @@ class DevController final : public core::Workflow {
   std::atomic<uint64_t> applied_{0};
   std::atomic<uint64_t> events_applied_{0}, events_rejected_{0}, events_admitted_{0};
   std::string halted_;  // non-empty when the verifier hit a bad block (guarded by head_mu_)
+  std::atomic<bool> halted_flag_{false};  // !halted_.empty(), readable without the lock
 };
 
 }  // namespace klyn::dev_controller
