@@ -317,6 +317,7 @@ void ChainStore::refresh_space(bool force) const {
   struct statvfs vfs {};
   if (::statvfs(path_.c_str(), &vfs) != 0) return;
   const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  last_free_ = free_bytes;
   if (free_bytes < min_free_) {
     if (!full_)
       full_reason_ = "free disk space " + std::to_string(free_bytes >> 20) +
@@ -345,10 +346,11 @@ Status ChainStore::writable() const {
 Status ChainStore::write(WriteBatch& batch) {
   if (has_fault_) return *fault();
   {
-    // Every write checks the floor (one statvfs), so RocksDB never meets ENOSPC while the floor
-    // holds: RocksDB 7.8 may abort on a log writer that failed (facebook/rocksdb#12448).
+    // Near the floor every write checks it (one statvfs), so RocksDB never meets ENOSPC while
+    // the floor holds: RocksDB 7.8 may abort on a log writer that failed (facebook/rocksdb#12448).
+    // Far from it (more than twice the floor free at the last check) once a second is enough.
     std::lock_guard lock(state_mu_);
-    refresh_space(min_free_ > 0);
+    refresh_space(min_free_ > 0 && last_free_ < 2 * min_free_);
     if (full_) return Error("storage_full", full_reason_);
   }
   if (wal_failed_) return Error("storage_io", "an earlier write failed");

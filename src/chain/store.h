@@ -150,7 +150,8 @@ class ChainStore {
 
   mutable std::mutex state_mu_;
   mutable std::optional<Error> fault_;
-  mutable bool full_ = false;  // out of space (RocksDB's error) or below the floor
+  mutable bool full_ = false;       // out of space (RocksDB's error) or below the floor
+  mutable uint64_t last_free_ = 0;  // free bytes at the last check (0 = not checked yet)
   mutable std::string full_reason_;
   // steady_clock ticks of the last free-space check; checks are at most this far apart.
   static constexpr int64_t kSpaceCheckEvery =

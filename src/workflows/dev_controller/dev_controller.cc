@@ -1,6 +1,7 @@
 #include "workflows/dev_controller/dev_controller.h"
 
 #include <csignal>
+#include <tuple>
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -126,6 +127,7 @@ Status DevController::prepare(core::WorkflowContext context) {
   sigcache_ = std::make_unique<chain::SignatureCache>(config_.signature_cache);
   MempoolLimits ml;
   ml.max_events = config_.mempool_max_events;
+  ml.report_forgotten = true;  // the admission journal drops what the mempool forgets (D14)
   ml.nonce_window = m.limits.nonce_window;
   mempool_ = std::make_unique<Mempool>(ml);
   verifier_ = std::make_unique<Verifier>(*store_, ctx_.genesis.manifest, sigcache_.get());
@@ -256,6 +258,8 @@ Status DevController::prepare(core::WorkflowContext context) {
           "until it stakes (tx stake)",
           ctx_.key->address(), self->stake, m.instant_producer_stake);
   }
+  journal_ = std::make_unique<AdmissionJournal>(*store_);
+  KLYN_TRY(restore_journal());
   auto root = store_->state_root(applied_);
   if (!root) return root.error();
   ctx_.log->info("prepared: id {}, height {} applied / {} stored, state root {}, role {}",
@@ -328,6 +332,36 @@ bool DevController::finish_recovery() {
   ctx_.log->warn("recovered own blocks up to index {} from peers; ordering again", head_.load());
   recovering_to_ = 0;
   return true;
+}
+
+void DevController::drop_from_journal() {
+  const std::vector<Hash32> gone = mempool_->take_forgotten();
+  if (gone.empty()) return;
+  // A failed delete leaves entries the next start finds decided and drops.
+  if (auto st = journal_->release(gone); !st)
+    note_storage_error("cannot trim the admission journal", st.error());
+}
+
+// D14: events accepted before a crash are admitted again at start (their signatures are checked
+// again when a block carries them, D5); those decided meanwhile are dropped from the journal.
+Status DevController::restore_journal() {
+  auto found = journal_->load();
+  if (!found) return found.error();
+  // Lowest nonces first, so each sender's run is queued in order.
+  std::sort(found->begin(), found->end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second.creator, a.second.nonce) < std::tie(b.second.creator, b.second.nonce);
+  });
+  std::vector<Hash32> decided;
+  for (const auto& [h, e] : *found)
+    // Only the mempool's own checks (nonce, room): the rest held at admission and cannot change;
+    // balances are the verifier's to judge, as for any pending event.
+    if (!admit(e, h)) decided.push_back(h);
+  KLYN_TRY(journal_->release(decided));
+  drop_from_journal();
+  if (!found->empty())
+    ctx_.log->info("admission journal: {} accepted events pending again, {} decided meanwhile",
+                   found->size() - decided.size(), decided.size());
+  return Status();
 }
 
 void DevController::note_storage_error(const char* what, const Error& e) {
@@ -514,6 +548,7 @@ void DevController::verification_loop() {
     if (auto now = std::chrono::steady_clock::now(); now - last_expire > 10s) {
       if (size_t n = mempool_->expire(now, nonce_of))
         ctx_.log->info("expired {} events not decided within the mempool TTL", n);
+      drop_from_journal();
       last_expire = now;
     }
     {
@@ -559,6 +594,7 @@ void DevController::verification_loop() {
     for (const auto& why : verifier_->last_skips())
       ctx_.log->warn("block {}: skipped {}", r->index, why);
     for (const auto& [sender, hash] : r->decided) mempool_->on_decided(sender, hash, nonce_of);
+    drop_from_journal();
     after_applied(r->index);
     if (const uint64_t every = ctx_.genesis.manifest.checkpoint_every;
         every > 0 && r->index % every == 0)
@@ -616,8 +652,28 @@ std::vector<Result<Hash32>> DevController::submit_batch(
   }
   for (const auto& [copy, first] : copies)
     if (!out[first]) out[copy] = bad_signature(copy);
+  // Durable admission (D14): what is answered "accepted" is journaled first, in one entry per
+  // request; an event that cannot be journaled is refused (503) and never enters the mempool.
+  std::vector<const chain::Event*> keep;
+  std::vector<Hash32> keep_hashes;
   for (size_t i = 0; i < events.size(); ++i)
-    if (out[i]) out[i] = admit(*events[i], *out[i]);
+    if (out[i]) {
+      keep.push_back(events[i]);
+      keep_hashes.push_back(*out[i]);
+    }
+  if (auto st = journal_->add(keep, keep_hashes); !st)
+    for (auto& r : out)
+      if (r) r = st.error();
+  std::vector<Hash32> refused;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!out[i]) continue;
+    const Hash32 h = *out[i];
+    out[i] = admit(*events[i], h);
+    // Refused by the mempool after all (a race on the nonce, or full): not kept. A "duplicate" is
+    // another copy of a pending event, held by its own entry.
+    if (!out[i] && out[i].error().code != "duplicate") refused.push_back(h);
+  }
+  if (!refused.empty()) (void)journal_->release(refused);
   return out;
 }
 

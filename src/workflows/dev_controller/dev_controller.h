@@ -23,6 +23,7 @@
 #include "chain/store.h"
 #include "common/log_throttle.h"
 #include "core/workflow.h"
+#include "workflows/dev_controller/admission_journal.h"
 #include "workflows/dev_controller/alarms.h"
 #include "workflows/dev_controller/censorship.h"
 #include "workflows/dev_controller/checkpoints.h"
@@ -108,6 +109,10 @@ class DevController final : public core::Workflow {
   std::string halted_reason() const;
   // Storage trouble worth an operator's attention, logged at most every 10 s.
   void note_storage_error(const char* what, const Error& e);
+  // D14: deletes the journal entries of events the mempool forgot (after each block and expiry).
+  void drop_from_journal();
+  // D14: at start, journaled events are admitted again (before any thread runs).
+  Status restore_journal();
   // S6 (controller): opens the signing mark and compares it with the stored chain; creates the
   // ordering, or leaves the node recovering its own blocks from peers.
   Status open_signing_mark(const ChainTip& tip);
@@ -142,6 +147,7 @@ class DevController final : public core::Workflow {
   std::unique_ptr<chain::ChainStore> store_;
   std::unique_ptr<chain::SignatureCache> sigcache_;
   std::unique_ptr<Mempool> mempool_;
+  std::unique_ptr<AdmissionJournal> journal_;  // D14: accepted events, durable until forgotten
   std::unique_ptr<Verifier> verifier_;
   std::unique_ptr<Ordering> ordering_;          // set when this node is the controller
   std::shared_ptr<PeerSet> peers_;              // configured + added (POST addnode)

@@ -51,6 +51,7 @@ void Mempool::promote(Sender& s, uint64_t state_nonce) {
   uint64_t base = std::max(state_nonce, s.taken_upto);
   // Queued events at or below the base can never apply any more.
   while (!s.queued.empty() && s.queued.begin()->first <= base) {
+    if (limits_.report_forgotten) forgotten_.push_back(s.queued.begin()->second.hash);
     by_hash_.erase(s.queued.begin()->second.hash);
     s.queued.erase(s.queued.begin());
   }
@@ -165,6 +166,7 @@ void Mempool::forget(const Hash32& hash) {
   if (it == by_hash_.end()) return;
   const Entry e = it->second;
   by_hash_.erase(it);
+  if (limits_.report_forgotten) forgotten_.push_back(hash);
   auto sit = senders_.find(e.sender);
   if (e.state == State::kQueued) {
     if (sit != senders_.end()) sit->second.queued.erase(e.nonce);
@@ -230,6 +232,13 @@ size_t Mempool::expire(std::chrono::steady_clock::time_point now,
   // submit the expired nonce again).
   for (const auto& [h, sender] : old) settle(sender, state_nonce(sender));
   return old.size();
+}
+
+std::vector<Hash32> Mempool::take_forgotten() {
+  std::lock_guard lock(mu_);
+  std::vector<Hash32> out;
+  out.swap(forgotten_);
+  return out;
 }
 
 bool Mempool::contains(const Hash32& hash) const {

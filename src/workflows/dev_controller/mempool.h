@@ -39,6 +39,9 @@ struct MempoolLimits {
   // An event not decided this long after its admission is dropped (expire()): a gap never filled,
   // or a peer that never takes it. The only way an admitted, valid event is dropped undecided.
   std::chrono::seconds ttl{600};
+  // Keep the hashes of forgotten events for take_forgotten() (a holder that journals its events
+  // deletes their journal entries with them). Off: nothing is kept.
+  bool report_forgotten = false;
 };
 
 // How long a holder may keep a taken event before it is offered again (take() with a lease).
@@ -92,6 +95,10 @@ class Mempool {
   // how many.
   size_t expire(std::chrono::steady_clock::time_point now,
                 const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
+
+  // Hashes of the events forgotten since the last call (decided, passed by the committed nonce,
+  // given up, expired), when MempoolLimits::report_forgotten is on.
+  std::vector<Hash32> take_forgotten();
 
   bool contains(const Hash32& hash) const;
   size_t size() const;
@@ -148,6 +155,7 @@ class Mempool {
   size_t ready_live_ = 0;           // entries of `ready_` that are not stale
   std::unordered_map<Hash32, Leased, HashKey> leased_;
   std::multimap<std::chrono::steady_clock::time_point, Hash32> lease_order_;
+  std::vector<Hash32> forgotten_;  // see take_forgotten()
 };
 
 }  // namespace klyn::dev_controller

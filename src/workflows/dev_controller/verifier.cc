@@ -11,6 +11,9 @@ std::string controller(uint64_t index) {
 std::string instant(const Hash32& hash) {
   return "i:" + std::string(reinterpret_cast<const char*>(hash.data()), hash.size());
 }
+std::string journal_entry(uint64_t seq) {
+  return "j:" + chain::keys::be64(seq);
+}
 }  // namespace dc_keys
 
 Verifier::Verifier(chain::ChainStore& store, const chain::Manifest& manifest,

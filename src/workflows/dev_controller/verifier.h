@@ -17,7 +17,8 @@ namespace klyn::dev_controller {
 namespace dc_keys {
 std::string controller(uint64_t index);
 std::string instant(const Hash32& hash);
-inline constexpr std::string_view kHead = "w:head";           // be64 highest stored index
+std::string journal_entry(uint64_t seq);             // "j:" be64(seq): the admission journal (D14)
+inline constexpr std::string_view kHead = "w:head";  // be64 highest stored index
 inline constexpr std::string_view kHeadHash = "w:head_hash";  // hash of that block
 inline constexpr std::string_view kAppliedHash = "w:applied_hash";
 }  // namespace dc_keys

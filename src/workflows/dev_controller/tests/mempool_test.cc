@@ -248,3 +248,39 @@ TEST(Mempool, GapFilledOnAnotherNodePromotesTheQueuedEvents) {
   EXPECT_EQ(out[0].event.nonce, 2u);
   EXPECT_EQ(out[1].event.nonce, 3u);
 }
+
+// D14: every way an event leaves the mempool is reported once (the journal deletes it), and
+// nothing is reported while it is held.
+TEST(Mempool, ReportsForgottenEvents) {
+  MempoolLimits l;
+  l.report_forgotten = true;
+  l.ttl = std::chrono::seconds(60);
+  Mempool m(l);
+  auto a1 = ev(1, 1), a2 = ev(1, 2), b1 = ev(2, 1), c5 = ev(3, 5), d1 = ev(4, 1);
+  for (const auto& pe : {a1, a2, b1, c5, d1}) ASSERT_TRUE(m.add(pe, 0).ok());
+  auto taken = m.take(10);
+  EXPECT_EQ(taken.size(), 4u);  // c5 waits for nonces 1..4
+  EXPECT_TRUE(m.take_forgotten().empty());
+  // Decided in a block.
+  uint64_t nonce_a = 1;
+  m.on_decided(a1.event.creator, a1.hash, [&](const chain::AccountId&) { return nonce_a; });
+  EXPECT_EQ(m.take_forgotten(), std::vector<Hash32>{a1.hash});
+  // Passed by the committed nonce (another event took nonce 2 elsewhere).
+  nonce_a = 2;
+  m.on_decided(a1.event.creator, Hash32{}, [&](const chain::AccountId&) { return nonce_a; });
+  EXPECT_EQ(m.take_forgotten(), std::vector<Hash32>{a2.hash});
+  // Given up (invalid in itself).
+  m.give_up(b1.hash, [](const chain::AccountId&) { return uint64_t{0}; });
+  EXPECT_EQ(m.take_forgotten(), std::vector<Hash32>{b1.hash});
+  // Expired.
+  EXPECT_EQ(m.expire(std::chrono::steady_clock::now() + std::chrono::seconds(61),
+                     [](const chain::AccountId&) { return uint64_t{0}; }),
+            2u);
+  auto expired = m.take_forgotten();
+  std::sort(expired.begin(), expired.end());
+  std::vector<Hash32> want{c5.hash, d1.hash};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(expired, want);
+  EXPECT_EQ(m.size(), 0u);
+  EXPECT_TRUE(m.take_forgotten().empty());
+}
