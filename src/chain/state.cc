@@ -122,6 +122,10 @@ Status BlockApplier::transition(const Event& e, const AccountId& producer,
                                     std::to_string(manifest_.fee.per_event));
   Slot& from = slot(e.creator);
   Account a = from.current;
+  // C4: a nonce ahead of the account's (within the window) is not yet applicable, not invalid.
+  if (e.nonce > a.nonce + 1 && e.nonce - a.nonce <= manifest_.limits.nonce_window)
+    return Error("nonce_gap", "nonce " + std::to_string(e.nonce) + ", the account is at " +
+                                  std::to_string(a.nonce));
   if (e.nonce != a.nonce + 1)
     return Error("bad_nonce",
                  "nonce " + std::to_string(e.nonce) + ", expected " + std::to_string(a.nonce + 1));
@@ -242,6 +246,8 @@ Status BlockApplier::apply(const Event& e, const Hash32& event_hash, const Accou
   // created by the attempt hold unchanged values and are harmless.
   std::optional<CheckpointPayload> checkpoint;
   Status st = transition(e, producer, checkpoint);
+  // Not yet applicable (C4): nothing changes and nothing is recorded; the event is not decided.
+  if (!st && st.error().code == "nonce_gap") return st;
   EventRecord rec;
   rec.height = height_;
   rec.block = block;

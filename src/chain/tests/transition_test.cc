@@ -79,11 +79,33 @@ TEST_F(Transition, NonceReuseRejected) {
   auto r = block({e, e, make_transfer(id(), key(1), 3, 10, key(2).public_key(), 5)});
   EXPECT_TRUE(r[0].ok());
   EXPECT_EQ(r[1].error().code, "bad_nonce");
-  EXPECT_EQ(r[2].error().code, "bad_nonce");  // gap
+  EXPECT_EQ(r[2].error().code, "nonce_gap");  // ahead: not yet applicable (C4)
   EXPECT_EQ(acct(1).nonce, 1u);
   auto again = block({e});
   EXPECT_EQ(again[0].error().code, "bad_nonce");
   EXPECT_EQ(acct(2).balance, 1'000'005u);
+}
+
+// C4: a nonce ahead of the account's is neither applied nor recorded, and applies once the gap
+// is filled; beyond the nonce window it is rejected.
+TEST_F(Transition, FutureNonceIsNotYetApplicableAndNotRecorded) {
+  auto e1 = make_transfer(id(), key(1), 1, 10, key(2).public_key(), 5);
+  auto e2 = make_transfer(id(), key(1), 2, 10, key(2).public_key(), 5);
+  auto e3 = make_transfer(id(), key(1), 3, 10, key(2).public_key(), 5);
+  const Account before = acct(1);
+  auto r = block({e3, e2});
+  EXPECT_EQ(r[0].error().code, "nonce_gap");
+  EXPECT_EQ(r[1].error().code, "nonce_gap");
+  EXPECT_EQ(acct(1), before);
+  EXPECT_FALSE(load_event_record(*store_, e3.hash()).value().has_value());
+  EXPECT_FALSE(load_event_record(*store_, e2.hash()).value().has_value());
+  auto later = block({e1, e2, e3});
+  for (const auto& x : later) EXPECT_TRUE(x.ok());
+  EXPECT_EQ(acct(1).nonce, 3u);
+  EXPECT_EQ(load_event_record(*store_, e3.hash()).value()->status, EventStatus::kApplied);
+  const uint64_t far = 3 + genesis_.manifest.limits.nonce_window + 1;
+  auto beyond = block({make_transfer(id(), key(1), far, 10, key(2).public_key(), 5)});
+  EXPECT_EQ(beyond[0].error().code, "bad_nonce");
 }
 
 TEST_F(Transition, InsufficientBalanceChangesNothing) {
@@ -233,7 +255,7 @@ TEST_F(Transition, CheckpointRejectedWritesNoRecord) {
   EXPECT_EQ(r[0].error().code, "malformed");
   EXPECT_EQ(r[1].error().code, "fee_too_low");
   EXPECT_EQ(r[2].error().code, "insufficient_balance");
-  EXPECT_EQ(r[3].error().code, "bad_nonce");
+  EXPECT_EQ(r[3].error().code, "nonce_gap");  // not yet applicable: no record either (C4)
   EXPECT_TRUE(scan_checkpoints(*store_, source_id(7), 0, 100).value().empty());
   EXPECT_EQ(acct(1).nonce, 0u);
   EXPECT_EQ(acct(1).balance, 1'000'000u);

@@ -23,7 +23,8 @@ constexpr size_t kMaxBatch = 10'000;
 unsigned status_for(const std::string& code) {
   if (code == "duplicate" || code == "nonce_used") return 409;
   if (code == "mempool_full") return 429;
-  if (code == "stopping" || code.starts_with("storage_")) return 503;
+  if (code == "stopping" || code == "busy" || code == "halted" || code.starts_with("storage_"))
+    return 503;
   if (code == "too_large") return 413;
   if (code == "not_staked") return 403;
   return 400;

@@ -238,6 +238,7 @@ Status DevController::prepare(core::WorkflowContext context) {
         std::lock_guard lock(head_mu_);
         head_ = head;
       }
+      last_block_at_ = std::chrono::steady_clock::now().time_since_epoch().count();
       head_cv_.notify_all();
     });
     EventForwarder::Options fo;
@@ -362,6 +363,28 @@ Status DevController::restore_journal() {
     ctx_.log->info("admission journal: {} accepted events pending again, {} decided meanwhile",
                    found->size() - decided.size(), decided.size());
   return Status();
+}
+
+std::optional<DevController::ControllerSilence> DevController::controller_silence() const {
+  if (is_controller_) return std::nullopt;
+  const size_t pending = mempool_->size();
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  const auto silent = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::steady_clock::duration(now - last_block_at_.load()));
+  if (pending == 0 || silent < std::chrono::seconds(3)) return std::nullopt;
+  return ControllerSilence{static_cast<uint64_t>(silent.count()), pending};
+}
+
+void DevController::watch_controller() {
+  if (auto s = controller_silence()) {
+    if (controller_log_.allow())
+      ctx_.log->warn(
+          "no new controller block for {} s while {} events are pending: the controller may be "
+          "out of reach (they stay pending and are offered again){}",
+          s->seconds, s->pending, controller_log_.suppressed_note());
+  } else {
+    controller_log_.reset();
+  }
 }
 
 void DevController::note_storage_error(const char* what, const Error& e) {
@@ -543,7 +566,9 @@ void DevController::verification_loop() {
   std::optional<std::chrono::steady_clock::time_point> drain_deadline;
   auto nonce_of = [this](const chain::AccountId& id) { return committed_nonce(id); };
   auto last_expire = std::chrono::steady_clock::now();
+  last_block_at_ = last_expire.time_since_epoch().count();
   while (true) {
+    if (!is_controller_) watch_controller();
     // The mempool's TTL, on every node (D12: the only way an admitted event is dropped undecided).
     if (auto now = std::chrono::steady_clock::now(); now - last_expire > 10s) {
       if (size_t n = mempool_->expire(now, nonce_of))
@@ -594,6 +619,11 @@ void DevController::verification_loop() {
     for (const auto& why : verifier_->last_skips())
       ctx_.log->warn("block {}: skipped {}", r->index, why);
     for (const auto& [sender, hash] : r->decided) mempool_->on_decided(sender, hash, nonce_of);
+    if (!r->deferred.empty()) {
+      std::vector<PendingEvent> deferred;
+      for (auto& d : r->deferred) deferred.push_back({std::move(d.event), d.hash});
+      mempool_->on_deferred(std::move(deferred), nonce_of);
+    }
     drop_from_journal();
     after_applied(r->index);
     if (const uint64_t every = ctx_.genesis.manifest.checkpoint_every;
@@ -832,6 +862,10 @@ nlohmann::json DevController::summary() const {
       j["storage"] = {{"state", "full"}, {"reason", w.error().reason}};
   }
   if (halted()) j["halted"] = halted_reason();
+  if (mempool_)
+    if (auto s = controller_silence())
+      j["controller_reach"] = {
+          {"reachable", false}, {"no_new_block_for_s", s->seconds}, {"pending", s->pending}};
   if (recovering_to_)
     j["signing"] = {{"state", "recovering"},
                     {"signed_up_to", recovering_to_.load()},

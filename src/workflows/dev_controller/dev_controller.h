@@ -109,6 +109,16 @@ class DevController final : public core::Workflow {
   std::string halted_reason() const;
   // Storage trouble worth an operator's attention, logged at most every 10 s.
   void note_storage_error(const char* what, const Error& e);
+  // Not the controller, events pending, and no new controller block for 3 s (README "Controller
+  // out of reach"); logged every 10 s by watch_controller().
+  struct ControllerSilence {
+    uint64_t seconds = 0;
+    size_t pending = 0;
+  };
+  std::optional<ControllerSilence> controller_silence() const;
+  void watch_controller();
+  std::atomic<int64_t> last_block_at_{0};  // steady_clock ticks of the last stored new block
+  LogThrottle controller_log_{std::chrono::seconds(10)};
   // D14: deletes the journal entries of events the mempool forgot (after each block and expiry).
   void drop_from_journal();
   // D14: at start, journaled events are admitted again (before any thread runs).
@@ -184,8 +194,10 @@ class DevController final : public core::Workflow {
     std::vector<Hash32> events;  // dropped once none of them is pending here (decided, expired)
     int attempts = 0;
     std::chrono::steady_clock::time_point next;  // next offer (back-off)
+    uint64_t made = 0;                           // order of making: offered again oldest first
   };
   std::map<Hash32, Unacked> unacked_;
+  uint64_t unacked_made_ = 0;
   std::vector<CensorshipEvidence> evidence_waiting_;  // blocks of their window not stored yet
 
   std::atomic<bool> stopping_{false};

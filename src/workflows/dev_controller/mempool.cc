@@ -211,6 +211,56 @@ void Mempool::on_decided(const chain::AccountId& sender, const Hash32& hash,
   settle(sender, state_nonce(sender));
 }
 
+void Mempool::on_deferred(std::vector<PendingEvent> events,
+                          const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
+  std::lock_guard lock(mu_);
+  std::vector<chain::AccountId> touched;
+  for (auto& pe : events) {
+    auto it = by_hash_.find(pe.hash);
+    if (it == by_hash_.end() || it->second.state == State::kQueued) continue;  // not held here
+    Entry& e = it->second;
+    auto sit = senders_.find(e.sender);
+    if (sit == senders_.end()) continue;
+    Sender& s = sit->second;
+    if (e.state == State::kReady) --ready_live_;  // stays in ready_ as a stale entry
+    if (e.state == State::kTaken) leased_.erase(pe.hash);
+    s.inflight.erase(e.nonce);
+    e.state = State::kQueued;
+    touched.push_back(e.sender);
+    s.queued.emplace(e.nonce, std::move(pe));
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  std::vector<PendingEvent> again;
+  for (const auto& sender : touched) {
+    Sender& s = senders_[sender];
+    // The deferred run is handed out again only behind committed predecessors (D6): while one
+    // of them is still in flight here, settle() continues once it is decided.
+    const uint64_t sn = state_nonce(sender);
+    const uint64_t lowest = s.queued.begin()->first;
+    uint64_t base = sn;
+    bool predecessor_in_flight = false;
+    for (const auto& [n, h] : s.inflight)
+      if (n < lowest) {
+        predecessor_in_flight = true;
+        base = std::max(base, n);
+      }
+    s.taken_upto = base;
+    if (predecessor_in_flight) continue;
+    base = sn;
+    while (!s.queued.empty() && s.queued.begin()->first == base + 1) {
+      PendingEvent& pe = s.queued.begin()->second;
+      s.inflight.emplace(base + 1, pe.hash);
+      again.push_back(std::move(pe));
+      s.queued.erase(s.queued.begin());
+      ++base;
+    }
+    s.taken_upto = base;
+  }
+  // Ahead of everything else, in nonce order (a later nonce of the sender may be ready already).
+  make_ready_first(std::move(again));
+}
+
 void Mempool::give_up(const Hash32& hash,
                       const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
   std::lock_guard lock(mu_);

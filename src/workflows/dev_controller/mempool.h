@@ -91,6 +91,12 @@ class Mempool {
   // sender's queue after rejections.
   void on_decided(const chain::AccountId& sender, const Hash32& hash,
                   const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
+  // A block carried these events but their nonces were ahead of their senders' (D4: deferred,
+  // not decided). Those this mempool holds wait again (queued) until every nonce before them is
+  // committed or handed out here (D6), then come first; events it does not hold are ignored.
+  // All deferred events of one block at once.
+  void on_deferred(std::vector<PendingEvent> events,
+                   const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
   // Drops every event (queued, ready or taken) admitted more than the TTL before `now`. Returns
   // how many.
   size_t expire(std::chrono::steady_clock::time_point now,

@@ -56,11 +56,12 @@ bool PeerScores::penalize(const std::string& peer, double points, Clock::time_po
 }
 
 bool PeerScores::duplicate(const std::string& peer, uint64_t message, Clock::time_point now) {
-  // A collision of two pairs only makes one first copy cost a point: harmless.
+  // A collision of two pairs only makes one copy look like a repeat: harmless.
   const uint64_t pair = std::hash<std::string>{}(peer)*0x9e3779b97f4a7c15ULL ^ message;
   {
     std::lock_guard lock(seen_mu_);
-    if (seen_.insert(pair).second) {
+    auto [it, first] = seen_.try_emplace(pair, now);
+    if (first) {
       seen_order_.push_back(pair);
       if (seen_order_.size() > kMaxSeenDuplicates) {
         seen_.erase(seen_order_.front());
@@ -68,6 +69,11 @@ bool PeerScores::duplicate(const std::string& peer, uint64_t message, Clock::tim
       }
       return false;
     }
+    // A repeat at the pace of the protocol's own re-offers (D12: 200 ms back-off and more) is
+    // not a flood; only one sooner than that costs.
+    const bool flood = now - it->second < o_.min_repeat;
+    it->second = now;
+    if (!flood) return false;
   }
   return penalize(peer, kDuplicate, now);
 }

@@ -5,8 +5,10 @@
 // (many nodes share 127.0.0.1 on a local network). Invalid messages (garbage, wrong symbiote, bad
 // signatures, unstaked producers, proofs that do not verify) add many points. Duplicates are
 // normal gossip the first time (every node forwards a message once to each of its peers, so a
-// node gets one copy per peer): the first copy of a message from a peer costs nothing, every
-// further copy of the same message from the same peer one point, so only a flood matters. Scores
+// node gets one copy per peer): the first copy of a message from a peer costs nothing, and so
+// does a later copy at the pace of re-offers with back-off (D12); a copy of the same message from
+// the same peer sooner than `min_repeat` after the previous one costs a point, so only a flood
+// matters. Scores
 // decay with a half-life. A peer over the threshold is refused (403 `banned`) on every sync route
 // until its ban ends; honest peers are unaffected. The declared id is not authenticated: a
 // misbehaving peer that changes it starts from zero, as one that changes its IP address would.
@@ -19,7 +21,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace klyn::dev_controller {
 
@@ -30,6 +32,9 @@ class PeerScores {
     double threshold = 100;
     std::chrono::seconds ban{60};
     std::chrono::seconds half_life{60};
+    // A repeat of a message from the same peer costs only when it comes sooner than this after
+    // the previous copy (below the 200 ms first back-off of D12's re-offers).
+    std::chrono::milliseconds min_repeat{150};
   };
   static constexpr double kInvalid = 20;   // a message that fails validation
   static constexpr double kDuplicate = 1;  // a message this peer already sent
@@ -45,7 +50,9 @@ class PeerScores {
   // Adds points; returns true when this pushed the peer over the threshold (it is banned now).
   bool penalize(const std::string& peer, double points, Clock::time_point now = Clock::now());
   // A message this node already had, arriving from `peer` (`message` a digest of its bytes):
-  // free the first time from this peer, kDuplicate from then on. Returns what penalize returns.
+  // free the first time from this peer, and free again when it comes at least min_repeat after
+  // the previous copy (re-offers with back-off); kDuplicate when sooner. Returns what penalize
+  // returns.
   bool duplicate(const std::string& peer, uint64_t message, Clock::time_point now = Clock::now());
   double score(const std::string& peer, Clock::time_point now = Clock::now());
   nlohmann::json to_json(Clock::time_point now = Clock::now());
@@ -63,7 +70,7 @@ class PeerScores {
   std::map<std::string, Entry> peers_;
   // (peer, message) pairs seen as duplicates, as one 64-bit digest each, oldest first (bounded).
   std::mutex seen_mu_;
-  std::unordered_set<uint64_t> seen_;
+  std::unordered_map<uint64_t, Clock::time_point> seen_;  // pair -> its last copy
   std::deque<uint64_t> seen_order_;
 };
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "codec/hex.h"
 #include "common/clock.h"
@@ -70,6 +71,17 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
                                    std::to_string(m.instant_producer_stake) + " needed");
   if (!ib->verify_signature())
     return Error("bad_signature", "the instant block's signature does not verify");
+  if (is_controller_) {
+    // E1 needs an honest controller to order what it acknowledges within the inclusion window:
+    // with more queued than half a window of blocks can hold (a burst of re-offers after a
+    // partition), it takes no more for now; the producer offers the block again (D12).
+    const size_t cap = std::max<size_t>(1, m.limits.inclusion_window / 2) *
+                       std::max<size_t>(1, m.limits.max_instant_blocks_per_controller_block);
+    std::lock_guard lock(instants_mu_);
+    if (incoming_instants_.size() >= cap)
+      return Error("busy", "the controller has " + std::to_string(incoming_instants_.size()) +
+                               " instant blocks queued; offer it again later");
+  }
   const uint64_t height = head_.load();
   {
     std::lock_guard lock(instants_mu_);
@@ -110,8 +122,13 @@ void DevController::send_instant(const Hash32& hash, const Bytes& encoded,
                           "application/octet-stream", {{"X-Klyn-Node", node_id_}});
     if (!r) continue;
     if (r->status != 200) {
-      ctx_.log->warn("peer {} refused instant block {}: {} {}", p.url, codec::hex_encode(hash),
-                     r->status, r->body.substr(0, 200));
+      // 503 is "not now" (busy, stopping, storage): the block is offered again with back-off.
+      if (r->status == 503)
+        ctx_.log->debug("peer {} cannot take instant block {} now: {}", p.url,
+                        codec::hex_encode(hash), r->body.substr(0, 200));
+      else
+        ctx_.log->warn("peer {} refused instant block {}: {} {}", p.url, codec::hex_encode(hash),
+                       r->status, r->body.substr(0, 200));
       continue;
     }
     auto j = json::parse(r->body, nullptr, false);
@@ -135,7 +152,7 @@ void DevController::send_instant(const Hash32& hash, const Bytes& encoded,
     return;
   }
   if (it == unacked_.end())
-    it = unacked_.emplace(hash, Unacked{encoded, std::move(events), 0, now}).first;
+    it = unacked_.emplace(hash, Unacked{encoded, std::move(events), 0, now, ++unacked_made_}).first;
   Unacked& u = it->second;
   ++u.attempts;
   u.next = now + std::min<std::chrono::milliseconds>(
@@ -189,7 +206,7 @@ void DevController::production_loop() {
     }
     if (const auto now = std::chrono::steady_clock::now(); now - last_resend > kResendFirst) {
       last_resend = now;
-      std::vector<std::pair<Hash32, Bytes>> again;
+      std::vector<std::tuple<uint64_t, Hash32, Bytes>> again;  // (made, hash, encoding)
       {
         std::lock_guard lock(awaiting_mu_);
         for (auto it = unacked_.begin(); it != unacked_.end();) {
@@ -199,11 +216,15 @@ void DevController::production_loop() {
             it = unacked_.erase(it);  // every event decided (through other nodes) or expired
             continue;
           }
-          if (it->second.next <= now) again.emplace_back(it->first, it->second.instant);
+          if (it->second.next <= now)
+            again.push_back({it->second.made, it->first, it->second.instant});
           ++it;
         }
       }
-      for (const auto& [h, enc] : again) send_instant(h, enc);
+      // D15: oldest first, so a sender's runs reach the controller in the order they were made.
+      std::sort(again.begin(), again.end(),
+                [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+      for (const auto& [made, h, enc] : again) send_instant(h, enc);
     }
   }
 }

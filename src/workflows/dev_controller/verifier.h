@@ -2,6 +2,7 @@
 // Verifier: applies stored controller blocks in order (D1–D5). Used by the verification thread
 // and by `klyn74r replay`. Not thread-safe: one verifier per symbiote, one thread.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,12 @@ struct AppliedBlock {
   Hash32 state_root{};
   size_t applied = 0, rejected = 0, skipped_instant_blocks = 0;
   std::vector<std::pair<chain::AccountId, Hash32>> decided;  // (sender, event hash)
+  // Events carried but not yet applicable (D4: their nonce is ahead): not decided.
+  struct Deferred {
+    chain::Event event;
+    Hash32 hash{};
+  };
+  std::vector<Deferred> deferred;
 };
 
 class Verifier {
@@ -46,6 +53,17 @@ class Verifier {
   const std::vector<std::string>& last_skips() const { return skips_; }
 
  private:
+  struct Candidate {
+    chain::Event event;
+    Hash32 hash{};
+    chain::AccountId producer{};
+    Hash32 block{};
+    uint32_t position = 0;
+  };
+  using Deferrals = std::map<chain::AccountId, std::map<uint64_t, Candidate>>;
+  void apply_or_defer(const chain::Event& e, const Hash32& hash, const chain::AccountId& producer,
+                      const Hash32& block, uint32_t position, chain::BlockApplier& b,
+                      Deferrals& deferred, AppliedBlock& out) const;
   chain::ChainStore& store_;
   const chain::Manifest& manifest_;
   chain::SignatureCache* sigcache_;

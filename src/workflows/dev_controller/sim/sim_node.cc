@@ -474,6 +474,12 @@ void SimNode::apply_one() {
   for (const auto& [sender, hash] : r->decided)
     mempool_->on_decided(sender, hash,
                          [this](const chain::AccountId& id) { return committed_nonce(id); });
+  if (!r->deferred.empty()) {
+    std::vector<PendingEvent> deferred;
+    for (auto& d : r->deferred) deferred.push_back({std::move(d.event), d.hash});
+    mempool_->on_deferred(std::move(deferred),
+                          [this](const chain::AccountId& id) { return committed_nonce(id); });
+  }
   after_applied(r->index);
   maybe_apply();
 }

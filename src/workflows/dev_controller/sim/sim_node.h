@@ -200,8 +200,10 @@ class SimNode final : public SimHandler {
     std::vector<Hash32> events;
     int attempts = 0;
     uint64_t next_ms = 0;
+    uint64_t made = 0;  // order of making (offered again oldest first, D15)
   };
   std::map<Hash32, Unacked> unacked_;
+  uint64_t unacked_made_ = 0;
   size_t evidence_made_ = 0;
   std::map<Hash32, InstantAck> acks_;
   std::set<chain::AccountId> censored_;  // controller fault: acknowledged, never ordered

@@ -34,6 +34,12 @@ void SimNode::on_instant(const SimMessage& m) {
   if (ib->producer == *m_.controller) return;
   if (store_->account(ib->producer).value().stake < m_.instant_producer_stake) return;
   if (!ib->verify_signature()) return;
+  // As receive_instant: a controller with half a window of blocks queued takes no more for now.
+  if (role_ == Role::kController &&
+      incoming_instants_.size() >=
+          std::max<size_t>(1, m_.limits.inclusion_window / 2) *
+              std::max<size_t>(1, m_.limits.max_instant_blocks_per_controller_block))
+    return;
   seen_instants_.emplace(h, tip_.index);
   if (role_ != Role::kController) {
     for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, m.body);  // relay once
@@ -83,11 +89,13 @@ void SimNode::produce_instant() {
   u.events = std::move(hashes);
   u.attempts = 1;
   u.next_ms = net_.now() + config_.resend_interval_ms;
+  u.made = ++unacked_made_;
 }
 
 void SimNode::resend_unacked() {
   // As producers.cc: never given up while an event of it is pending here; back-off doubling up to
   // resend_max_ms.
+  std::vector<Unacked*> due;
   for (auto it = unacked_.begin(); it != unacked_.end();) {
     Unacked& u = it->second;
     if (std::none_of(u.events.begin(), u.events.end(),
@@ -95,14 +103,18 @@ void SimNode::resend_unacked() {
       it = unacked_.erase(it);  // every event decided through other nodes (or expired)
       continue;
     }
-    if (u.next_ms <= net_.now()) {
-      for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, u.instant);
-      ++u.attempts;
-      u.next_ms = net_.now() +
-                  std::min<uint64_t>(config_.resend_max_ms,
-                                     config_.resend_interval_ms << std::min(u.attempts - 1, 20));
-    }
+    if (u.next_ms <= net_.now()) due.push_back(&u);
     ++it;
+  }
+  // D15: oldest first, as producers.cc.
+  std::sort(due.begin(), due.end(),
+            [](const Unacked* a, const Unacked* b) { return a->made < b->made; });
+  for (Unacked* u : due) {
+    for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, u->instant);
+    ++u->attempts;
+    u->next_ms = net_.now() +
+                 std::min<uint64_t>(config_.resend_max_ms,
+                                    config_.resend_interval_ms << std::min(u->attempts - 1, 20));
   }
 }
 

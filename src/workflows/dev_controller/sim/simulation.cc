@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "chain/event.h"
@@ -52,6 +53,15 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
   chain::ChainStore& store = n.store();
   const uint64_t applied = store.applied_height().value();
   size_t applied_events = 0;
+  // D4 in the model: an event whose nonce is ahead of its sender's waits within its controller
+  // block and applies as soon as the sender's nonce reaches it.
+  struct Waiting {
+    chain::Event e;
+    Hash32 eh, ih;
+    uint32_t pos;
+    AccountId producer;
+  };
+  const uint64_t window = g.manifest.limits.nonce_window;
   for (uint64_t i = 1; i <= applied; ++i) {
     auto bytes = store.get(dc_keys::controller(i)).value();
     auto cb = bytes ? decode_controller_block(as_bytes(*bytes), limits)
@@ -60,6 +70,33 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
       out.push_back(who + "applied block " + std::to_string(i) + " is not readable");
       return;
     }
+    auto check = [&](const Hash32& eh, const Hash32& ih, uint32_t pos, bool applies) {
+      auto rec = chain::load_event_record(store, eh).value();
+      const bool node_applied_here = rec && rec->status == chain::EventStatus::kApplied &&
+                                     rec->height == i && rec->block == ih && rec->position == pos;
+      if (applies != node_applied_here)
+        out.push_back(who + "event " + short_hex(eh) + " at block " + std::to_string(i) +
+                      " instant " + short_hex(ih) + " #" + std::to_string(pos) + ": model " +
+                      (applies ? "applies" : "rejects") + " it, the node's record says " +
+                      (rec ? (rec->status == chain::EventStatus::kApplied
+                                  ? "applied at " + std::to_string(rec->height)
+                                  : "rejected (" + rec->reason + ")")
+                           : "nothing"));
+    };
+    // Applies `e` if its nonce is next and the sender can pay.
+    auto try_apply = [&](const chain::Event& e, const AccountId& producer) {
+      auto t = chain::decode_transfer(e.payload);
+      ModelAccount& from = model[e.creator];
+      const Amount spend = e.fee + (t ? t->amount : 0);
+      if (!t || e.nonce != from.nonce + 1 || from.balance < spend) return false;
+      from.balance -= spend;
+      from.nonce += 1;
+      model[t->to].balance += t->amount;
+      model[producer].balance += e.fee * kSharePermille / 1000;  // the rest is burned
+      ++applied_events;
+      return true;
+    };
+    std::map<AccountId, std::map<uint64_t, Waiting>> waiting;
     for (const Hash32& ih : cb->instant_blocks) {
       auto ibytes = store.get(dc_keys::instant(ih)).value();
       auto ib = ibytes ? decode_instant_block(as_bytes(*ibytes), limits)
@@ -74,33 +111,29 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
       for (uint32_t pos = 0; pos < ib->events.size(); ++pos) {
         const chain::Event& e = ib->events[pos];
         const Hash32 eh = e.hash();
-        bool applies = false;
-        auto t = chain::decode_transfer(e.payload);
-        ModelAccount& from = model[e.creator];
-        Amount spend = e.fee + (t ? t->amount : 0);
-        if (staked && e.type == chain::EventType::kTransfer && t && e.fee >= kFee &&
-            e.nonce == from.nonce + 1 && from.balance >= spend) {
-          applies = true;
-          from.balance -= spend;
-          from.nonce += 1;
-          model[t->to].balance += t->amount;
-          Amount share = e.fee * kSharePermille / 1000;
-          model[ib->producer].balance += share;  // the rest is burned (no rest_to)
-          ++applied_events;
+        const uint64_t have = model[e.creator].nonce;
+        const bool valid = staked && e.type == chain::EventType::kTransfer && e.fee >= kFee;
+        if (valid && e.nonce > have + 1 && e.nonce - have <= window) {
+          waiting[e.creator].emplace(e.nonce, Waiting{e, eh, ih, pos, ib->producer});
+          continue;
         }
-        auto rec = chain::load_event_record(store, eh).value();
-        const bool node_applied_here = rec && rec->status == chain::EventStatus::kApplied &&
-                                       rec->height == i && rec->block == ih && rec->position == pos;
-        if (applies != node_applied_here)
-          out.push_back(who + "event " + short_hex(eh) + " at block " + std::to_string(i) +
-                        " instant " + short_hex(ih) + " #" + std::to_string(pos) + ": model " +
-                        (applies ? "applies" : "rejects") + " it, the node's record says " +
-                        (rec ? (rec->status == chain::EventStatus::kApplied
-                                    ? "applied at " + std::to_string(rec->height)
-                                    : "rejected (" + rec->reason + ")")
-                             : "nothing"));
+        const bool applies = valid && try_apply(e, ib->producer);
+        check(eh, ih, pos, applies);
+        if (!applies) continue;
+        auto w = waiting.find(e.creator);
+        while (w != waiting.end()) {
+          auto next = w->second.find(model[e.creator].nonce + 1);
+          if (next == w->second.end()) break;
+          const Waiting x = next->second;
+          w->second.erase(next);
+          const bool ok = try_apply(x.e, x.producer);
+          check(x.eh, x.ih, x.pos, ok);
+          if (!ok) break;
+        }
       }
     }
+    for (const auto& [sender, by_nonce] : waiting)
+      for (const auto& [nonce, x] : by_nonce) check(x.eh, x.ih, x.pos, false);
   }
   uint64_t nonces = 0;
   for (const auto& [id, want] : model) {
@@ -165,7 +198,14 @@ SimReport run_simulation(const SimParams& p) {
   report.heal_ms = faults.heal_ms;
   SimNetwork net(setup(), faults);
   std::string partition_desc = "none";
-  if (chance(0.6)) {
+  if (p.isolate_controller) {
+    Partition part;
+    part.side.insert(0);
+    part.from_ms = 100;
+    part.heal_ms = faults.heal_ms;
+    partition_desc = "{0}@[100," + std::to_string(part.heal_ms) + ")";
+    net.add_partition(std::move(part));
+  } else if (chance(0.6)) {
     Partition part;
     for (NodeId i = 0; i < n_nodes; ++i)
       if (chance(0.4)) part.side.insert(i);
@@ -254,6 +294,13 @@ SimReport run_simulation(const SimParams& p) {
       return chain::make_transfer(sym, keys[kFirstClient + c], nonce, kFee, to, amount);
     };
     chain::Event e = make();
+    if (p.sticky_clients) {
+      // Its own node (never the controller), at a time that grows with the nonce.
+      const NodeId own = static_cast<NodeId>(1 + c % (n_nodes - 1));
+      submit_at(p.submit_window_ms * k / n_events, own, e);
+      by_sender[c].push_back(std::move(e));
+      continue;
+    }
     const int copies = chance(0.3) ? 2 : 1;
     for (int i = 0; i < copies; ++i)
       submit_at(uni(0, p.submit_window_ms), static_cast<NodeId>(uni(0, n_nodes - 1)), e);
@@ -381,6 +428,23 @@ SimReport run_simulation(const SimParams& p) {
                     (rec ? "" : " and no block carried it") + "; pending on" +
                     (where.empty() ? " no node" : where));
         }
+      }
+    }
+    // D15: no accepted event is rejected for the order it arrived in: a `bad_nonce` rejection
+    // is only ever for a nonce another event of the sender (its twin) took.
+    for (uint8_t c = 0; c < kClients; ++c) {
+      std::set<uint64_t> applied_nonces;
+      for (const auto& e : by_sender[c]) {
+        auto rec = chain::load_event_record(ctrl.store(), e.hash()).value();
+        if (rec && rec->status == chain::EventStatus::kApplied) applied_nonces.insert(e.nonce);
+      }
+      for (const auto& e : by_sender[c]) {
+        auto rec = chain::load_event_record(ctrl.store(), e.hash()).value();
+        if (rec && rec->status == chain::EventStatus::kRejected &&
+            rec->reason.starts_with("bad_nonce") && !applied_nonces.count(e.nonce))
+          violation("client " + std::to_string(c) + ": event with nonce " +
+                    std::to_string(e.nonce) + " (" + short_hex(e.hash()) +
+                    ") was rejected for its nonce though no other event took it: " + rec->reason);
       }
     }
     // Censoring controller: the censored producer (node 1) holds valid evidence for every

@@ -27,6 +27,12 @@ struct SimParams {
   // waits (up to 3 s) for every mempool to empty. The seed suites turn it on for honest and
   // censorship runs; equivocation runs skip it.
   bool check_liveness = false;
+  // D15: the controller alone is cut off from every other node from 100 ms until the heal (the
+  // end of the submission window), while clients keep submitting. With sticky clients each sender
+  // sends only to its own non-controller node, every event once, in nonce order (no copies, no
+  // twins, no resubmission after the heal), so nothing repairs a loss: every event must apply.
+  bool isolate_controller = false;
+  bool sticky_clients = false;
 };
 
 struct SimReport {

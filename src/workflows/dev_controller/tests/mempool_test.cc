@@ -284,3 +284,28 @@ TEST(Mempool, ReportsForgottenEvents) {
   EXPECT_EQ(m.size(), 0u);
   EXPECT_TRUE(m.take_forgotten().empty());
 }
+
+// D6: a deferred event waits for its predecessor, then is handed out again, after it.
+TEST(Mempool, DeferredEventWaitsForItsPredecessor) {
+  Mempool m({});
+  auto a1 = ev(1, 1), a2 = ev(1, 2), a3 = ev(1, 3);
+  uint64_t committed = 0;
+  auto nonce = [&](const chain::AccountId&) { return committed; };
+  for (const auto& pe : {a1, a2, a3}) ASSERT_TRUE(m.add(pe, nonce).ok());
+  auto first = m.take(10);
+  ASSERT_EQ(first.size(), 3u);
+  // A block carried a3 (and a2) before a1: both deferred; a1 is still in flight elsewhere.
+  m.on_deferred({a3, a2}, nonce);
+  EXPECT_EQ(m.ready_count(), 0u);  // never ahead of the gap at nonce 1
+  EXPECT_EQ(m.add(a3, nonce).error().code, "duplicate");
+  // a1 is applied: a2 and a3 are ready again, in nonce order.
+  committed = 1;
+  m.on_decided(a1.event.creator, a1.hash, nonce);
+  auto again = m.take(10);
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].event.nonce, 2u);
+  EXPECT_EQ(again[1].event.nonce, 3u);
+  // An event this mempool never held is ignored.
+  m.on_deferred({ev(5, 4)}, nonce);
+  EXPECT_EQ(m.size(), 2u);
+}

@@ -56,3 +56,27 @@ TEST(PeerScores, FirstCopyOfAMessageFromEachPeerIsFreeRepeatsCount) {
   EXPECT_EQ(sent, 101);
   EXPECT_EQ(s.banned_for(b, t0), 0);
 }
+
+// D12 after a heal: a producer offers each of its many unacknowledged instant blocks again with
+// back-off (200 ms, 400 ms, ... up to 10 s) to every peer, and the relays answer "known". Those
+// repeats come at the protocol's own pace and never ban an honest peer; the same message sent
+// faster than the shortest back-off is still a flood.
+TEST(PeerScores, RepeatsAtTheBackOffPaceAreFreeAfterAHeal) {
+  PeerScores s({.threshold = 100, .ban = 60s, .half_life = 60s});
+  const auto t0 = PeerScores::Clock::time_point{} + 1000s;
+  const auto producer = PeerScores::key("127.0.0.1", "p2");
+  // 300 blocks, each offered 8 times with doubling back-off, all within one minute.
+  for (uint64_t block = 0; block < 300; ++block) {
+    auto t = t0 + std::chrono::milliseconds(block);  // the first offers of all, at once
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      EXPECT_FALSE(s.duplicate(producer, block, t)) << "block " << block << " attempt " << attempt;
+      t += std::min<std::chrono::milliseconds>(10'000ms, 200ms * (1 << attempt));
+    }
+  }
+  EXPECT_EQ(s.banned_for(producer, t0 + 60s), 0);
+  // One message repeated every 10 ms: a flood.
+  bool banned = false;
+  for (int i = 0; i < 200 && !banned; ++i)
+    banned = s.duplicate(producer, 999'999, t0 + 70s + std::chrono::milliseconds(10 * i));
+  EXPECT_TRUE(banned);
+}

@@ -174,7 +174,28 @@ TEST_P(SimulationCensorship, EvidenceOnTheCensoredProducer) {
   run_seeds(GetParam(), p);
 }
 
+class SimulationControllerIsolation : public ::testing::TestWithParam<SeedBlock> {};
+
+// D15: the controller is cut off from every other node for most of the run while sticky clients
+// keep submitting through the producers and followers; after the heal every event is applied
+// (liveness, nothing resubmitted), none is rejected for its nonce, and (1)-(3) hold.
+TEST_P(SimulationControllerIsolation, NoAcceptedEventIsLostOrRejectedForItsNonce) {
+  SimParams p = honest_params();
+  p.isolate_controller = true;
+  p.sticky_clients = true;
+  p.min_nodes = 4;
+  p.max_nodes = 5;
+  p.min_events = kSoak ? 200 : 60;
+  p.max_events = kSoak ? 400 : 120;
+  p.submit_window_ms = kSoak ? 20'000 : 6'000;
+  p.converge_within_ms = 15'000;
+  run_seeds(GetParam(), p);
+}
+
 #ifdef KLYN_SIM_SOAK
+INSTANTIATE_TEST_SUITE_P(Soak, SimulationControllerIsolation,
+                         ::testing::ValuesIn(seed_blocks(4'000'000, kSoakSeeds / 4 + 1, 1)),
+                         block_name);
 INSTANTIATE_TEST_SUITE_P(Soak, SimulationCensorship,
                          ::testing::ValuesIn(seed_blocks(3'000'000, kSoakSeeds / 4 + 1, 1)),
                          block_name);
@@ -184,6 +205,8 @@ INSTANTIATE_TEST_SUITE_P(Soak, SimulationEquivocation,
                          ::testing::ValuesIn(seed_blocks(2'000'000, kSoakSeeds / 4 + 1, 2)),
                          block_name);
 #else
+INSTANTIATE_TEST_SUITE_P(Seeds, SimulationControllerIsolation,
+                         ::testing::ValuesIn(seed_blocks(1, 24, 2)), block_name);
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationCensorship, ::testing::ValuesIn(seed_blocks(1, 40, 1)),
                          block_name);
 INSTANTIATE_TEST_SUITE_P(Seeds, SimulationHonest, ::testing::ValuesIn(seed_blocks(1, 240, 8)),

@@ -159,3 +159,41 @@ TEST_F(VerifierTest, ForeignOrUnlinkedControllerBlockHaltsInsteadOfApplying) {
   EXPECT_EQ(verifier_->apply_next().error().code, "bad_block");
   EXPECT_EQ(store_->applied_height().value(), 0u);
 }
+
+// D4/D15: a sender's runs arriving in the wrong order inside one controller block all apply.
+TEST_F(VerifierTest, OutOfOrderRunsInOneBlockAllApply) {
+  store_instant({transfer(1, 3), transfer(1, 4)}, key(0));
+  store_instant({transfer(1, 1), transfer(1, 2)}, key(0));
+  order();
+  auto r = verifier_->apply_next();
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->applied, 4u);
+  EXPECT_EQ(r->rejected, 0u);
+  EXPECT_TRUE(r->deferred.empty());
+  EXPECT_EQ(r->decided.size(), 4u);
+  EXPECT_EQ(store_->account(key(1).public_key()).value().nonce, 4u);
+  EXPECT_EQ(chain::load_event_record(*store_, transfer(1, 4).hash()).value()->status,
+            chain::EventStatus::kApplied);
+}
+
+// D4: a gap left open at the end of the block: the later event is deferred, not recorded and not
+// decided; a later block that fills the gap applies it.
+TEST_F(VerifierTest, AGapLeftOpenDefersWithoutARecord) {
+  store_instant({transfer(1, 3), transfer(1, 1)}, key(0));
+  order();
+  auto r = verifier_->apply_next();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->applied, 1u);
+  EXPECT_EQ(r->rejected, 0u);
+  ASSERT_EQ(r->deferred.size(), 1u);
+  EXPECT_EQ(r->deferred[0].hash, transfer(1, 3).hash());
+  EXPECT_EQ(r->decided.size(), 1u);
+  EXPECT_FALSE(chain::load_event_record(*store_, transfer(1, 3).hash()).value().has_value());
+  store_instant({transfer(1, 3), transfer(1, 2)}, key(0));
+  order();
+  auto r2 = verifier_->apply_next();
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->applied, 2u);
+  EXPECT_TRUE(r2->deferred.empty());
+  EXPECT_EQ(store_->account(key(1).public_key()).value().nonce, 3u);
+}
