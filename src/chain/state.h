@@ -69,8 +69,9 @@ class BlockApplier {
 
   // Applies one event produced by `producer`. On failure the state is unchanged and the
   // error's reason is recorded for the event (status rejected) -- except `nonce_gap` (C4: the
-  // nonce is ahead of the account's), which records nothing: the caller may apply it later. Signatures are NOT checked here:
-  // the caller verifies them (using the signature cache) before calling.
+  // nonce is ahead of the account's), which records nothing: the caller may apply it later.
+  // Signatures are NOT checked here: the caller verifies them (using the signature cache) before
+  // calling.
   Status apply(const Event& e, const Hash32& event_hash, const AccountId& producer,
                const Hash32& block, uint32_t position);
   // Records a rejection decided by the caller (e.g. bad signature, unstaked producer).

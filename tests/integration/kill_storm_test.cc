@@ -69,8 +69,8 @@ TEST(KillStorm, EveryAcceptedEventIsAppliedAfterRepeatedKillNine) {
   }
   std::cout << "[ info ] " << kills << " kills, " << killed_with_pending
             << " of them with events pending; " << found_pending_after_restart
-            << " accepted events found pending again after a restart; " << accepted.size()
-            << " of " << plan.total() << " events accepted at least once\n";
+            << " accepted events found pending again after a restart; " << accepted.size() << " of "
+            << plan.total() << " events accepted at least once\n";
   EXPECT_GT(killed_with_pending, 0u)
       << "no kill found accepted events pending: the test proves less";
 
