@@ -1,6 +1,8 @@
 // Transfers through a real node: exact balances, nonces and fees; state survives a restart.
 #include <signal.h>
 
+#include <cstdio>
+
 #include "cli/cli_common.h"
 #include "test_chain.h"
 
@@ -202,6 +204,41 @@ TEST(Transfers, OverspendIsRejectedAtApplyWithoutFeeOrNonce) {
   EXPECT_TRUE(accounts_match(node.http(), "load",
                              expected_after(c.genesis, c.controller, {&applied, &retry})));
   EXPECT_EQ(get_event(node.http(), "load", second).status, "rejected");
+}
+
+// An accepted event is "pending" until a block decides it and then "applied" or "rejected": a
+// client polling its status while it is applied never sees it unknown (404), and a nonce freed by
+// a rejection can be used the moment the rejection is visible. Each event is polled without
+// pause from its 202 on, so the polls meet the instants its block is committed.
+TEST(Transfers, AnEventPolledWhileItIsAppliedIsNeverUnknown) {
+  NodeProcess node("poll-status");
+  TestChain c;
+  ASSERT_TRUE(setup_chain(
+      node, {.alias = "load", .label = "it-poll-status", .accounts = 3, .balance = 1'000'000}, c));
+  ASSERT_TRUE(node.start());
+  const chain::SymbioteId sym = symbiote_id(node.http(), "load");
+  const uint64_t fee = c.genesis.manifest.fee.per_event;
+  const auto to = c.accounts[2].public_key();
+  size_t polls = 0;
+  for (uint64_t nonce = 1; nonce <= 300; ++nonce) {
+    for (int k = 0; k < 2; ++k) {
+      const chain::Event e = chain::make_transfer(sym, c.accounts[k], nonce, fee, to, 1);
+      JsonReply r = post_body(node.http(), "/s/load/event", event_body(e));
+      ASSERT_EQ(r.status, 202u) << "nonce " << nonce << ": " << r.raw;
+    }
+    for (int k = 0; k < 2; ++k) {
+      const Hash32 h = chain::make_transfer(sym, c.accounts[k], nonce, fee, to, 1).hash();
+      EventView v;
+      const auto deadline = std::chrono::steady_clock::now() + 10s;
+      do {
+        v = get_event(node.http(), "load", h);
+        ++polls;
+        ASSERT_NE(v.status, "unknown") << "nonce " << nonce << " of sender " << k;
+      } while (v.status == "pending" && std::chrono::steady_clock::now() < deadline);
+      ASSERT_EQ(v.status, "applied") << v.reason;
+    }
+  }
+  std::printf("[ poll ] 600 events, %zu status polls, none unknown\n", polls);
 }
 
 // The stop switch (§4.1): `enabled = false` in a symbiote's toml stops serving it without

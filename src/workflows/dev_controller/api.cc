@@ -305,6 +305,10 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
     auto h = parse_hash(req.param("hash"), "hash");
     if (!h) return error_response(h.error());
+    // The mempool first, then the record: a block's record is visible before the mempool forgets
+    // its events (Mempool::on_block), so an event decided between the two reads is found by the
+    // second. The other order could answer 404 for an event being applied at that moment.
+    const bool pending = mempool_->contains(*h);
     auto rec = chain::load_event_record(*store_, *h);
     if (!rec) return error_response(rec.error());
     if (*rec) {
@@ -320,8 +324,7 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
       }
       return Response::json(j);
     }
-    if (mempool_->contains(*h))
-      return Response::json({{"hash", req.param("hash")}, {"status", "pending"}});
+    if (pending) return Response::json({{"hash", req.param("hash")}, {"status", "pending"}});
     return Response::error(404, "not_found", "unknown event " + req.param("hash"));
   }));
 

@@ -597,7 +597,14 @@ void DevController::verification_loop() {
       if (applied_ >= head_ || std::chrono::steady_clock::now() > *drain_deadline) break;
     }
     if (applied_ >= head_) continue;
-    auto r = verifier_->apply_next();
+    // The block's decisions reach the mempool together with its state (Mempool::on_block).
+    auto r =
+        verifier_->apply_next([&](const AppliedBlock& b, const std::function<Status()>& commit) {
+          std::vector<PendingEvent> deferred;
+          deferred.reserve(b.deferred.size());
+          for (const auto& d : b.deferred) deferred.push_back({d.event, d.hash});
+          return mempool_->on_block(commit, b.decided, std::move(deferred), nonce_of);
+        });
     if (!r) {
       if (r.error().code == "not_available") continue;
       if (r.error().code == "storage_full") {
@@ -618,12 +625,6 @@ void DevController::verification_loop() {
     events_rejected_ += r->rejected;
     for (const auto& why : verifier_->last_skips())
       ctx_.log->warn("block {}: skipped {}", r->index, why);
-    for (const auto& [sender, hash] : r->decided) mempool_->on_decided(sender, hash, nonce_of);
-    if (!r->deferred.empty()) {
-      std::vector<PendingEvent> deferred;
-      for (auto& d : r->deferred) deferred.push_back({std::move(d.event), d.hash});
-      mempool_->on_deferred(std::move(deferred), nonce_of);
-    }
     drop_from_journal();
     after_applied(r->index);
     if (const uint64_t every = ctx_.genesis.manifest.checkpoint_every;

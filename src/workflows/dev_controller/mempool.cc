@@ -206,14 +206,35 @@ void Mempool::settle(const chain::AccountId& sender, uint64_t sn) {
 void Mempool::on_decided(const chain::AccountId& sender, const Hash32& hash,
                          const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
   std::lock_guard lock(mu_);
-  forget(hash);
-  if (!senders_.count(sender)) return;
-  settle(sender, state_nonce(sender));
+  decided_locked(sender, hash, state_nonce);
 }
 
 void Mempool::on_deferred(std::vector<PendingEvent> events,
                           const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
   std::lock_guard lock(mu_);
+  deferred_locked(std::move(events), state_nonce);
+}
+
+Status Mempool::on_block(const std::function<Status()>& commit,
+                         const std::vector<std::pair<chain::AccountId, Hash32>>& decided,
+                         std::vector<PendingEvent> deferred,
+                         const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
+  std::lock_guard lock(mu_);
+  KLYN_TRY(commit());
+  for (const auto& [sender, hash] : decided) decided_locked(sender, hash, state_nonce);
+  if (!deferred.empty()) deferred_locked(std::move(deferred), state_nonce);
+  return Status();
+}
+
+void Mempool::decided_locked(const chain::AccountId& sender, const Hash32& hash,
+                             const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
+  forget(hash);
+  if (!senders_.count(sender)) return;
+  settle(sender, state_nonce(sender));
+}
+
+void Mempool::deferred_locked(std::vector<PendingEvent> events,
+                              const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
   std::vector<chain::AccountId> touched;
   for (auto& pe : events) {
     auto it = by_hash_.find(pe.hash);

@@ -97,6 +97,15 @@ class Mempool {
   // All deferred events of one block at once.
   void on_deferred(std::vector<PendingEvent> events,
                    const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
+  // One applied block at once: runs `commit` (which makes the block's state durable and visible)
+  // and, if it succeeds, on_decided() for every decided event and on_deferred() for the deferred
+  // ones, all under the mempool's lock. An admission then sees either the state before the block
+  // with its events in flight here, or the state after it with them forgotten: a client that
+  // reads "rejected" can use that nonce again at once. A failed commit changes nothing here.
+  Status on_block(const std::function<Status()>& commit,
+                  const std::vector<std::pair<chain::AccountId, Hash32>>& decided,
+                  std::vector<PendingEvent> deferred,
+                  const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
   // Drops every event (queued, ready or taken) admitted more than the TTL before `now`. Returns
   // how many.
   size_t expire(std::chrono::steady_clock::time_point now,
@@ -149,6 +158,10 @@ class Mempool {
   // nothing in flight continues from the committed nonce.
   void settle(const chain::AccountId& sender, uint64_t state_nonce);
   void make_ready_first(std::vector<PendingEvent> events);
+  void decided_locked(const chain::AccountId& sender, const Hash32& hash,
+                      const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
+  void deferred_locked(std::vector<PendingEvent> events,
+                       const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
   std::vector<PendingEvent> take_locked(size_t max, const Lease* lease);
 
   MempoolLimits limits_;

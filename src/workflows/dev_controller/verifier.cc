@@ -63,7 +63,7 @@ void Verifier::apply_or_defer(const chain::Event& e, const Hash32& hash,
   }
 }
 
-Result<AppliedBlock> Verifier::apply_next() {
+Result<AppliedBlock> Verifier::apply_next(const CommitWith& commit_with) {
   auto applied = store_.applied_height();
   if (!applied) return applied.error();
   const uint64_t index = *applied + 1;
@@ -171,9 +171,13 @@ Result<AppliedBlock> Verifier::apply_next() {
   b.batch().put(dc_keys::kAppliedHash, out.hash);
   out.applied = b.applied();
   out.rejected = b.rejected();
-  auto root = b.commit();
-  if (!root) return root.error();
-  out.state_root = *root;
+  auto commit = [&]() -> Status {
+    auto root = b.commit();
+    if (!root) return root.error();
+    out.state_root = *root;
+    return Status();
+  };
+  KLYN_TRY(commit_with ? commit_with(out, commit) : commit());
   return out;
 }
 

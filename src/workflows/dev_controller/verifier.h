@@ -2,6 +2,7 @@
 // Verifier: applies stored controller blocks in order (D1–D5). Used by the verification thread
 // and by `klyn74r replay`. Not thread-safe: one verifier per symbiote, one thread.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,7 +49,14 @@ class Verifier {
   // bug: the chain stops there rather than apply it); a storage error (storage_full: retry once
   // space is back; storage_corrupt / storage_io: the store's fault) when a read or the commit
   // failed, in which case nothing was written.
-  Result<AppliedBlock> apply_next();
+  //
+  // `commit_with`, if given, is called with the block's outcome (state_root not yet set) and the
+  // function that writes it; it must call that function and return its status. The caller uses
+  // it to make the decisions known where they must appear together with the state (the mempool,
+  // Mempool::on_block).
+  using CommitWith =
+      std::function<Status(const AppliedBlock& block, const std::function<Status()>& commit)>;
+  Result<AppliedBlock> apply_next(const CommitWith& commit_with = {});
   Result<uint64_t> head() const;  // highest stored controller index
   const std::vector<std::string>& last_skips() const { return skips_; }
 

@@ -461,7 +461,12 @@ void SimNode::maybe_apply() {
 
 void SimNode::apply_one() {
   if (!halted_.empty() || alarms_->halting()) return;
-  auto r = verifier_->apply_next();
+  auto nonce_of = [this](const chain::AccountId& id) { return committed_nonce(id); };
+  auto r = verifier_->apply_next([&](const AppliedBlock& b, const std::function<Status()>& commit) {
+    std::vector<PendingEvent> deferred;
+    for (const auto& d : b.deferred) deferred.push_back({d.event, d.hash});
+    return mempool_->on_block(commit, b.decided, std::move(deferred), nonce_of);
+  });
   if (!r) {
     if (r.error().code != "not_available") {
       halted_ = r.error().to_string();
@@ -471,15 +476,6 @@ void SimNode::apply_one() {
   }
   AppliedRecord rec{r->index, r->hash, r->state_root, r->decided.size()};
   applied_.push_back(rec);
-  for (const auto& [sender, hash] : r->decided)
-    mempool_->on_decided(sender, hash,
-                         [this](const chain::AccountId& id) { return committed_nonce(id); });
-  if (!r->deferred.empty()) {
-    std::vector<PendingEvent> deferred;
-    for (auto& d : r->deferred) deferred.push_back({std::move(d.event), d.hash});
-    mempool_->on_deferred(std::move(deferred),
-                          [this](const chain::AccountId& id) { return committed_nonce(id); });
-  }
   after_applied(r->index);
   maybe_apply();
 }

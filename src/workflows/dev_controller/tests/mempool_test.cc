@@ -4,6 +4,7 @@
 #include "chain/tests/test_util.h"
 #include "workflows/dev_controller/mempool.h"
 
+#include <atomic>
 #include <map>
 #include <thread>
 
@@ -308,4 +309,46 @@ TEST(Mempool, DeferredEventWaitsForItsPredecessor) {
   // An event this mempool never held is ignored.
   m.on_deferred({ev(5, 4)}, nonce);
   EXPECT_EQ(m.size(), 2u);
+}
+
+// Mempool::on_block: a block's decisions are known here at the instant its state is committed.
+// A client that reads "rejected" for its event and sends another one with that nonce at once is
+// admitted; before the commit, the nonce is still taken. A failed commit changes nothing.
+TEST(Mempool, ABlockIsDecidedHereAtTheInstantItsStateIsCommitted) {
+  Mempool m({});
+  auto a1 = ev(1, 1), a2 = ev(1, 2, 600), retry = ev(1, 2, 100);
+  std::atomic<uint64_t> committed = 0;
+  auto nonce = [&](const chain::AccountId&) { return committed.load(); };
+  ASSERT_TRUE(m.add(a1, nonce).ok());
+  ASSERT_TRUE(m.add(a2, nonce).ok());
+  ASSERT_EQ(m.take(10).size(), 2u);
+  const std::vector<std::pair<chain::AccountId, Hash32>> decided{{a1.event.creator, a1.hash},
+                                                                 {a2.event.creator, a2.hash}};
+
+  auto failed =
+      m.on_block([] { return Status(Error("storage_full", "no space")); }, decided, {}, nonce);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, "storage_full");
+  EXPECT_EQ(m.size(), 2u);
+  EXPECT_EQ(m.add(retry, nonce).error().code, "nonce_used");
+
+  // The block applies a1 and rejects a2. A client retries nonce 2 while the block is committed:
+  // its admission waits for the block and then finds the nonce free.
+  std::thread client;
+  Status retried;
+  auto st = m.on_block(
+      [&] {
+        committed = 1;  // the state (and the "rejected" record) is visible from here on
+        client = std::thread([&] { retried = m.add(retry, nonce); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return Status();
+      },
+      decided, {}, nonce);
+  client.join();
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(retried.ok()) << retried.error().to_string();
+  EXPECT_EQ(m.size(), 1u);
+  auto out = m.take(10);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].hash, retry.hash);
 }
