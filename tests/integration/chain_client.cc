@@ -119,7 +119,7 @@ namespace {
 // One connection's share of a submission.
 void submit_worker(uint16_t port, const std::string& sym, const TransferPlan& plan,
                    const std::vector<size_t>& senders, const std::atomic<bool>* stop,
-                   SubmitResult& out) {
+                   std::chrono::milliseconds pause, SubmitResult& out) {
   net::HttpClient client("127.0.0.1", port, 10s);
   const std::string one = "/s/" + sym + "/event", many = "/s/" + sym + "/events";
   std::vector<size_t> next(senders.size(), 0);
@@ -187,6 +187,9 @@ void submit_worker(uint16_t port, const std::string& sym, const TransferPlan& pl
       }
     }
     ++round;
+    // Bounded by the plan: at most one pause per chunk of each sender.
+    for (auto left = pause; work && left.count() > 0 && !(stop && stop->load()); left -= 10ms)
+      std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(10)));
   }
   out.connections_opened = client.connections_opened();
 }
@@ -194,14 +197,15 @@ void submit_worker(uint16_t port, const std::string& sym, const TransferPlan& pl
 }  // namespace
 
 SubmitResult submit_plan(uint16_t port, const std::string& sym, const TransferPlan& plan,
-                         size_t connections, const std::atomic<bool>* stop) {
+                         size_t connections, const std::atomic<bool>* stop,
+                         std::chrono::milliseconds pause) {
   std::vector<std::vector<size_t>> share(connections);
   for (size_t s = 0; s < plan.per_sender.size(); ++s) share[s % connections].push_back(s);
   std::vector<SubmitResult> parts(connections);
   std::vector<std::thread> threads;
   for (size_t t = 0; t < connections; ++t)
     threads.emplace_back(submit_worker, port, std::cref(sym), std::cref(plan), std::cref(share[t]),
-                         stop, std::ref(parts[t]));
+                         stop, pause, std::ref(parts[t]));
   for (auto& t : threads) t.join();
   SubmitResult all;
   for (auto& p : parts) {

@@ -69,7 +69,8 @@ TransferPlan plan_transfers(const chain::SymbioteId& sym,
 // owns a fixed subset of senders, so each sender's events arrive in nonce order; chunks rotate
 // between one POST /event per event, a JSON array to POST /events and a binary POST /events.
 // A connection gives up at its first transport error (the node may have been killed on
-// purpose), and all stop early when `*stop` becomes true.
+// purpose), and all stop early when `*stop` becomes true. With `pause` > 0 a connection waits
+// that long after each round (one chunk per sender it owns): a paced load that lasts.
 struct SubmitResult {
   size_t accepted = 0;
   std::set<Hash32> accepted_hashes;
@@ -79,7 +80,8 @@ struct SubmitResult {
   size_t single = 0, json_batches = 0, binary_batches = 0;
 };
 SubmitResult submit_plan(uint16_t port, const std::string& sym, const TransferPlan& plan,
-                         size_t connections, const std::atomic<bool>* stop = nullptr);
+                         size_t connections, const std::atomic<bool>* stop = nullptr,
+                         std::chrono::milliseconds pause = std::chrono::milliseconds(0));
 
 // Waits until every hash reports "applied"; fails naming the first that does not.
 ::testing::AssertionResult wait_applied(net::HttpClient& c, const std::string& sym,
