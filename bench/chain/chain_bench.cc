@@ -3,8 +3,10 @@
 
 #include <filesystem>
 
+#include "chain/append_log.h"
 #include "chain/state.h"
 #include "chain/tests/test_util.h"
+#include "workflows/dev_controller/admission_journal.h"
 #include "workflows/dev_controller/mempool.h"
 
 using namespace klyn;
@@ -59,6 +61,53 @@ static void BM_MempoolAddTake(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * 1000);
 }
 BENCHMARK(BM_MempoolAddTake);
+
+// The admission journal's cost per single-event request (D14): journal one event, release it
+// when its block decides it. Against a RocksDB put + delete of the same record, the journal's
+// first layout.
+static void BM_JournalOneEventRequest(benchmark::State& st) {
+  chain::testing::TempDir dir;
+  const Genesis g = chain::testing::small_genesis();
+  auto store = std::move(*ChainStore::open(dir.path("db"), g));
+  dev_controller::AdmissionJournal j(*store, dir.path("db/admission"), {});
+  (void)j.load();
+  std::vector<Event> evs;
+  for (int i = 0; i < 1000; ++i)
+    evs.push_back(make_transfer(g.id(), key(static_cast<uint8_t>(i % 50)), i / 50 + 1, 10,
+                                key(2).public_key(), 5));
+  std::vector<Hash32> hashes;
+  for (const auto& e : evs) hashes.push_back(e.hash());
+  for (auto _ : st) {
+    for (size_t i = 0; i < evs.size(); ++i) (void)j.add({&evs[i]}, {hashes[i]});
+    j.release(hashes);
+  }
+  st.SetItemsProcessed(st.iterations() * 1000);
+}
+BENCHMARK(BM_JournalOneEventRequest);
+
+static void BM_RocksDbPutDeleteOneEvent(benchmark::State& st) {
+  chain::testing::TempDir dir;
+  const Genesis g = chain::testing::small_genesis();
+  auto store = std::move(*ChainStore::open(dir.path("db"), g));
+  std::vector<Event> evs;
+  for (int i = 0; i < 1000; ++i)
+    evs.push_back(make_transfer(g.id(), key(static_cast<uint8_t>(i % 50)), i / 50 + 1, 10,
+                                key(2).public_key(), 5));
+  uint64_t seq = 0;
+  for (auto _ : st) {
+    const uint64_t first = seq;
+    for (const auto& e : evs) {
+      WriteBatch b;
+      b.put("j:" + keys::be64(seq++), encode_event_batch({&e}));
+      (void)store->write(b);
+    }
+    WriteBatch del;
+    for (uint64_t s = first; s < seq; ++s) del.del("j:" + keys::be64(s));
+    (void)store->write(del);
+  }
+  st.SetItemsProcessed(st.iterations() * 1000);
+}
+BENCHMARK(BM_RocksDbPutDeleteOneEvent);
 
 // Applying a block of N transfers among A accounts on a real RocksDB (signatures not included:
 // they are verified at admission and hit the signature cache).

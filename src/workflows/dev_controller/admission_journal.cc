@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "workflows/dev_controller/verifier.h"
-
 namespace klyn::dev_controller {
 
 size_t AdmissionJournal::HashKey::operator()(const Hash32& h) const {
@@ -12,97 +10,109 @@ size_t AdmissionJournal::HashKey::operator()(const Hash32& h) const {
   return v;
 }
 
-Status AdmissionJournal::add(const std::vector<const chain::Event*>& events,
-                             const std::vector<Hash32>& hashes) {
-  if (events.empty()) return Status();
-  uint64_t seq;
-  {
-    std::lock_guard lock(mu_);
-    seq = next_++;
-  }
-  chain::WriteBatch b;
-  b.put(dc_keys::journal_entry(seq), chain::encode_event_batch(events));
-  KLYN_TRY(store_.write(b));
-  std::lock_guard lock(mu_);
-  size_t counted = 0;
-  for (const auto& h : hashes) counted += entry_of_.emplace(h, seq).second;
-  if (counted > 0) {
-    remaining_[seq] = counted;
-    return Status();
-  }
-  // Every event was already counted under another entry: this one carries nothing new.
-  chain::WriteBatch del;
-  del.del(dc_keys::journal_entry(seq));
-  return store_.write(del);
-}
-
-Status AdmissionJournal::release(const std::vector<Hash32>& hashes) {
-  chain::WriteBatch del;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& h : hashes) {
-      auto it = entry_of_.find(h);
-      if (it == entry_of_.end()) continue;
-      const uint64_t seq = it->second;
-      entry_of_.erase(it);
-      auto r = remaining_.find(seq);
-      if (r != remaining_.end() && --r->second == 0) {
-        remaining_.erase(r);
-        del.del(dc_keys::journal_entry(seq));
-      }
-    }
-  }
-  if (del.empty()) return Status();
-  return store_.write(del);
+std::vector<size_t> AdmissionJournal::track(uint64_t seq, uint64_t segment,
+                                            const std::vector<Hash32>& hashes) {
+  std::vector<size_t> counted;
+  for (size_t i = 0; i < hashes.size(); ++i)
+    if (entry_of_.emplace(hashes[i], seq).second) counted.push_back(i);
+  if (!counted.empty()) entries_[seq] = Entry{counted.size(), segment};
+  return counted;
 }
 
 Result<std::vector<std::pair<Hash32, chain::Event>>> AdmissionJournal::load() {
   std::vector<std::pair<Hash32, chain::Event>> out;
-  std::vector<uint64_t> empty_entries;
-  std::string bad;
+  std::vector<uint64_t> carry_nothing;  // segments of records with nothing new
   std::lock_guard lock(mu_);
+  auto log = chain::AppendLog::open(dir_, options_, [&](uint64_t segment, ByteSpan payload) {
+    auto batch = chain::decode_event_batch(payload);
+    if (!batch)
+      return Status(Error("storage_corrupt", dir_.string() + ": admission journal record " +
+                                                 std::to_string(next_) + ": " +
+                                                 batch.error().reason));
+    std::vector<Hash32> hashes;
+    for (const auto& e : *batch) hashes.push_back(e.hash());
+    const std::vector<size_t> counted = track(next_++, segment, hashes);
+    if (counted.empty()) carry_nothing.push_back(segment);
+    for (size_t i : counted) out.emplace_back(hashes[i], std::move((*batch)[i]));
+    return Status();
+  });
+  if (!log) return log.error();
+  log_ = std::move(*log);
+  for (uint64_t segment : carry_nothing) log_->release(segment);
+  KLYN_TRY(migrate_store_entries(out));
+  return out;
+}
+
+// Entries of the journal's first version, in the chain store: appended to the log, then deleted
+// from the store (a crash in between loads them twice, which counting by hash tolerates).
+Status AdmissionJournal::migrate_store_entries(std::vector<std::pair<Hash32, chain::Event>>& out) {
+  std::vector<std::string> keys;
+  std::vector<Bytes> payloads;
   KLYN_TRY(store_.scan("j:", "", [&](std::string_view key, std::string_view value) {
-    if (key.size() != 2 + 8) {
-      bad = "malformed key";
-      return false;
-    }
-    const uint64_t seq = chain::keys::read_be64(key.substr(2));
-    auto batch = chain::decode_event_batch(as_bytes(value));
-    if (!batch) {
-      bad = "entry " + std::to_string(seq) + ": " + batch.error().reason;
-      return false;
-    }
-    next_ = std::max(next_, seq + 1);
-    size_t counted = 0;
-    for (auto& e : *batch) {
-      const Hash32 h = e.hash();
-      if (!entry_of_.emplace(h, seq).second) continue;
-      ++counted;
-      out.emplace_back(h, std::move(e));
-    }
-    if (counted > 0)
-      remaining_[seq] = counted;
-    else
-      empty_entries.push_back(seq);
+    keys.emplace_back(key);
+    payloads.emplace_back(value.begin(), value.end());
     return true;
   }));
-  if (!bad.empty()) return Error("storage_corrupt", store_.path() + ": admission journal: " + bad);
-  if (!empty_entries.empty()) {
-    chain::WriteBatch del;
-    for (uint64_t seq : empty_entries) del.del(dc_keys::journal_entry(seq));
-    KLYN_TRY(store_.write(del));
+  if (keys.empty()) return Status();
+  for (size_t k = 0; k < keys.size(); ++k) {
+    auto batch = chain::decode_event_batch(payloads[k]);
+    if (!batch)
+      return Error("storage_corrupt", store_.path() + ": admission journal entry " +
+                                          std::to_string(k) + ": " + batch.error().reason);
+    auto segment = log_->append(payloads[k]);
+    if (!segment) return segment.error();
+    std::vector<Hash32> hashes;
+    for (const auto& e : *batch) hashes.push_back(e.hash());
+    const std::vector<size_t> counted = track(next_++, *segment, hashes);
+    if (counted.empty()) log_->release(*segment);
+    for (size_t i : counted) out.emplace_back(hashes[i], std::move((*batch)[i]));
   }
-  return out;
+  chain::WriteBatch del;
+  for (const auto& key : keys) del.del(key);
+  return store_.write(del);
+}
+
+Status AdmissionJournal::add(const std::vector<const chain::Event*>& events,
+                             const std::vector<Hash32>& hashes) {
+  if (events.empty()) return Status();
+  if (!log_) return Error("storage_io", "the admission journal is not open");
+  const Bytes payload = chain::encode_event_batch(events);
+  auto segment = log_->append(payload);
+  if (!segment) return segment.error();
+  std::lock_guard lock(mu_);
+  // Every event already counted under another record: this one carries nothing new.
+  if (track(next_++, *segment, hashes).empty()) log_->release(*segment);
+  return Status();
+}
+
+void AdmissionJournal::release(const std::vector<Hash32>& hashes) {
+  std::lock_guard lock(mu_);
+  for (const auto& h : hashes) {
+    auto it = entry_of_.find(h);
+    if (it == entry_of_.end()) continue;
+    const uint64_t seq = it->second;
+    entry_of_.erase(it);
+    auto e = entries_.find(seq);
+    if (e != entries_.end() && --e->second.remaining == 0) {
+      log_->release(e->second.segment);
+      entries_.erase(e);
+    }
+  }
 }
 
 size_t AdmissionJournal::entries() const {
   std::lock_guard lock(mu_);
-  return remaining_.size();
+  return entries_.size();
 }
 
 size_t AdmissionJournal::tracked() const {
   std::lock_guard lock(mu_);
   return entry_of_.size();
+}
+
+size_t AdmissionJournal::segments() const {
+  std::lock_guard lock(mu_);
+  return log_ ? log_->segments() : 0;
 }
 
 }  // namespace klyn::dev_controller

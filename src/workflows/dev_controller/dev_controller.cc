@@ -259,7 +259,9 @@ Status DevController::prepare(core::WorkflowContext context) {
           "until it stakes (tx stake)",
           ctx_.key->address(), self->stake, m.instant_producer_stake);
   }
-  journal_ = std::make_unique<AdmissionJournal>(*store_);
+  journal_ = std::make_unique<AdmissionJournal>(
+      *store_, ctx_.chaindata / "admission",
+      chain::AppendLog::Options{.sync = config_.sync_writes, .faults = so.faults.get()});
   KLYN_TRY(restore_journal());
   auto root = store_->state_root(applied_);
   if (!root) return root.error();
@@ -338,9 +340,7 @@ bool DevController::finish_recovery() {
 void DevController::drop_from_journal() {
   const std::vector<Hash32> gone = mempool_->take_forgotten();
   if (gone.empty()) return;
-  // A failed delete leaves entries the next start finds decided and drops.
-  if (auto st = journal_->release(gone); !st)
-    note_storage_error("cannot trim the admission journal", st.error());
+  journal_->release(gone);
 }
 
 // D14: events accepted before a crash are admitted again at start (their signatures are checked
@@ -353,11 +353,20 @@ Status DevController::restore_journal() {
     return std::tie(a.second.creator, a.second.nonce) < std::tie(b.second.creator, b.second.nonce);
   });
   std::vector<Hash32> decided;
-  for (const auto& [h, e] : *found)
+  for (const auto& [h, e] : *found) {
+    // Decided before the crash (a rejected event keeps its nonce free, so the mempool alone
+    // would take it again): not pending any more.
+    auto rec = chain::load_event_record(*store_, h);
+    if (!rec) return rec.error();
+    if (*rec) {
+      decided.push_back(h);
+      continue;
+    }
     // Only the mempool's own checks (nonce, room): the rest held at admission and cannot change;
     // balances are the verifier's to judge, as for any pending event.
     if (!admit(e, h)) decided.push_back(h);
-  KLYN_TRY(journal_->release(decided));
+  }
+  journal_->release(decided);
   drop_from_journal();
   if (!found->empty())
     ctx_.log->info("admission journal: {} accepted events pending again, {} decided meanwhile",
@@ -704,7 +713,7 @@ std::vector<Result<Hash32>> DevController::submit_batch(
     // another copy of a pending event, held by its own entry.
     if (!out[i] && out[i].error().code != "duplicate") refused.push_back(h);
   }
-  if (!refused.empty()) (void)journal_->release(refused);
+  if (!refused.empty()) journal_->release(refused);
   return out;
 }
 

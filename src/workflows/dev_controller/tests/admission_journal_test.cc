@@ -31,62 +31,115 @@ Batch batch(const chain::Genesis& g, uint8_t k, uint64_t first_nonce, size_t n) 
   return b;
 }
 
-size_t stored_entries(const chain::ChainStore& s) {
-  size_t n = 0;
-  (void)s.scan("j:", "", [&](std::string_view, std::string_view) { return ++n, true; });
-  return n;
+chain::AppendLog::Options options(const chain::StoreFaults* faults = nullptr) {
+  chain::AppendLog::Options o;
+  o.faults = faults;
+  return o;
 }
 
 }  // namespace
 
-TEST(AdmissionJournal, KeepsEventsUntilReleasedOneEntryPerRequestAcrossReopens) {
+TEST(AdmissionJournal, KeepsEventsUntilReleasedOneRecordPerRequestAcrossReopens) {
   TempDir dir;
   const chain::Genesis g = small_genesis();
   const Batch a = batch(g, 1, 1, 5), b = batch(g, 2, 1, 3);
+  auto store = std::move(*chain::ChainStore::open(dir.path("db"), g));
+  const std::filesystem::path jdir = dir.path("db/admission");
   {
-    auto store = std::move(*chain::ChainStore::open(dir.path("db"), g));
-    AdmissionJournal j(*store);
+    AdmissionJournal j(*store, jdir, options());
+    ASSERT_TRUE(j.load().ok());
     ASSERT_TRUE(j.add(a.ptrs, a.hashes).ok());
     ASSERT_TRUE(j.add(b.ptrs, b.hashes).ok());
-    EXPECT_EQ(stored_entries(*store), 2u);
+    EXPECT_EQ(j.entries(), 2u);
     // A second copy of a's first event in another request is carried but not counted there.
     const Batch again = batch(g, 1, 1, 1);
     ASSERT_TRUE(j.add(again.ptrs, again.hashes).ok());
-    EXPECT_EQ(stored_entries(*store), 2u);  // it carried nothing new: deleted at once
-    // Releasing all of b deletes its entry; a keeps its entry while any event of it is held.
-    ASSERT_TRUE(j.release(b.hashes).ok());
-    ASSERT_TRUE(j.release({a.hashes[0], a.hashes[1]}).ok());
-    EXPECT_EQ(stored_entries(*store), 1u);
+    EXPECT_EQ(j.entries(), 2u);
+    // Releasing all of b releases its record; a keeps its record while any event of it is held.
+    j.release(b.hashes);
+    j.release({a.hashes[0], a.hashes[1]});
+    EXPECT_EQ(j.entries(), 1u);
     EXPECT_EQ(j.tracked(), 3u);
   }
-  auto store = std::move(*chain::ChainStore::open(dir.path("db"), g));
-  AdmissionJournal j(*store);
+  AdmissionJournal j(*store, jdir, options());
   auto loaded = j.load();
   ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
-  // The whole entry comes back (the two released events too: the mempool finds them decided).
-  ASSERT_EQ(loaded->size(), 5u);
+  // a's whole record comes back (its two released events too: the mempool finds them decided),
+  // and b's, released in a segment that still held a live record; each event once.
+  ASSERT_EQ(loaded->size(), 8u);
   for (size_t i = 0; i < 5; ++i) EXPECT_EQ((*loaded)[i].first, a.hashes[i]);
-  // New entries continue after the loaded ones.
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*loaded)[5 + i].first, b.hashes[i]);
+  // Once everything is released, the earlier run's segment file is deleted.
+  j.release(a.hashes);
+  j.release(b.hashes);
+  EXPECT_EQ(j.entries(), 0u);
+  EXPECT_EQ(j.segments(), 1u);  // the one this run appends to
   const Batch c = batch(g, 3, 1, 2);
   ASSERT_TRUE(j.add(c.ptrs, c.hashes).ok());
-  ASSERT_TRUE(j.release(a.hashes).ok());
-  EXPECT_EQ(stored_entries(*store), 1u);
   EXPECT_EQ(j.entries(), 1u);
 }
 
 TEST(AdmissionJournal, AFailingWriteJournalsNothing) {
   TempDir dir;
   const chain::Genesis g = small_genesis();
-  auto faults = std::make_shared<chain::StoreFaults>();
-  chain::StoreOptions o;
-  o.faults = faults;
-  auto store = std::move(*chain::ChainStore::open(dir.path("db"), g, o));
-  AdmissionJournal j(*store);
+  chain::StoreFaults faults;
+  auto store = std::move(*chain::ChainStore::open(dir.path("db"), g));
   const Batch a = batch(g, 1, 1, 4);
-  faults->set_writes(chain::StoreFaults::Writes::no_space);
-  auto st = j.add(a.ptrs, a.hashes);
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().code, "storage_full");
-  EXPECT_EQ(j.tracked(), 0u);
-  EXPECT_EQ(stored_entries(*store), 0u);
+  {
+    AdmissionJournal j(*store, dir.path("db/admission"), options(&faults));
+    ASSERT_TRUE(j.load().ok());
+    faults.set_writes(chain::StoreFaults::Writes::no_space);
+    auto st = j.add(a.ptrs, a.hashes);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.error().code, "storage_full");
+    EXPECT_EQ(j.tracked(), 0u);
+  }
+  AdmissionJournal j(*store, dir.path("db/admission"), options());
+  auto loaded = j.load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded->empty());
+}
+
+// The journal's first version kept `j:` entries in the chain store: load() moves them into the
+// log (nothing accepted before an upgrade is lost) and deletes them from the store.
+TEST(AdmissionJournal, EntriesOfTheFirstVersionInTheStoreMoveIntoTheLog) {
+  TempDir dir;
+  const chain::Genesis g = small_genesis();
+  auto store = std::move(*chain::ChainStore::open(dir.path("db"), g));
+  const Batch a = batch(g, 1, 1, 3);
+  chain::WriteBatch old;
+  old.put("j:" + chain::keys::be64(7), chain::encode_event_batch(a.ptrs));
+  ASSERT_TRUE(store->write(old).ok());
+  {
+    AdmissionJournal j(*store, dir.path("db/admission"), options());
+    auto loaded = j.load();
+    ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
+    ASSERT_EQ(loaded->size(), 3u);
+    EXPECT_EQ((*loaded)[2].first, a.hashes[2]);
+    size_t left = 0;
+    ASSERT_TRUE(
+        store->scan("j:", "", [&](std::string_view, std::string_view) { return ++left, true; })
+            .ok());
+    EXPECT_EQ(left, 0u);
+  }
+  AdmissionJournal j(*store, dir.path("db/admission"), options());
+  auto loaded = j.load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->size(), 3u);  // now from the log
+}
+
+TEST(AdmissionJournal, ARecordThatDoesNotDecodeIsCorruption) {
+  TempDir dir;
+  const chain::Genesis g = small_genesis();
+  auto store = std::move(*chain::ChainStore::open(dir.path("db"), g));
+  {
+    auto log = chain::AppendLog::open(dir.path("db/admission"), {},
+                                      [](uint64_t, ByteSpan) { return Status(); });
+    ASSERT_TRUE(log.ok());
+    ASSERT_TRUE((*log)->append(as_bytes("not an event batch")).ok());
+  }
+  AdmissionJournal j(*store, dir.path("db/admission"), options());
+  auto loaded = j.load();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, "storage_corrupt");
 }
