@@ -6,8 +6,8 @@
 #include "chain/append_log.h"
 #include "chain/state.h"
 #include "chain/tests/test_util.h"
-#include "workflows/dev_controller/admission_journal.h"
-#include "workflows/dev_controller/mempool.h"
+#include "workflows/kit/admission_journal.h"
+#include "workflows/kit/mempool.h"
 
 using namespace klyn;
 using namespace klyn::chain;
@@ -43,8 +43,8 @@ static void BM_LtHashUpdate(benchmark::State& st) {  // one account change = rem
 BENCHMARK(BM_LtHashUpdate);
 
 static void BM_MempoolAddTake(benchmark::State& st) {
-  dev_controller::Mempool m({});
-  std::vector<dev_controller::PendingEvent> evs;
+  kit::Mempool m({});
+  std::vector<kit::PendingEvent> evs;
   for (int i = 0; i < 1000; ++i) {
     auto e = make_transfer(SymbioteId{}, key(static_cast<uint8_t>(i % 50)), i / 50 + 1, 1,
                            key(2).public_key(), 5);
@@ -69,7 +69,7 @@ static void BM_JournalOneEventRequest(benchmark::State& st) {
   chain::testing::TempDir dir;
   const Genesis g = chain::testing::small_genesis();
   auto store = std::move(*ChainStore::open(dir.path("db"), g));
-  dev_controller::AdmissionJournal j(*store, dir.path("db/admission"), {});
+  kit::AdmissionJournal j(*store, dir.path("db/admission"), {});
   (void)j.load();
   std::vector<Event> evs;
   for (int i = 0; i < 1000; ++i)

@@ -1,17 +1,11 @@
 #pragma once
-// Talking to peers (the thin I/O shell around block_range.h and the mempool):
+// Catching up from peers (the thin I/O shell around block_range.h):
 //
 // * BlockPuller — a follower's catch-up: asks peers for the controller blocks after its stored
 //   head (GET /s/{id}/sync/blocks?from=), checks each range with check_continuation(), stores
 //   the valid blocks with their instant blocks in one batch (D2) and reports the new head. Peers
 //   are tried in turn; a peer that fails or sends an invalid range is skipped for a while.
 //   Progress (blocks/s, remaining, ETA) is logged while far behind.
-// * EventForwarder — events admitted on a node that does not order them are handed to a peer
-//   (binary POST /s/{id}/events) in batches. Events stay pending locally until an applied block
-//   decides them (D12): a failed post gives the batch back to the mempool; an event the peer
-//   took, or refused for a reason of its own state (nonce, balance, a full mempool), is taken
-//   with a lease and offered again if no block decided it when the lease runs out; only an
-//   event invalid in itself (signature, size, fee, payload) is forgotten here.
 //
 // Thread safety: each runs one thread of its own between start() and stop().
 
@@ -28,7 +22,7 @@
 #include "chain/store.h"
 #include "common/log_throttle.h"
 #include "workflows/dev_controller/block_range.h"
-#include "workflows/dev_controller/mempool.h"
+#include "workflows/kit/peers.h"
 
 namespace spdlog {
 class logger;
@@ -40,28 +34,8 @@ class HttpClient;
 
 namespace klyn::dev_controller {
 
-struct Peer {
-  std::string url;
-  std::string host;
-  uint16_t port = 0;
-};
-
-// The peers of one symbiote on this node: the configured ones plus those added at run time
-// (POST /s/{sym}/addnode), at most `cap`. Thread-safe; readers take a snapshot.
-class PeerSet {
- public:
-  explicit PeerSet(size_t cap) : cap_(cap) {}
-  // true when added, false when already known. Errors: bad_url (not http(s)://host:port),
-  // too_many_peers.
-  Result<bool> add(const std::string& url);
-  std::vector<Peer> snapshot() const;
-  size_t size() const;
-
- private:
-  mutable std::mutex mu_;
-  std::vector<Peer> peers_;
-  size_t cap_;
-};
+using kit::Peer;
+using kit::PeerSet;
 
 // The range a node serves to peers: blocks [from, from+limit) that it has stored. A storage
 // error is returned, never served as a shorter range.
@@ -110,37 +84,6 @@ class BlockPuller {
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::condition_variable cv_;
-  std::thread thread_;
-};
-
-class EventForwarder {
- public:
-  struct Options {
-    std::shared_ptr<PeerSet> peers;
-    std::string symbiote_path;
-    size_t batch = 1000;
-    // A forwarded event not decided this long after it was handed on is offered again; the
-    // lease doubles at every renewal up to lease_max (Mempool::take with a Lease).
-    std::chrono::milliseconds lease_first{1000}, lease_max{16000};
-    std::shared_ptr<spdlog::logger> log;
-  };
-  // Whether a peer's refusal of an event (the error code of its /events answer) holds whatever
-  // the state: the event itself is invalid, so no node will ever take it.
-  static bool refused_for_good(const std::string& code);
-  EventForwarder(Mempool& mempool, Options options,
-                 std::function<uint64_t(const chain::AccountId&)> committed_nonce);
-  ~EventForwarder();
-  void start();
-  void stop();
-  uint64_t forwarded() const { return forwarded_; }
-
- private:
-  void loop();
-  Mempool& mempool_;
-  Options o_;
-  std::function<uint64_t(const chain::AccountId&)> nonce_of_;
-  std::atomic<uint64_t> forwarded_{0};
-  std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 

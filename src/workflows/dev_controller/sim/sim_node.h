@@ -37,7 +37,7 @@
 #include "workflows/dev_controller/alarms.h"
 #include "workflows/dev_controller/block_range.h"
 #include "workflows/dev_controller/censorship.h"
-#include "workflows/dev_controller/mempool.h"
+#include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
 #include "workflows/dev_controller/sim/sim_network.h"
 #include "workflows/dev_controller/verifier.h"

@@ -1,9 +1,9 @@
-#include "workflows/dev_controller/mempool.h"
+#include "workflows/kit/mempool.h"
 
 #include <algorithm>
 #include <tuple>
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 Status Mempool::add(PendingEvent pe, uint64_t state_nonce) {
   return add(std::move(pe), [state_nonce](const chain::AccountId&) { return state_nonce; });
@@ -327,4 +327,4 @@ size_t Mempool::ready_count() const {
   return ready_live_;
 }
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -1,4 +1,4 @@
-#include "workflows/dev_controller/gossip.h"
+#include "workflows/kit/gossip.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,7 +6,7 @@
 
 #include "net/http_client.h"
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 Gossip::Gossip(Options options) : o_(std::move(options)) {}
 
@@ -76,4 +76,4 @@ void Gossip::loop() {
   }
 }
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -2,14 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "chain/tests/test_util.h"
-#include "workflows/dev_controller/mempool.h"
+#include "workflows/kit/mempool.h"
 
 #include <atomic>
 #include <map>
 #include <thread>
 
 using namespace klyn;
-using namespace klyn::dev_controller;
+using namespace klyn::kit;
 using klyn::chain::testing::key;
 
 static PendingEvent ev(uint8_t k, uint64_t nonce, chain::Amount amount = 1) {

@@ -23,7 +23,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 class PeerScores {
  public:
@@ -74,4 +74,4 @@ class PeerScores {
   std::deque<uint64_t> seen_order_;
 };
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -19,9 +19,13 @@
 #include <thread>
 
 #include "common/bytes.h"
-#include "workflows/dev_controller/sync.h"
+#include "workflows/kit/peers.h"
 
-namespace klyn::dev_controller {
+namespace spdlog {
+class logger;
+}
+
+namespace klyn::kit {
 
 class Gossip {
  public:
@@ -60,4 +64,4 @@ class Gossip {
   std::thread thread_;
 };
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -4,10 +4,10 @@
 
 #include "chain/store_faults.h"
 #include "chain/tests/test_util.h"
-#include "workflows/dev_controller/admission_journal.h"
+#include "workflows/kit/admission_journal.h"
 
 using namespace klyn;
-using namespace klyn::dev_controller;
+using namespace klyn::kit;
 using klyn::chain::testing::key;
 using klyn::chain::testing::small_genesis;
 using klyn::chain::testing::TempDir;

@@ -1,8 +1,8 @@
-#include "workflows/dev_controller/peer_scores.h"
+#include "workflows/kit/peer_scores.h"
 
 #include <gtest/gtest.h>
 
-using namespace klyn::dev_controller;
+using namespace klyn::kit;
 using namespace std::chrono_literals;
 
 TEST(PeerScores, InvalidMessagesBanAPeerForAWhileOthersUnaffected) {

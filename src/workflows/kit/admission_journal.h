@@ -27,7 +27,7 @@
 #include "chain/event.h"
 #include "chain/store.h"
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 class AdmissionJournal {
  public:
@@ -71,4 +71,4 @@ class AdmissionJournal {
   std::unordered_map<Hash32, uint64_t, HashKey> entry_of_;  // event -> its record
 };
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -1,8 +1,8 @@
-#include "workflows/dev_controller/peer_scores.h"
+#include "workflows/kit/peer_scores.h"
 
 #include <cmath>
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 namespace {
 constexpr size_t kMaxTracked = 10'000;  // forget the lowest scores beyond this many peers
@@ -101,4 +101,4 @@ nlohmann::json PeerScores::to_json(Clock::time_point now) {
   return out;
 }
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -26,7 +26,7 @@
 #include "chain/event.h"
 #include "common/result.h"
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 struct PendingEvent {
   chain::Event event;
@@ -177,4 +177,4 @@ class Mempool {
   std::vector<Hash32> forgotten_;  // see take_forgotten()
 };
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -1,8 +1,8 @@
-#include "workflows/dev_controller/admission_journal.h"
+#include "workflows/kit/admission_journal.h"
 
 #include <cstring>
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 size_t AdmissionJournal::HashKey::operator()(const Hash32& h) const {
   size_t v;
@@ -115,4 +115,4 @@ size_t AdmissionJournal::segments() const {
   return log_ ? log_->segments() : 0;
 }
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

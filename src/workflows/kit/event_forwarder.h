@@ -1,0 +1,59 @@
+#pragma once
+// EventForwarder: events admitted on a node that does not order them are handed to a peer
+// (binary POST /s/{id}/events, the API every workflow serves) in batches. Events stay pending
+// locally until an applied block decides them (D12 of dev_controller): a failed post gives the
+// batch back to the mempool; an event the peer took, or refused for a reason of its own state
+// (nonce, balance, a full mempool), is taken with a lease and offered again if no block decided
+// it when the lease runs out; only an event invalid in itself (signature, size, fee, payload) is
+// forgotten here.
+//
+// Thread safety: runs one thread of its own between start() and stop().
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "workflows/kit/mempool.h"
+#include "workflows/kit/peers.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace klyn::kit {
+
+class EventForwarder {
+ public:
+  struct Options {
+    std::shared_ptr<PeerSet> peers;
+    std::string symbiote_path;
+    size_t batch = 1000;
+    // A forwarded event not decided this long after it was handed on is offered again; the
+    // lease doubles at every renewal up to lease_max (Mempool::take with a Lease).
+    std::chrono::milliseconds lease_first{1000}, lease_max{16000};
+    std::shared_ptr<spdlog::logger> log;
+  };
+  // Whether a peer's refusal of an event (the error code of its /events answer) holds whatever
+  // the state: the event itself is invalid, so no node will ever take it.
+  static bool refused_for_good(const std::string& code);
+  EventForwarder(Mempool& mempool, Options options,
+                 std::function<uint64_t(const chain::AccountId&)> committed_nonce);
+  ~EventForwarder();
+  void start();
+  void stop();
+  uint64_t forwarded() const { return forwarded_; }
+
+ private:
+  void loop();
+  Mempool& mempool_;
+  Options o_;
+  std::function<uint64_t(const chain::AccountId&)> nonce_of_;
+  std::atomic<uint64_t> forwarded_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace klyn::kit
