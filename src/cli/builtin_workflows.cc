@@ -14,6 +14,10 @@ core::WorkflowRegistry builtin_workflows() {
   return r;
 }
 
+std::pair<std::string, std::string> default_workflow() {
+  return {dev_controller::DevController::kName, dev_controller::DevController::version()};
+}
+
 hostchains::ConnectorRegistry builtin_connectors() {
   hostchains::ConnectorRegistry r;
   (void)r.add("symbiote", hostchains::symbiote::factory());

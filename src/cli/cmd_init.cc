@@ -2,11 +2,11 @@
 #include <fstream>
 
 #include "chain/genesis.h"
+#include "cli/builtin_workflows.h"
 #include "cli/cli_common.h"
 #include "codec/hex.h"
 #include "core/data_dir.h"
 #include "core/keystore.h"
-#include "workflows/dev_controller/dev_controller.h"
 
 namespace klyn::cli {
 
@@ -59,8 +59,7 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
   chain::Genesis g;
   chain::Manifest& m = g.manifest;
   m.name = p.alias;
-  m.workflow = dev_controller::DevController::kName;
-  m.workflow_version = dev_controller::DevController::version();
+  std::tie(m.workflow, m.workflow_version) = default_workflow();
   m.controller = *controller;
   m.fee.per_event = p.fee;
   m.fee.generator_share_permille = p.generator_share;

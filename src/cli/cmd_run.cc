@@ -6,7 +6,6 @@
 #include "core/config.h"
 #include "core/data_dir.h"
 #include "core/node.h"
-#include "workflows/dev_controller/verifier.h"
 
 namespace klyn::cli {
 
@@ -64,38 +63,17 @@ void add_replay_command(CLI::App& app) {
     std::filesystem::remove_all(tmp);
     auto fresh = chain::ChainStore::open(tmp.string(), *genesis);
     if (!fresh) std::exit(report(kExitFailure, fresh.error().reason));
-    dev_controller::Verifier v(**fresh, genesis->manifest, nullptr);
-    if (auto st = v.init(); !st) std::exit(report(kExitFailure, st.error().reason));
+    // The blocks are the workflow's: it re-applies them (core::Workflow::replay).
+    auto wf =
+        builtin_workflows().create(genesis->manifest.workflow, genesis->manifest.workflow_version);
+    if (!wf) std::exit(report(kExitConfig, wf.error().reason));
     auto applied = (*live)->applied_height();
     if (!applied) fail_on(applied.error());
     const uint64_t height = *applied;
-    auto limits = dev_controller::BlockLimits::of(genesis->manifest);
     auto t0 = std::chrono::steady_clock::now();
-    size_t events = 0;
-    auto read = [&](const std::string& key) -> std::optional<std::string> {
-      auto v = (*live)->get(key);
-      if (!v) fail_on(v.error());
-      return *v;
-    };
-    for (uint64_t i = 1; i <= height; ++i) {
-      auto cbytes = read(dev_controller::dc_keys::controller(i));
-      if (!cbytes)
-        std::exit(report(kExitFailure, "controller block " + std::to_string(i) + " is missing"));
-      auto cb = dev_controller::decode_controller_block(as_bytes(*cbytes), limits);
-      if (!cb) std::exit(report(kExitFailure, cb.error().reason));
-      chain::WriteBatch copy;
-      for (const auto& h : cb->instant_blocks)
-        if (auto ib = read(dev_controller::dc_keys::instant(h)))
-          copy.put(dev_controller::dc_keys::instant(h), *ib);
-      copy.put(dev_controller::dc_keys::controller(i), *cbytes);
-      copy.put(dev_controller::dc_keys::kHead, chain::keys::be64(i));
-      if (auto st = (*fresh)->write(copy); !st) fail_on(st.error());
-      auto r = v.apply_next();
-      if (!r)
-        std::exit(report(kExitFailure,
-                         "replaying block " + std::to_string(i) + ": " + r.error().to_string()));
-      events += r->applied + r->rejected;
-    }
+    auto result = (*wf)->replay(*genesis, **live, **fresh);
+    if (!result) std::exit(report(kExitFailure, result.error().to_string()));
+    const uint64_t events = result->events;
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     auto stored_root = (*live)->state_root(height);
     if (!stored_root) fail_on(stored_root.error());

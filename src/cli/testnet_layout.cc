@@ -5,12 +5,12 @@
 #include <sstream>
 
 #include "chain/genesis.h"
+#include "cli/builtin_workflows.h"
 #include "cli/cli_common.h"
 #include "cli/testnet.h"
 #include "codec/hex.h"
 #include "core/data_dir.h"
 #include "core/keystore.h"
-#include "workflows/dev_controller/dev_controller.h"
 
 namespace klyn::cli::testnet {
 
@@ -216,8 +216,7 @@ Result<Layout> create(const NewOptions& o) {
   chain::Genesis g;
   chain::Manifest& m = g.manifest;
   m.name = o.symbiote;
-  m.workflow = dev_controller::DevController::kName;
-  m.workflow_version = dev_controller::DevController::version();
+  std::tie(m.workflow, m.workflow_version) = default_workflow();
   auto controller = crypto::parse_address(l.nodes[0].address);
   if (!controller) return controller.error();
   m.controller = *controller;

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "chain/genesis.h"
+#include "chain/store.h"
 #include "common/result.h"
 #include "core/config.h"
 #include "core/event_bus.h"
@@ -80,6 +81,22 @@ class Workflow {
   virtual void stop() = 0;
   // A short summary for GET /info and GET /symbiotes (height, state root, role, ...).
   virtual nlohmann::json summary() const = 0;
+
+  // `klyn74r replay`: re-applies the blocks `live` (a stopped node's database, opened read-only
+  // and checked) holds up to its applied height into `fresh` (an empty database of `genesis`),
+  // verifying everything again as a node that receives them would. Called on an instance that was
+  // never prepared. The caller then compares the state roots.
+  struct ReplayResult {
+    uint64_t height = 0;  // blocks re-applied
+    uint64_t events = 0;  // events decided in them (applied or rejected)
+  };
+  virtual Result<ReplayResult> replay(const chain::Genesis& genesis, const chain::ChainStore& live,
+                                      chain::ChainStore& fresh) const {
+    (void)genesis;
+    (void)live;
+    (void)fresh;
+    return Error("unsupported", "this workflow cannot replay its blocks");
+  }
 };
 
 using WorkflowFactory = std::function<std::unique_ptr<Workflow>()>;

@@ -890,4 +890,43 @@ nlohmann::json DevController::summary() const {
   return j;
 }
 
+// Copies each stored controller block (with its instant blocks) of `live` into `fresh` and applies
+// it there with a fresh verifier: every signature, stake and transition is checked again.
+Result<core::Workflow::ReplayResult> DevController::replay(const chain::Genesis& genesis,
+                                                           const chain::ChainStore& live,
+                                                           chain::ChainStore& fresh) const {
+  const chain::Manifest& m = genesis.manifest;
+  Verifier v(fresh, m, nullptr);
+  KLYN_TRY(v.init());
+  auto applied = live.applied_height();
+  if (!applied) return applied.error();
+  const BlockLimits limits = BlockLimits::of(m);
+  ReplayResult out;
+  for (uint64_t i = 1; i <= *applied; ++i) {
+    auto cbytes = live.get(dc_keys::controller(i));
+    if (!cbytes) return cbytes.error();
+    if (!*cbytes)
+      return Error("storage_corrupt", "controller block " + std::to_string(i) + " is missing");
+    auto cb = decode_controller_block(as_bytes(**cbytes), limits);
+    if (!cb)
+      return Error("bad_block", "controller block " + std::to_string(i) + ": " + cb.error().reason);
+    chain::WriteBatch copy;
+    for (const auto& h : cb->instant_blocks) {
+      auto ib = live.get(dc_keys::instant(h));
+      if (!ib) return ib.error();
+      if (*ib) copy.put(dc_keys::instant(h), **ib);  // a missing one is the verifier's to report
+    }
+    copy.put(dc_keys::controller(i), **cbytes);
+    copy.put(dc_keys::kHead, chain::keys::be64(i));
+    KLYN_TRY(fresh.write(copy));
+    auto r = v.apply_next();
+    if (!r)
+      return Error(r.error().code,
+                   "replaying block " + std::to_string(i) + ": " + r.error().to_string());
+    out.events += r->applied + r->rejected;
+    out.height = i;
+  }
+  return out;
+}
+
 }  // namespace klyn::dev_controller

@@ -67,6 +67,8 @@ class DevController final : public core::Workflow {
   Status start() override;
   void stop() override;
   nlohmann::json summary() const override;
+  Result<ReplayResult> replay(const chain::Genesis& genesis, const chain::ChainStore& live,
+                              chain::ChainStore& fresh) const override;
 
   // Admission (§4.3): cheap checks, one signature verification, then the mempool.
   Result<Hash32> submit(const chain::Event& e);
