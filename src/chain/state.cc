@@ -1,5 +1,7 @@
 #include "chain/state.h"
 
+#include "chain/rules.h"
+
 #include "codec/binary.h"
 
 namespace klyn::chain {
@@ -115,11 +117,7 @@ void BlockApplier::release_unlocks() {
 
 Status BlockApplier::transition(const Event& e, const AccountId& producer,
                                 std::optional<CheckpointPayload>& checkpoint) {
-  if (e.symbiote != store_.symbiote_id())
-    return Error("wrong_symbiote", "event is for another symbiote");
-  if (e.fee < manifest_.fee.per_event)
-    return Error("fee_too_low", "fee " + std::to_string(e.fee) + " is below the minimum " +
-                                    std::to_string(manifest_.fee.per_event));
+  KLYN_TRY(check_envelope(e, store_.symbiote_id(), manifest_));
   Slot& from = slot(e.creator);
   Account a = from.current;
   // C4: a nonce ahead of the account's (within the window) is not yet applicable, not invalid.
@@ -130,15 +128,14 @@ Status BlockApplier::transition(const Event& e, const AccountId& producer,
     return Error("bad_nonce",
                  "nonce " + std::to_string(e.nonce) + ", expected " + std::to_string(a.nonce + 1));
 
-  Amount spend = e.fee;
+  // The rules admission checks too (rules.h); what follows computes the effects.
+  auto checked = check_spend(e, a);
+  if (!checked) return checked.error();
+  const Amount spend = *checked;
   switch (e.type) {
     case EventType::kTransfer: {
       auto p = decode_transfer(e.payload);
       if (!p) return p.error();
-      if (!add_amount(spend, p->amount, spend)) return Error("overflow", "amount + fee overflows");
-      if (a.balance < spend)
-        return Error("insufficient_balance",
-                     "balance " + std::to_string(a.balance) + " < " + std::to_string(spend));
       a.balance -= spend;
       a.nonce += 1;
       if (p->to == e.creator) {
@@ -158,10 +155,6 @@ Status BlockApplier::transition(const Event& e, const AccountId& producer,
     case EventType::kStake: {
       auto p = decode_amount(e.payload);
       if (!p) return p.error();
-      if (!add_amount(spend, p->amount, spend)) return Error("overflow", "amount + fee overflows");
-      if (a.balance < spend)
-        return Error("insufficient_balance",
-                     "balance " + std::to_string(a.balance) + " < " + std::to_string(spend));
       Amount ns;
       if (!add_amount(a.stake, p->amount, ns)) return Error("overflow", "stake overflows");
       a.balance -= spend;
@@ -173,12 +166,6 @@ Status BlockApplier::transition(const Event& e, const AccountId& producer,
     case EventType::kUnstake: {
       auto p = decode_amount(e.payload);
       if (!p) return p.error();
-      if (a.balance < spend)
-        return Error("insufficient_balance",
-                     "balance " + std::to_string(a.balance) + " < fee " + std::to_string(spend));
-      if (a.stake < p->amount)
-        return Error("insufficient_stake",
-                     "stake " + std::to_string(a.stake) + " < " + std::to_string(p->amount));
       Amount nu;
       if (!add_amount(a.unstaking, p->amount, nu)) return Error("overflow", "unstaking overflows");
       if (a.unlock_at != 0) unlocks_[keys::unlock(a.unlock_at, e.creator)] = std::nullopt;
@@ -194,9 +181,6 @@ Status BlockApplier::transition(const Event& e, const AccountId& producer,
     case EventType::kDelegate: {
       auto p = decode_delegate(e.payload);
       if (!p) return p.error();
-      if (a.balance < spend)
-        return Error("insufficient_balance",
-                     "balance " + std::to_string(a.balance) + " < fee " + std::to_string(spend));
       a.balance -= spend;
       a.delegate = p->delegate;
       a.nonce += 1;
@@ -207,9 +191,6 @@ Status BlockApplier::transition(const Event& e, const AccountId& producer,
       // This chain only records the claim (C9); the auditors of `source` judge it.
       auto p = decode_checkpoint(e.payload);
       if (!p) return p.error();
-      if (a.balance < spend)
-        return Error("insufficient_balance",
-                     "balance " + std::to_string(a.balance) + " < fee " + std::to_string(spend));
       a.balance -= spend;
       a.nonce += 1;
       from.current = a;

@@ -9,6 +9,7 @@
 #include "codec/hex.h"
 #include "common/clock.h"
 #include "net/http_client.h"
+#include "workflows/dev_controller/admission.h"
 
 namespace klyn::dev_controller {
 
@@ -724,49 +725,15 @@ Status DevController::accepting() const {
   return store_->writable();
 }
 
+// Admission's checks (admission.h): the event alone, then against the committed account of its
+// sender (pending events of the sender are not counted: the verifier has the final word).
 Result<Hash32> DevController::admission_checks(const chain::Event& e) {
-  const chain::Manifest& m = ctx_.genesis.manifest;
-  if (e.symbiote != store_->symbiote_id())
-    return Error("wrong_symbiote", "the event is signed for symbiote " +
-                                       codec::hex_encode(e.symbiote) + ", not this one (" +
-                                       codec::hex_encode(store_->symbiote_id()) + ")");
-  size_t len_bytes = 1;
-  for (size_t n = e.payload.size(); n >= 0x80; n >>= 7) ++len_bytes;  // varint length prefix
-  const size_t size = 32 + 2 + 32 + 8 + 8 + len_bytes + e.payload.size() + 64;
-  if (size > m.limits.max_event_bytes)
-    return Error("too_large", "event of " + std::to_string(size) + " bytes exceeds the limit of " +
-                                  std::to_string(m.limits.max_event_bytes));
-  KLYN_TRY(e.check_payload());
-  if (e.fee < m.fee.per_event)
-    return Error("fee_too_low", "fee " + std::to_string(e.fee) + " is below the minimum " +
-                                    std::to_string(m.fee.per_event));
+  KLYN_TRY(check_event_alone(e, store_->symbiote_id(), ctx_.genesis.manifest));
   Hash32 hash = e.hash();
   if (mempool_->contains(hash)) return Error("duplicate", "this event is already pending");
-  auto read = store_->account(e.creator);
-  if (!read) return read.error();
-  const chain::Account& a = *read;
-  if (e.nonce <= a.nonce)
-    return Error("nonce_used", "nonce " + std::to_string(e.nonce) +
-                                   " is already used (account nonce " + std::to_string(a.nonce) +
-                                   ")");
-  // Balance sanity against the committed state (pending events of the sender are not counted;
-  // the verifier has the final word). DELEGATE and CHECKPOINT need only the fee.
-  chain::Amount need = e.fee;
-  if (e.type == chain::EventType::kTransfer) {
-    auto p = chain::decode_transfer(e.payload);
-    if (__builtin_add_overflow(need, p->amount, &need)) need = UINT64_MAX;
-  } else if (e.type == chain::EventType::kStake) {
-    auto p = chain::decode_amount(e.payload);
-    if (__builtin_add_overflow(need, p->amount, &need)) need = UINT64_MAX;
-  } else if (e.type == chain::EventType::kUnstake) {
-    auto p = chain::decode_amount(e.payload);
-    if (a.stake < p->amount)
-      return Error("insufficient_stake",
-                   "stake " + std::to_string(a.stake) + " < " + std::to_string(p->amount));
-  }
-  if (a.balance < need)
-    return Error("insufficient_balance", "balance " + std::to_string(a.balance) + " < " +
-                                             std::to_string(need) + " needed (amount + fee)");
+  auto sender = store_->account(e.creator);
+  if (!sender) return sender.error();
+  KLYN_TRY(check_event_against(e, *sender));
   return hash;
 }
 

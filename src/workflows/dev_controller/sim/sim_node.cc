@@ -7,6 +7,7 @@
 #include "chain/event.h"
 #include "codec/binary.h"
 #include "codec/hex.h"
+#include "workflows/dev_controller/admission.h"
 #include "workflows/dev_controller/sync.h"
 
 namespace klyn::dev_controller::sim {
@@ -167,23 +168,12 @@ void SimNode::on_timer(uint64_t t) {
 // ---- admission and forwarding ----
 
 std::string SimNode::submit(const chain::Event& e) {
-  if (e.symbiote != store_->symbiote_id()) return "wrong_symbiote";
-  size_t len_bytes = 1;
-  for (size_t n = e.payload.size(); n >= 0x80; n >>= 7) ++len_bytes;
-  if (32 + 2 + 32 + 8 + 8 + len_bytes + e.payload.size() + 64 > m_.limits.max_event_bytes)
-    return "too_large";
-  if (!e.check_payload()) return "malformed";
-  if (e.fee < m_.fee.per_event) return "fee_too_low";
+  // The shipped admission checks (admission.h), in the shipped order.
+  if (Status st = check_event_alone(e, store_->symbiote_id(), m_); !st) return st.error().code;
   const Hash32 hash = e.hash();
   if (mempool_->contains(hash)) return "duplicate";
-  chain::Account a = store_->account(e.creator).value();
-  if (e.nonce <= a.nonce) return "nonce_used";
-  chain::Amount need = e.fee;
-  if (e.type == chain::EventType::kTransfer) {
-    auto p = chain::decode_transfer(e.payload);
-    if (__builtin_add_overflow(need, p->amount, &need)) need = UINT64_MAX;
-  }
-  if (a.balance < need) return "insufficient_balance";
+  if (Status st = check_event_against(e, store_->account(e.creator).value()); !st)
+    return st.error().code;
   if (!sigcache_->contains(hash)) {
     if (!e.verify_signature()) return "bad_signature";
     sigcache_->insert(hash);
