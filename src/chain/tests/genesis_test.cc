@@ -4,6 +4,7 @@
 
 #include "chain/genesis.h"
 #include "chain/tests/test_util.h"
+#include "codec/hex.h"
 
 using namespace klyn;
 using namespace klyn::chain;
@@ -145,4 +146,34 @@ TEST(Genesis, JsonRejectsMoreThan64Hostchains) {
   g = genesis_from_json(j.dump());
   ASSERT_FALSE(g.ok());
   EXPECT_NE(g.error().reason.find("manifest.hostchains: at most 64"), std::string::npos);
+}
+
+// The worked example of chain/README.md ("Genesis: encoding and id"): a third party that follows
+// the README gets these bytes and this id. If this test fails, the README is wrong (or the
+// encoding changed, which changes every symbiote's id).
+TEST(Genesis, TheDocumentedVectorGivesTheDocumentedBytesAndId) {
+  const char* json = R"({
+  "manifest": {
+    "name": "vector",
+    "workflow": "dev_controller",
+    "workflow_version": "0.1.0",
+    "controller": "5F3eGJ6XiqNnu8HejSwhegLw4PT7r6PX951C7vYFJS7Q",
+    "fee": {"per_event": 10, "generator_share_permille": 600, "rest_to": "burn"},
+    "freezes": {"instant_producer": 100, "unstake_delay": 3}
+  },
+  "accounts": [
+    {"address": "5F3eGJ6XiqNnu8HejSwhegLw4PT7r6PX951C7vYFJS7Q", "balance": 1000, "stake": 500}
+  ]
+})";
+  auto g = genesis_from_json(json);
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  const std::string expected_encoding =
+      "0e4b4c592d47454e455349532d763106766563746f720e6465765f636f6e74726f6c6c657205302e"
+      "312e30013f07ddec98f77249108b514a3dd4a095a9987df8437a7c82e6e80bbba0aee11f00000000"
+      "0000000a000002580000000000000000640000000000000003000000000000000000000400000013"
+      "8800000010000010000000003200013f07ddec98f77249108b514a3dd4a095a9987df8437a7c82e6"
+      "e80bbba0aee11f00000000000003e800000000000001f4";
+  EXPECT_EQ(codec::hex_encode(g->encode()), expected_encoding);
+  EXPECT_EQ(codec::hex_encode(g->id()),
+            "dbdcdcabe707fc146e3656775dc1d9c5d3be83dee302fca1928a257ab8a01194");
 }
