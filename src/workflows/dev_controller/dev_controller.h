@@ -26,6 +26,7 @@
 #include "workflows/dev_controller/alarms.h"
 #include "workflows/dev_controller/censorship.h"
 #include "workflows/dev_controller/checkpoints.h"
+#include "workflows/dev_controller/instant_book.h"
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
 #include "workflows/dev_controller/sync.h"
@@ -143,9 +144,9 @@ class DevController final : public core::Workflow {
   Result<nlohmann::json> receive_evidence(const CensorshipEvidence& ev, const std::string& source);
   // Producer: makes instant blocks of admitted events and hands them to peers.
   void production_loop();
-  // Offers an instant block to every peer; without an acknowledgement it is offered again with
-  // back-off until acknowledged, named by an applied block, or none of `events` is pending here.
-  void send_instant(const Hash32& hash, const Bytes& encoded, std::vector<Hash32> events = {});
+  // Offers an instant block to every peer; an acknowledgement goes to book_ (without one, the
+  // book offers it again with back-off: InstantBook::due).
+  void offer_instant(const Hash32& hash, const Bytes& encoded);
   // After block `index` is applied: producer bookkeeping of acknowledged instant blocks, and
   // evidence waiting for blocks.
   void after_applied(uint64_t index);
@@ -179,24 +180,10 @@ class DevController final : public core::Workflow {
   std::map<Hash32, uint64_t> seen_instants_;  // hash -> the controller's height at receipt
   std::deque<Hash32> seen_order_;
   std::vector<std::pair<Hash32, Bytes>> incoming_instants_;
-  // Producer: acknowledged instant blocks not yet seen in an applied controller block, and
-  // instant blocks no controller acknowledged yet (resent).
-  struct Awaiting {
-    InstantAck ack;
-    Bytes instant;
-  };
   std::map<std::string, std::unique_ptr<net::HttpClient>> instant_clients_;  // by peer URL
+  // Producer: the instant blocks it made, until ordered (instant_book.h).
   std::mutex awaiting_mu_;
-  std::map<Hash32, Awaiting> awaiting_;
-  struct Unacked {
-    Bytes instant;
-    std::vector<Hash32> events;  // dropped once none of them is pending here (decided, expired)
-    int attempts = 0;
-    std::chrono::steady_clock::time_point next;  // next offer (back-off)
-    uint64_t made = 0;                           // order of making: offered again oldest first
-  };
-  std::map<Hash32, Unacked> unacked_;
-  uint64_t unacked_made_ = 0;
+  InstantBook book_{InstantBook::Backoff{}};
   std::vector<CensorshipEvidence> evidence_waiting_;  // blocks of their window not stored yet
 
   std::atomic<bool> stopping_{false};

@@ -21,11 +21,14 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t kSeenInstants = 100'000;  // dedup memory of relayed instant block hashes
-// An unacknowledged instant block is offered again after 200 ms, 400 ms, ... at most every 10 s,
-// and never given up while its events are pending (D12); an acknowledgement of another block
-// (the controller is reachable again) makes every waiting one due at once.
-constexpr auto kResendFirst = 200ms;
-constexpr auto kResendMax = 10'000ms;
+// How often the production loop asks the InstantBook what is due (its back-off: 200 ms .. 10 s).
+constexpr auto kResendCheck = 200ms;
+
+uint64_t steady_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
 
 }  // namespace
 
@@ -110,8 +113,7 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
   return json{{"ack", codec::hex_encode(ack.encode())}, {"height", ack.height}};
 }
 
-void DevController::send_instant(const Hash32& hash, const Bytes& encoded,
-                                 std::vector<Hash32> events) {
+void DevController::offer_instant(const Hash32& hash, const Bytes& encoded) {
   std::optional<InstantAck> ack;
   const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id()) + "/sync/instant";
   for (const Peer& p : peers_->snapshot()) {
@@ -140,28 +142,9 @@ void DevController::send_instant(const Hash32& hash, const Bytes& encoded,
         a->verify(*ctx_.genesis.manifest.controller))
       ack = *a;
   }
+  if (!ack) return;  // offered again with back-off (InstantBook::due)
   std::lock_guard lock(awaiting_mu_);
-  const auto now = std::chrono::steady_clock::now();
-  auto it = unacked_.find(hash);
-  // A resend of a block ordered (after_applied) or dropped while it was on the wire: done.
-  if (events.empty() && it == unacked_.end()) return;
-  if (ack) {
-    if (it != unacked_.end()) unacked_.erase(it);
-    awaiting_[hash] = Awaiting{*ack, encoded};
-    for (auto& [h, u] : unacked_) u.next = now;  // the controller answers again: offer the rest
-    return;
-  }
-  if (it == unacked_.end())
-    it = unacked_.emplace(hash, Unacked{encoded, std::move(events), 0, now, ++unacked_made_}).first;
-  Unacked& u = it->second;
-  ++u.attempts;
-  u.next = now + std::min<std::chrono::milliseconds>(
-                     kResendMax, kResendFirst * (int64_t{1} << std::min(u.attempts - 1, 20)));
-  if (u.attempts % 50 == 0)
-    ctx_.log->warn(
-        "no controller acknowledged instant block {} after {} attempts; offering it "
-        "again",
-        codec::hex_encode(hash), u.attempts);
+  book_.acknowledged(*ack, steady_ms());
 }
 
 void DevController::production_loop() {
@@ -201,30 +184,27 @@ void DevController::production_loop() {
         mempool_->give_back(evs);
         note_storage_error("cannot keep an instant block", st.error());
       } else {
-        send_instant(h, enc, std::move(hashes));
+        {
+          std::lock_guard lock(awaiting_mu_);
+          book_.made(h, enc, std::move(hashes), steady_ms());
+        }
+        offer_instant(h, enc);
       }
     }
-    if (const auto now = std::chrono::steady_clock::now(); now - last_resend > kResendFirst) {
+    if (const auto now = std::chrono::steady_clock::now(); now - last_resend > kResendCheck) {
       last_resend = now;
-      std::vector<std::tuple<uint64_t, Hash32, Bytes>> again;  // (made, hash, encoding)
+      std::vector<InstantBook::Offer> again;  // oldest first (D15)
       {
         std::lock_guard lock(awaiting_mu_);
-        for (auto it = unacked_.begin(); it != unacked_.end();) {
-          const auto& evs = it->second.events;
-          if (std::none_of(evs.begin(), evs.end(),
-                           [&](const Hash32& e) { return mempool_->contains(e); })) {
-            it = unacked_.erase(it);  // every event decided (through other nodes) or expired
-            continue;
-          }
-          if (it->second.next <= now)
-            again.push_back({it->second.made, it->first, it->second.instant});
-          ++it;
-        }
+        again = book_.due(steady_ms(), [&](const Hash32& e) { return mempool_->contains(e); });
       }
-      // D15: oldest first, so a sender's runs reach the controller in the order they were made.
-      std::sort(again.begin(), again.end(),
-                [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
-      for (const auto& [made, h, enc] : again) send_instant(h, enc);
+      for (const auto& o : again) {
+        if (o.attempts % 50 == 0)
+          ctx_.log->warn(
+              "no controller acknowledged instant block {} after {} attempts; offering it again",
+              codec::hex_encode(o.hash), o.attempts);
+        offer_instant(o.hash, o.encoded);
+      }
     }
   }
 }
@@ -234,20 +214,9 @@ void DevController::after_applied(uint64_t index) {
   std::vector<CensorshipEvidence> made, recheck;
   {
     std::lock_guard lock(awaiting_mu_);
-    if (awaiting_.empty() && unacked_.empty() && evidence_waiting_.empty()) return;
-    if (auto hashes = stored_block_instants(index))
-      for (const auto& h : *hashes) {
-        awaiting_.erase(h);
-        unacked_.erase(h);  // ordered though its acknowledgement never reached us
-      }
-    for (auto it = awaiting_.begin(); it != awaiting_.end();) {
-      if (index >= it->second.ack.height + m.limits.inclusion_window) {
-        made.push_back({it->second.ack.encode(), it->second.instant});
-        it = awaiting_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    if (book_.empty() && evidence_waiting_.empty()) return;
+    made = book_.applied(index, stored_block_instants(index).value_or(std::vector<Hash32>{}),
+                         m.limits.inclusion_window);
     recheck.swap(evidence_waiting_);
   }
   for (const auto& ev : made) (void)receive_evidence(ev, "local");

@@ -56,7 +56,8 @@ SimNode::SimNode(SimNetwork& net, const chain::Genesis& genesis, const NodeConfi
       role_(role),
       key_(key),
       dir_(std::move(dir)),
-      limits_(BlockLimits::of(genesis.manifest)) {
+      limits_(BlockLimits::of(genesis.manifest)),
+      book_(InstantBook::Backoff{config.resend_interval_ms, config.resend_max_ms}) {
   id_ = net_.add_node(this);
 }
 

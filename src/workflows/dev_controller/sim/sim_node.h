@@ -37,6 +37,7 @@
 #include "workflows/dev_controller/alarms.h"
 #include "workflows/dev_controller/block_range.h"
 #include "workflows/dev_controller/censorship.h"
+#include "workflows/dev_controller/instant_book.h"
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
 #include "workflows/dev_controller/sim/sim_network.h"
@@ -110,14 +111,10 @@ class SimNode final : public SimHandler {
   // Whether this node ever accepted the event (from a client or a peer): D12 applies to it.
   bool accepted(const Hash32& event) const { return accepted_.count(event) != 0; }
   size_t ready() const { return mempool_->ready_count(); }
-  size_t unacked() const { return unacked_.size(); }
+  size_t unacked() const { return book_.unacknowledged(); }
   // Producer: every acknowledgement received, by instant block hash.
   const std::map<Hash32, InstantAck>& acks() const { return acks_; }
-  std::vector<Hash32> unacked_hashes() const {
-    std::vector<Hash32> out;
-    for (const auto& [h, v] : unacked_) out.push_back(h);
-    return out;
-  }
+  std::vector<Hash32> unacked_hashes() const { return book_.unacknowledged_hashes(); }
   std::optional<Hash32> alt_block_hash() const { return alt_hash_; }
 
  private:
@@ -189,21 +186,8 @@ class SimNode final : public SimHandler {
   // Instant blocks: seen (dedup of relays), queued for ordering (controller).
   std::map<Hash32, uint64_t> seen_instants_;  // hash -> the controller's height at receipt
   std::vector<std::pair<Hash32, Bytes>> incoming_instants_;
-  // Producer bookkeeping (producers.cc).
-  struct Awaiting {
-    InstantAck ack;
-    Bytes instant;
-  };
-  std::map<Hash32, Awaiting> awaiting_;
-  struct Unacked {
-    Bytes instant;
-    std::vector<Hash32> events;
-    int attempts = 0;
-    uint64_t next_ms = 0;
-    uint64_t made = 0;  // order of making (offered again oldest first, D15)
-  };
-  std::map<Hash32, Unacked> unacked_;
-  uint64_t unacked_made_ = 0;
+  // Producer bookkeeping: the shipped InstantBook (producers.cc drives the same).
+  InstantBook book_;
   size_t evidence_made_ = 0;
   std::map<Hash32, InstantAck> acks_;
   std::set<chain::AccountId> censored_;  // controller fault: acknowledged, never ordered

@@ -58,12 +58,8 @@ void SimNode::on_ack(const SimMessage& m) {
   if (role_ != Role::kProducer) return;
   auto a = decode_ack(m.body);
   if (!a || a->symbiote != store_->symbiote_id() || !a->verify(*m_.controller)) return;
-  auto it = unacked_.find(a->instant);
-  if (it == unacked_.end()) return;
+  if (!book_.acknowledged(*a, net_.now())) return;
   acks_[a->instant] = *a;
-  awaiting_[a->instant] = Awaiting{*a, std::move(it->second.instant)};
-  unacked_.erase(it);
-  for (auto& [h, u] : unacked_) u.next_ms = net_.now();  // the controller answers again
 }
 
 void SimNode::produce_instant() {
@@ -84,38 +80,15 @@ void SimNode::produce_instant() {
   if (auto st = store_->put(dc_keys::instant(h), sv(enc)); !st)
     fail("store instant block: " + st.error().to_string());
   for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, enc);
-  Unacked& u = unacked_[h];
-  u.instant = std::move(enc);
-  u.events = std::move(hashes);
-  u.attempts = 1;
-  u.next_ms = net_.now() + config_.resend_interval_ms;
-  u.made = ++unacked_made_;
+  book_.made(h, std::move(enc), std::move(hashes), net_.now());
 }
 
 void SimNode::resend_unacked() {
-  // As producers.cc: never given up while an event of it is pending here; back-off doubling up to
-  // resend_max_ms.
-  std::vector<Unacked*> due;
-  for (auto it = unacked_.begin(); it != unacked_.end();) {
-    Unacked& u = it->second;
-    if (std::none_of(u.events.begin(), u.events.end(),
-                     [&](const Hash32& e) { return mempool_->contains(e); })) {
-      it = unacked_.erase(it);  // every event decided through other nodes (or expired)
-      continue;
-    }
-    if (u.next_ms <= net_.now()) due.push_back(&u);
-    ++it;
-  }
-  // D15: oldest first, as producers.cc.
-  std::sort(due.begin(), due.end(),
-            [](const Unacked* a, const Unacked* b) { return a->made < b->made; });
-  for (Unacked* u : due) {
-    for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, u->instant);
-    ++u->attempts;
-    u->next_ms = net_.now() +
-                 std::min<uint64_t>(config_.resend_max_ms,
-                                    config_.resend_interval_ms << std::min(u->attempts - 1, 20));
-  }
+  // The shipped rules (InstantBook::due): oldest first, back-off, never given up while an event
+  // of the block is pending here.
+  for (const auto& o :
+       book_.due(net_.now(), [&](const Hash32& e) { return mempool_->contains(e); }))
+    for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, o.encoded);
 }
 
 std::optional<std::vector<Hash32>> SimNode::stored_block_instants(uint64_t index) const {
@@ -128,34 +101,25 @@ std::optional<std::vector<Hash32>> SimNode::stored_block_instants(uint64_t index
 }
 
 void SimNode::after_applied(uint64_t index) {
-  if (awaiting_.empty() && unacked_.empty()) return;
-  if (auto hashes = stored_block_instants(index))
-    for (const auto& h : *hashes) {
-      awaiting_.erase(h);
-      unacked_.erase(h);  // ordered though its acknowledgement never reached us
-    }
-  for (auto it = awaiting_.begin(); it != awaiting_.end();) {
-    if (index >= it->second.ack.height + m_.limits.inclusion_window) {
-      CensorshipEvidence ev{it->second.ack.encode(), it->second.instant};
-      auto c = check_censorship(ev, store_->symbiote_id(), *m_.controller, limits_,
-                                m_.limits.inclusion_window,
-                                [this](uint64_t i) { return stored_block_instants(i); });
-      if (c.verdict == CensorshipCheck::Verdict::kValid) {
-        Alarm a;
-        a.kind = "censorship";
-        a.index = c.ack.height;
-        a.hashes = {c.ack.instant};
-        a.detected_ms = net_.now();
-        a.source = "local";
-        a.id = c.ack.instant;
-        a.evidence = ev.encode();
-        (void)alarms_->record(std::move(a));
-        ++evidence_made_;
-      }
-      it = awaiting_.erase(it);
-    } else {
-      ++it;
-    }
+  if (book_.empty()) return;
+  const auto made =
+      book_.applied(index, stored_block_instants(index).value_or(std::vector<Hash32>{}),
+                    m_.limits.inclusion_window);
+  for (const CensorshipEvidence& ev : made) {
+    auto c = check_censorship(ev, store_->symbiote_id(), *m_.controller, limits_,
+                              m_.limits.inclusion_window,
+                              [this](uint64_t i) { return stored_block_instants(i); });
+    if (c.verdict != CensorshipCheck::Verdict::kValid) continue;
+    Alarm a;
+    a.kind = "censorship";
+    a.index = c.ack.height;
+    a.hashes = {c.ack.instant};
+    a.detected_ms = net_.now();
+    a.source = "local";
+    a.id = c.ack.instant;
+    a.evidence = ev.encode();
+    (void)alarms_->record(std::move(a));
+    ++evidence_made_;
   }
 }
 
