@@ -22,6 +22,7 @@ EventForwarder::~EventForwarder() {
 }
 
 void EventForwarder::start() {
+  if (thread_.joinable()) return;  // already running
   stop_ = false;
   thread_ = std::thread([this] { loop(); });
 }
@@ -50,7 +51,7 @@ void EventForwarder::loop() {
     }
     const Peer& target = peers[peer % peers.size()];
     auto& client = clients[target.url];
-    if (!client) client = std::make_unique<net::HttpClient>(target.host, target.port, 10s);
+    if (!client) client = std::make_unique<net::HttpClient>(target.host, target.port, o_.timeout);
     mempool_.renew(std::chrono::steady_clock::now());  // leases run out: offered again
     mempool_.wait_ready(200ms);
     std::vector<PendingEvent> batch = mempool_.take(
@@ -63,9 +64,10 @@ void EventForwarder::loop() {
         client->post(o_.symbiote_path + "/events", std::string(w.data().begin(), w.data().end()),
                      "application/octet-stream");
     if (!r || r->status != 200) {
-      o_.log->debug(
-          "forwarding to {} failed: {}", target.url,
-          r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error().to_string());
+      if (o_.log)
+        o_.log->debug(
+            "forwarding to {} failed: {}", target.url,
+            r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error().to_string());
       mempool_.give_back(batch);  // not handed on: first in the next batch, to the next peer
       peer = (peer + 1) % peers.size();
       for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(20ms);  // back off
@@ -90,16 +92,18 @@ void EventForwarder::loop() {
         relay_duplicates.erase(batch[i].hash);
         ++forwarded_;  // leased: offered again unless a block decides it in time
       } else if (refused_for_good(err)) {
-        o_.log->info("peer refused forwarded event {}: {} {}", codec::hex_encode(batch[i].hash),
-                     err, item ? item->value("reason", "") : "");
+        if (o_.log)
+          o_.log->info("peer refused forwarded event {}: {} {}", codec::hex_encode(batch[i].hash),
+                       err, item ? item->value("reason", "") : "");
         mempool_.give_up(batch[i].hash, nonce_of_);
       } else {
         // Refused for now (the peer's nonce, balance or room): the lease offers it again later,
         // through the next peer (this one may hold a twin that never gets in: simulation, soak
         // seed 3000194); if another event took its nonce, the block deciding that forgets it.
         rotate = true;
-        o_.log->debug("peer {} refused forwarded event {} for now: {}", target.url,
-                      codec::hex_encode(batch[i].hash), err);
+        if (o_.log)
+          o_.log->debug("peer {} refused forwarded event {} for now: {}", target.url,
+                        codec::hex_encode(batch[i].hash), err);
       }
     }
     if (relay_duplicates.size() > 100'000) relay_duplicates.clear();  // bounded memory

@@ -34,7 +34,8 @@ class EventForwarder {
     // A forwarded event not decided this long after it was handed on is offered again; the
     // lease doubles at every renewal up to lease_max (Mempool::take with a Lease).
     std::chrono::milliseconds lease_first{1000}, lease_max{16000};
-    std::shared_ptr<spdlog::logger> log;
+    std::chrono::milliseconds timeout{10000};  // per post to a peer
+    std::shared_ptr<spdlog::logger> log;       // may be null
   };
   // Whether a peer's refusal of an event (the error code of its /events answer) holds whatever
   // the state: the event itself is invalid, so no node will ever take it.

@@ -55,8 +55,12 @@ void Gossip::loop() {
       queue_.pop_front();
     }
     for (const Peer& p : o_.peers->snapshot()) {
-      auto now = clock::now();
-      if (auto it = skip_until.find(p.url); it != skip_until.end() && now < it->second) continue;
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) return;  // do not wait on another peer once stopping
+      }
+      if (auto it = skip_until.find(p.url); it != skip_until.end() && clock::now() < it->second)
+        continue;
       auto& c = clients[p.url];
       if (!c) c = std::make_unique<net::HttpClient>(p.host, p.port, o_.timeout);
       auto r = c->request(net::Method::kPost, o_.symbiote_path + m.route, m.body,
@@ -65,7 +69,10 @@ void Gossip::loop() {
         if (o_.log)
           o_.log->debug("gossip {} to {} failed: {}", m.route, p.url,
                         r ? std::to_string(r->status) : r.error().to_string());
-        skip_until[p.url] = now + o_.backoff;
+        // Counted from the failure, not from the attempt: a peer that hangs until the timeout is
+        // skipped for the whole back-off after it (else a timeout longer than the back-off would
+        // make every message wait on it).
+        skip_until[p.url] = clock::now() + o_.backoff;
         continue;
       }
       if (r->status >= 400 && o_.log)

@@ -21,7 +21,7 @@ struct Peer {
 class PeerSet {
  public:
   explicit PeerSet(size_t cap) : cap_(cap) {}
-  // true when added, false when already known. Errors: bad_url (not http(s)://host:port),
+  // true when added, false when already known. Errors: bad_url (not http://host:port),
   // too_many_peers.
   Result<bool> add(const std::string& url);
   std::vector<Peer> snapshot() const;

@@ -497,3 +497,48 @@ TEST(EventForwarder, DuplicatesFromEveryRelayingPeerEndTheRound) {
   EXPECT_TRUE(pool.contains(e1.hash));
   EXPECT_TRUE(pool.contains(e2.hash));
 }
+
+// Regressions found by these tests: a forwarder without a logger crashed on its first failed
+// post or refusal, and a second start() aborted the process.
+TEST(EventForwarder, RunsWithoutALoggerAndASecondStartDoesNothing) {
+  FakeNode failing;
+  failing.set_status(500);
+  FakeNode refusing(true, FakeNode::refuse_all("nonce_used"));
+  Mempool pool({});
+  add_all(pool, {ev(1, 1)});
+  auto o = options(peers_of({failing.url(), refusing.url()}), 50ms);
+  o.log = nullptr;
+  EventForwarder f(pool, o, kNobodyCommitted);
+  f.start();
+  f.start();
+  EXPECT_TRUE(
+      wait_until([&] { return failing.failed_requests() >= 1 && refusing.requests() >= 1; }));
+  f.stop();
+  EXPECT_EQ(pool.size(), 1u);  // refused for now: still pending here
+}
+
+// A peer that accepts connections and never answers holds forwarding (and stop()) up for the
+// post timeout of the options, not a fixed 10 s.
+TEST(EventForwarder, APeerThatNeverAnswersHoldsItUpOnlyForTheTimeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);  // never accepts
+  const std::string hanging = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  FakeNode good;
+  Mempool pool({});
+  add_all(pool, {ev(1, 1)});
+  auto o = options(peers_of({hanging, good.url()}));
+  o.timeout = 200ms;
+  EventForwarder f(pool, o, kNobodyCommitted);
+  const auto t0 = Clock::now();
+  f.start();
+  EXPECT_TRUE(wait_until([&] { return good.requests() >= 1; }));
+  EXPECT_LT(Clock::now() - t0, 2s);
+  f.stop();
+  ::close(fd);
+}

@@ -310,3 +310,22 @@ TEST(Gossip, NothingIsSentAfterStop) {
   ASSERT_TRUE(wait_until([&] { return peer.count() == 2; }));
   EXPECT_EQ(peer.bodies().back(), "two");
 }
+
+// Regression: the back-off was counted from the start of the attempt, so with a timeout longer
+// than the back-off a hanging peer was never skipped and every message waited its timeout.
+TEST(Gossip, AHangingPeerIsBackedOffFromItsTimeoutNotFromTheAttempt) {
+  DeadPort hangs(DeadPort::Kind::kHangs);
+  RecordingPeer good;
+  auto o = options(peers_of({hangs.url(), good.url()}));
+  o.timeout = 300ms;
+  o.backoff = 150ms;
+  Gossip g(o);
+  g.start();
+  const auto t0 = Clock::now();
+  for (int i = 0; i < 4; ++i) g.send("/sync/a", bytes_of("m" + std::to_string(i)));
+  ASSERT_TRUE(wait_until([&] { return good.count() == 4; })) << good.count();
+  const auto spent = Clock::now() - t0;
+  // One timeout on the hanging peer, then it is skipped: well under 4 x 300 ms.
+  EXPECT_LT(spent, 900ms) << std::chrono::duration_cast<std::chrono::milliseconds>(spent).count()
+                          << " ms";
+}
