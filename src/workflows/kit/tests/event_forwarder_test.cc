@@ -24,25 +24,18 @@
 #include "codec/hex.h"
 #include "net/http_server.h"
 #include "workflows/kit/event_forwarder.h"
+#include "workflows/kit/tests/loopback.h"
 
 using namespace klyn;
 using namespace klyn::kit;
 using namespace std::chrono_literals;
 using klyn::chain::testing::key;
+using klyn::kit::testing::DeadPort;
+using klyn::kit::testing::wait_until;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Polls `pred` every 2 ms until it holds or `limit` passes.
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 3000ms) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
 
 const chain::SymbioteId kSymbiote{};
 
@@ -150,30 +143,6 @@ class FakeNode {
   std::atomic<unsigned> status_{200};
   std::atomic<size_t> failed_{0};
   std::unique_ptr<net::HttpServer> server_;  // last: stopped before the rest goes
-};
-
-// A loopback port bound by a socket that does not listen: connections are refused at once. Held
-// for the test's lifetime, so nothing else can take the port meanwhile.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { ::close(fd_); }
-  RefusingPort(const RefusingPort&) = delete;
-  RefusingPort& operator=(const RefusingPort&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
 };
 
 std::shared_ptr<PeerSet> peers_of(const std::vector<std::string>& urls) {
@@ -429,7 +398,7 @@ TEST(EventForwarder, AFailedPostLeavesTheEventsReadyWhenStopped) {
 }
 
 TEST(EventForwarder, WithNoServerTheBatchIsGivenBackAndGoesToTheNextPeer) {
-  RefusingPort nobody;
+  DeadPort nobody(DeadPort::Kind::kRefuses);
   FakeNode node;
   Mempool pool({});
   const std::vector<PendingEvent> events = {ev(1, 1), ev(1, 2)};
@@ -520,15 +489,8 @@ TEST(EventForwarder, RunsWithoutALoggerAndASecondStartDoesNothing) {
 // A peer that accepts connections and never answers holds forwarding (and stop()) up for the
 // post timeout of the options, not a fixed 10 s.
 TEST(EventForwarder, APeerThatNeverAnswersHoldsItUpOnlyForTheTimeout) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ASSERT_EQ(::listen(fd, 16), 0);  // never accepts
-  const std::string hanging = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  DeadPort hangs(DeadPort::Kind::kHangs);
+  const std::string hanging = hangs.url();
   FakeNode good;
   Mempool pool({});
   add_all(pool, {ev(1, 1)});
@@ -540,5 +502,4 @@ TEST(EventForwarder, APeerThatNeverAnswersHoldsItUpOnlyForTheTimeout) {
   EXPECT_TRUE(wait_until([&] { return good.requests() >= 1; }));
   EXPECT_LT(Clock::now() - t0, 2s);
   f.stop();
-  ::close(fd);
 }

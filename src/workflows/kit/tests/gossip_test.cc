@@ -19,24 +19,17 @@
 
 #include "net/http_server.h"
 #include "workflows/kit/gossip.h"
+#include "workflows/kit/tests/loopback.h"
 
 using namespace klyn;
 using namespace klyn::kit;
 using namespace std::chrono_literals;
+using klyn::kit::testing::DeadPort;
+using klyn::kit::testing::wait_until;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Polls `pred` every 2 ms until it holds or `limit` passes.
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit = 3000ms) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(2ms);
-  }
-  return pred();
-}
 
 // sent() counts a delivery when the peer's answer is read, a moment after the peer has the
 // message: tests wait for it rather than read it at once.
@@ -94,36 +87,6 @@ class RecordingPeer {
   std::vector<Received> received_;
   std::atomic<unsigned> status_;
   std::unique_ptr<net::HttpServer> server_;  // last: stopped before the rest goes
-};
-
-// A loopback port with a socket bound to it: either nobody listens (connections are refused at
-// once) or it listens and never accepts (connections hang until the client's timeout). Held for
-// the test's lifetime, so no other process can take the port meanwhile.
-class DeadPort {
- public:
-  enum class Kind { kRefuses, kHangs };
-  explicit DeadPort(Kind kind) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = 0;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    socklen_t len = sizeof addr;
-    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-    port_ = ntohs(addr.sin_port);
-    if (kind == Kind::kHangs) {
-      EXPECT_EQ(::listen(fd_, 16), 0);
-    }
-  }
-  ~DeadPort() { ::close(fd_); }
-  DeadPort(const DeadPort&) = delete;
-  DeadPort& operator=(const DeadPort&) = delete;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
 };
 
 std::shared_ptr<PeerSet> peers_of(const std::vector<std::string>& urls) {
