@@ -88,11 +88,38 @@ Status sync_dir(const fs::path& dir) {
 
 }  // namespace
 
-uint32_t crc32c(ByteSpan data) {
+namespace {
+
+uint32_t crc32c_table(uint32_t c, const uint8_t* p, size_t n) {
   static const std::array<uint32_t, 256> table = make_crc_table();
+  for (size_t i = 0; i < n; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  return c;
+}
+
+#if defined(__x86_64__)
+// The CRC32 instruction of SSE 4.2 computes exactly CRC-32C, 8 bytes at a time.
+__attribute__((target("sse4.2"))) uint32_t crc32c_sse42(uint32_t c, const uint8_t* p, size_t n) {
+  uint64_t c64 = c;
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c64 = __builtin_ia32_crc32di(c64, v);
+  }
+  uint32_t c32 = static_cast<uint32_t>(c64);
+  for (; n > 0; --n, ++p) c32 = __builtin_ia32_crc32qi(c32, *p);
+  return c32;
+}
+#endif
+
+}  // namespace
+
+uint32_t crc32c(ByteSpan data) {
   uint32_t c = 0xFFFFFFFFu;
-  for (uint8_t b : data) c = table[(c ^ b) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+#if defined(__x86_64__)
+  static const bool sse42 = __builtin_cpu_supports("sse4.2");
+  if (sse42) return crc32c_sse42(c, data.data(), data.size()) ^ 0xFFFFFFFFu;
+#endif
+  return crc32c_table(c, data.data(), data.size()) ^ 0xFFFFFFFFu;
 }
 
 fs::path AppendLog::segment_path(uint64_t segment) const {
