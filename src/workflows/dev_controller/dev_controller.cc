@@ -131,6 +131,9 @@ Status DevController::prepare(core::WorkflowContext context) {
   ml.report_forgotten = true;  // the admission journal drops what the mempool forgets (D14)
   ml.nonce_window = m.limits.nonce_window;
   mempool_ = std::make_unique<Mempool>(ml);
+  intake_ = std::make_unique<InstantIntake>(
+      is_controller_, InstantIntake::cap_for(m.limits.inclusion_window,
+                                             m.limits.max_instant_blocks_per_controller_block));
   verifier_ = std::make_unique<Verifier>(*store_, ctx_.genesis.manifest, sigcache_.get());
   KLYN_TRY(verifier_->init());
   alarms_ = std::make_unique<AlarmBook>(*store_);
@@ -472,14 +475,16 @@ bool DevController::produce_round() {
   size_t made = 0;
   {
     // Instant blocks of other producers first (they were acknowledged; D3 is the verifier's).
-    std::lock_guard lock(instants_mu_);
-    size_t used = 0;
-    for (; used < incoming_instants_.size() && made < max_instant; ++used, ++made) {
-      const auto& [h, enc] = incoming_instants_[used];
+    std::vector<std::pair<Hash32, Bytes>> offered;
+    {
+      std::lock_guard lock(instants_mu_);
+      offered = intake_->next(max_instant);
+    }
+    for (const auto& [h, enc] : offered) {
       round.batch.put(dc_keys::instant(h), enc);
       ordering_->add(h);
+      ++made;
     }
-    incoming_instants_.erase(incoming_instants_.begin(), incoming_instants_.begin() + used);
   }
   while (made < max_instant) {
     auto evs = mempool_->take(max_events);

@@ -27,6 +27,7 @@
 #include "workflows/dev_controller/censorship.h"
 #include "workflows/dev_controller/checkpoints.h"
 #include "workflows/dev_controller/instant_book.h"
+#include "workflows/dev_controller/instant_intake.h"
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
 #include "workflows/dev_controller/sync.h"
@@ -177,9 +178,8 @@ class DevController final : public core::Workflow {
   // Instant blocks from producers: seen hashes (dedup, bounded) and, on the controller, the queue
   // the generation loop orders from.
   std::mutex instants_mu_;
-  std::map<Hash32, uint64_t> seen_instants_;  // hash -> the controller's height at receipt
-  std::deque<Hash32> seen_order_;
-  std::vector<std::pair<Hash32, Bytes>> incoming_instants_;
+  // Instant blocks peers offer (instant_intake.h); under instants_mu_.
+  std::unique_ptr<InstantIntake> intake_;
   std::map<std::string, std::unique_ptr<net::HttpClient>> instant_clients_;  // by peer URL
   // Producer: the instant blocks it made, until ordered (instant_book.h).
   std::mutex awaiting_mu_;

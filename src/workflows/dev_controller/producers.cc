@@ -20,7 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kSeenInstants = 100'000;  // dedup memory of relayed instant block hashes
 // How often the production loop asks the InstantBook what is due (its back-off: 200 ms .. 10 s).
 constexpr auto kResendCheck = 200ms;
 
@@ -48,17 +47,21 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
   if (ib->symbiote != store_->symbiote_id())
     return Error("wrong_symbiote", "the instant block belongs to another symbiote");
   const Hash32 h = InstantBlock::hash_of(bytes);
+  auto ack_at = [&](uint64_t height) {
+    InstantAck ack;
+    ack.symbiote = store_->symbiote_id();
+    ack.instant = h;
+    ack.height = height;
+    ack.sign(*ctx_.key);
+    return ack;
+  };
   {
     std::lock_guard lock(instants_mu_);
-    if (auto it = seen_instants_.find(h); it != seen_instants_.end()) {
+    if (auto first = intake_->seen(h)) {
       // The controller acknowledges again (the first answer may have been lost, or a relay's copy
       // came first): same height, so the acknowledgement is the same statement.
       if (!is_controller_) return json{{"known", true}};
-      InstantAck ack;
-      ack.symbiote = store_->symbiote_id();
-      ack.instant = h;
-      ack.height = it->second;
-      ack.sign(*ctx_.key);
+      const InstantAck ack = ack_at(*first);
       return json{
           {"known", true}, {"ack", codec::hex_encode(ack.encode())}, {"height", ack.height}};
     }
@@ -74,42 +77,30 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
                                    std::to_string(m.instant_producer_stake) + " needed");
   if (!ib->verify_signature())
     return Error("bad_signature", "the instant block's signature does not verify");
-  if (is_controller_) {
-    // E1 needs an honest controller to order what it acknowledges within the inclusion window:
-    // with more queued than half a window of blocks can hold (a burst of re-offers after a
-    // partition), it takes no more for now; the producer offers the block again (D12).
-    const size_t cap = std::max<size_t>(1, m.limits.inclusion_window / 2) *
-                       std::max<size_t>(1, m.limits.max_instant_blocks_per_controller_block);
-    std::lock_guard lock(instants_mu_);
-    if (incoming_instants_.size() >= cap)
-      return Error("busy", "the controller has " + std::to_string(incoming_instants_.size()) +
-                               " instant blocks queued; offer it again later");
-  }
   const uint64_t height = head_.load();
+  const auto& censored = config_.fault_censor_producers;
+  const bool order = std::find(censored.begin(), censored.end(), ib->producer) == censored.end();
+  InstantIntake::Taken taken;
+  size_t queued;
   {
     std::lock_guard lock(instants_mu_);
-    if (!seen_instants_.emplace(h, height).second) return json{{"known", true}};
-    seen_order_.push_back(h);
-    if (seen_order_.size() > kSeenInstants) {
-      seen_instants_.erase(seen_order_.front());
-      seen_order_.pop_front();
-    }
+    taken = intake_->take(h, Bytes(bytes.begin(), bytes.end()), height, order);
+    queued = intake_->queued();
   }
-  if (!is_controller_) {
-    gossip_->send("/sync/instant", Bytes(bytes.begin(), bytes.end()));
-    return json{{"relayed", true}};
-  }
-  InstantAck ack;
-  ack.symbiote = store_->symbiote_id();
-  ack.instant = h;
-  ack.height = height;
-  ack.sign(*ctx_.key);
-  const auto& censored = config_.fault_censor_producers;
-  if (std::find(censored.begin(), censored.end(), ib->producer) == censored.end()) {
-    std::lock_guard lock(instants_mu_);
-    incoming_instants_.emplace_back(h, Bytes(bytes.begin(), bytes.end()));
+  switch (taken) {
+    case InstantIntake::Taken::kBusy:
+      return Error("busy", "the controller has " + std::to_string(queued) +
+                               " instant blocks queued; offer it again later");
+    case InstantIntake::Taken::kKnown:
+      return json{{"known", true}};
+    case InstantIntake::Taken::kRelay:
+      gossip_->send("/sync/instant", Bytes(bytes.begin(), bytes.end()));
+      return json{{"relayed", true}};
+    case InstantIntake::Taken::kQueued:
+      break;
   }
   mempool_->wake();  // the generation loop orders it in its next round
+  const InstantAck ack = ack_at(height);
   return json{{"ack", codec::hex_encode(ack.encode())}, {"height", ack.height}};
 }
 

@@ -57,6 +57,10 @@ SimNode::SimNode(SimNetwork& net, const chain::Genesis& genesis, const NodeConfi
       key_(key),
       dir_(std::move(dir)),
       limits_(BlockLimits::of(genesis.manifest)),
+      intake_(
+          role == Role::kController,
+          InstantIntake::cap_for(genesis.manifest.limits.inclusion_window,
+                                 genesis.manifest.limits.max_instant_blocks_per_controller_block)),
       book_(InstantBook::Backoff{config.resend_interval_ms, config.resend_max_ms}) {
   id_ = net_.add_node(this);
 }
@@ -276,14 +280,12 @@ void SimNode::produce_round() {
   const size_t max_instant =
       config_.phantom ? 256 : m_.limits.max_instant_blocks_per_controller_block;
   chain::WriteBatch batch;
-  size_t made = 0, used = 0;
-  for (; used < incoming_instants_.size() && made < max_instant; ++used, ++made) {
-    const auto& [h, enc] = incoming_instants_[used];
+  size_t made = 0;
+  for (const auto& [h, enc] : intake_.next(max_instant)) {
     batch.put(dc_keys::instant(h), sv(enc));
     ordering_->add(h);
+    ++made;
   }
-  incoming_instants_.erase(incoming_instants_.begin(),
-                           incoming_instants_.begin() + static_cast<long>(used));
   while (made < max_instant) {
     auto evs = mempool_->take(max_events);
     if (evs.empty()) break;

@@ -38,6 +38,7 @@
 #include "workflows/dev_controller/block_range.h"
 #include "workflows/dev_controller/censorship.h"
 #include "workflows/dev_controller/instant_book.h"
+#include "workflows/dev_controller/instant_intake.h"
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
 #include "workflows/dev_controller/sim/sim_network.h"
@@ -184,8 +185,7 @@ class SimNode final : public SimHandler {
   uint64_t request_seq_ = 0;
 
   // Instant blocks: seen (dedup of relays), queued for ordering (controller).
-  std::map<Hash32, uint64_t> seen_instants_;  // hash -> the controller's height at receipt
-  std::vector<std::pair<Hash32, Bytes>> incoming_instants_;
+  InstantIntake intake_;  // the shipped intake of offered instant blocks
   // Producer bookkeeping: the shipped InstantBook (producers.cc drives the same).
   InstantBook book_;
   size_t evidence_made_ = 0;

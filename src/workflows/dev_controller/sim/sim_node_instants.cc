@@ -20,38 +20,33 @@ void SimNode::on_instant(const SimMessage& m) {
   auto ib = decode_instant_block(m.body, limits_);
   if (!ib || ib->symbiote != store_->symbiote_id()) return;
   const Hash32 h = InstantBlock::hash_of(m.body);
-  if (auto it = seen_instants_.find(h); it != seen_instants_.end()) {
-    // Known. As receive_instant: the controller acknowledges again, with the height it first saw
-    // the block at (the first acknowledgement may have been lost); a relay does nothing.
-    if (role_ != Role::kController) return;
+  auto ack_at = [&](uint64_t height) {
     InstantAck ack;
     ack.symbiote = store_->symbiote_id();
     ack.instant = h;
-    ack.height = it->second;
+    ack.height = height;
     ack.sign(*key_);
-    return reply(m, MsgKind::kInstantAck, ack.encode());
+    return ack.encode();
+  };
+  if (auto first = intake_.seen(h)) {
+    // Known. As receive_instant: the controller acknowledges again, with the height it first saw
+    // the block at (the first acknowledgement may have been lost); a relay does nothing.
+    if (role_ == Role::kController) reply(m, MsgKind::kInstantAck, ack_at(*first));
+    return;
   }
   if (ib->producer == *m_.controller) return;
   if (store_->account(ib->producer).value().stake < m_.instant_producer_stake) return;
   if (!ib->verify_signature()) return;
-  // As receive_instant: a controller with half a window of blocks queued takes no more for now.
-  if (role_ == Role::kController &&
-      incoming_instants_.size() >=
-          std::max<size_t>(1, m_.limits.inclusion_window / 2) *
-              std::max<size_t>(1, m_.limits.max_instant_blocks_per_controller_block))
-    return;
-  seen_instants_.emplace(h, tip_.index);
-  if (role_ != Role::kController) {
-    for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, m.body);  // relay once
-    return;
+  switch (intake_.take(h, m.body, tip_.index, !censored_.count(ib->producer))) {
+    case InstantIntake::Taken::kBusy:
+    case InstantIntake::Taken::kKnown:
+      return;
+    case InstantIntake::Taken::kRelay:
+      for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, m.body);  // relay once
+      return;
+    case InstantIntake::Taken::kQueued:
+      return reply(m, MsgKind::kInstantAck, ack_at(tip_.index));
   }
-  InstantAck ack;
-  ack.symbiote = store_->symbiote_id();
-  ack.instant = h;
-  ack.height = tip_.index;
-  ack.sign(*key_);
-  if (!censored_.count(ib->producer)) incoming_instants_.emplace_back(h, m.body);
-  reply(m, MsgKind::kInstantAck, ack.encode());
 }
 
 void SimNode::on_ack(const SimMessage& m) {
