@@ -410,6 +410,11 @@ uint64_t DevController::committed_nonce(const chain::AccountId& id) const {
   return a ? a->nonce : 0;  // a read error is the store's fault: the symbiote halts
 }
 
+bool DevController::decided(const Hash32& event) const {
+  auto rec = chain::load_event_record(*store_, event);
+  return rec && rec->has_value();  // a read error is the store's fault: the symbiote halts
+}
+
 Status DevController::start() {
   stopping_ = false;
   verification_ = std::thread([this] { verification_loop(); });
@@ -744,8 +749,9 @@ Result<Hash32> DevController::admission_checks(const chain::Event& e) {
 
 Result<Hash32> DevController::admit(const chain::Event& e, const Hash32& hash) {
   // The committed nonce is read again under the mempool's lock: the checks' read may be stale.
-  KLYN_TRY(mempool_->add(PendingEvent{e, hash},
-                         [this](const chain::AccountId& id) { return committed_nonce(id); }));
+  KLYN_TRY(mempool_->add(
+      PendingEvent{e, hash}, [this](const chain::AccountId& id) { return committed_nonce(id); },
+      [this](const Hash32& h) { return decided(h); }));
   ++events_admitted_;
   if (ctx_.bus && ctx_.bus->has_subscribers("event_admitted"))
     ctx_.bus->publish("event_admitted",

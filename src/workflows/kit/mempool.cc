@@ -10,7 +10,8 @@ Status Mempool::add(PendingEvent pe, uint64_t state_nonce) {
 }
 
 Status Mempool::add(PendingEvent pe,
-                    const std::function<uint64_t(const chain::AccountId&)>& nonce_of) {
+                    const std::function<uint64_t(const chain::AccountId&)>& nonce_of,
+                    const std::function<bool(const Hash32&)>& decided) {
   std::lock_guard lock(mu_);
   // Read under the lock: on_decided() runs after the block's state is committed, so either this
   // read sees that state, or the sender still has events in flight and on_decided() promotes.
@@ -18,6 +19,18 @@ Status Mempool::add(PendingEvent pe,
   if (by_hash_.count(pe.hash)) return Error("duplicate", "this event is already pending");
   const uint64_t nonce = pe.event.nonce;
   auto sit = senders_.find(pe.event.creator);
+  // D16: the nonce is held by events in flight here that a committed block already decided
+  // (their bookkeeping, on_block, has not run yet): they are decided, so forget them now.
+  if (decided && sit != senders_.end() && nonce > state_nonce && nonce <= sit->second.taken_upto) {
+    std::vector<Hash32> done;
+    for (const auto& [n, h] : sit->second.inflight)
+      if (n <= nonce && decided(h)) done.push_back(h);
+    if (!done.empty()) {
+      for (const auto& h : done) forget(h);
+      settle(pe.event.creator, state_nonce);
+      sit = senders_.find(pe.event.creator);
+    }
+  }
   uint64_t base = state_nonce;
   if (sit != senders_.end()) base = std::max(base, sit->second.taken_upto);
   if (nonce <= base)
@@ -219,8 +232,8 @@ Status Mempool::on_block(const std::function<Status()>& commit,
                          const std::vector<std::pair<chain::AccountId, Hash32>>& decided,
                          std::vector<PendingEvent> deferred,
                          const std::function<uint64_t(const chain::AccountId&)>& state_nonce) {
-  std::lock_guard lock(mu_);
   KLYN_TRY(commit());
+  std::lock_guard lock(mu_);
   for (const auto& [sender, hash] : decided) decided_locked(sender, hash, state_nonce);
   if (!deferred.empty()) deferred_locked(std::move(deferred), state_nonce);
   return Status();

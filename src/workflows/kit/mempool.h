@@ -63,7 +63,10 @@ class Mempool {
   // blocks are applied concurrently: a nonce read earlier can be stale by the time the event is
   // queued, after the sender's last in-flight event was decided, and the event would then wait
   // forever for a nonce that is already applied.
-  Status add(PendingEvent pe, const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
+  // `decided` (may be empty) says whether the chain already decided an event (its record is
+  // committed): an admission racing with a block's bookkeeping then sees the block (D16).
+  Status add(PendingEvent pe, const std::function<uint64_t(const chain::AccountId&)>& state_nonce,
+             const std::function<bool(const Hash32&)>& decided = {});
 
   // Hands out up to `max` ready events, in the order they became ready. The taker puts them into
   // a block (they stay taken until decided) ...
@@ -97,11 +100,12 @@ class Mempool {
   // All deferred events of one block at once.
   void on_deferred(std::vector<PendingEvent> events,
                    const std::function<uint64_t(const chain::AccountId&)>& state_nonce);
-  // One applied block at once: runs `commit` (which makes the block's state durable and visible)
-  // and, if it succeeds, on_decided() for every decided event and on_deferred() for the deferred
-  // ones, all under the mempool's lock. An admission then sees either the state before the block
-  // with its events in flight here, or the state after it with them forgotten: a client that
-  // reads "rejected" can use that nonce again at once. A failed commit changes nothing here.
+  // One applied block: runs `commit` (which makes the block's state durable and visible) and, if
+  // it succeeds, on_decided() for every decided event and on_deferred() for the deferred ones.
+  // The commit runs outside the mempool's lock (admissions and hand-outs go on meanwhile); an
+  // admission in between that meets an event the block decided learns it from `decided` (add),
+  // so a client that reads "rejected" can use that nonce again at once. A failed commit changes
+  // nothing here.
   Status on_block(const std::function<Status()>& commit,
                   const std::vector<std::pair<chain::AccountId, Hash32>>& decided,
                   std::vector<PendingEvent> deferred,

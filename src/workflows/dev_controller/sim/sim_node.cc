@@ -183,8 +183,9 @@ std::string SimNode::submit(const chain::Event& e) {
     if (!e.verify_signature()) return "bad_signature";
     sigcache_->insert(hash);
   }
-  Status st = mempool_->add(PendingEvent{e, hash},
-                            [this](const chain::AccountId& id) { return committed_nonce(id); });
+  Status st = mempool_->add(
+      PendingEvent{e, hash}, [this](const chain::AccountId& id) { return committed_nonce(id); },
+      [this](const Hash32& h) { return decided(h); });
   if (!st) return st.error().code;
   accepted_.insert(hash);
   return "";

@@ -157,6 +157,9 @@ class SimNode final : public SimHandler {
   uint64_t committed_nonce(const chain::AccountId& id) const {
     return store_->account(id).value().nonce;
   }
+  bool decided(const Hash32& event) const {
+    return chain::load_event_record(*store_, event).value().has_value();
+  }
   std::chrono::steady_clock::time_point virtual_now() const {
     return std::chrono::steady_clock::time_point(std::chrono::milliseconds(net_.now()));
   }
