@@ -100,16 +100,15 @@ TEST(Rules, AdmissionAndApplicationAgreeAtEveryBoundary) {
   EXPECT_EQ(code(applied), "wrong_symbiote");
 }
 
-RC_GTEST_PROP(Rules, AnEventTheRulesAcceptIsAppliedAndOneTheyRefuseIsRejectedForTheSameReason,
-              ()) {
+RC_GTEST_PROP(Rules, AnEventTheRulesAcceptIsAppliedAndOneTheyRefuseIsRejectedForTheSameReason, ()) {
   static Chain c;  // one database for every case: nothing is ever committed
   const int type = *rc::gen::inRange(0, 5);
   const uint8_t who = static_cast<uint8_t>(*rc::gen::inRange(0, 2));
   const Amount fee = *rc::gen::oneOf(rc::gen::inRange<Amount>(0, 30),
                                      rc::gen::inRange<Amount>(999'000, 1'000'100));
-  const Amount amount = *rc::gen::oneOf(rc::gen::inRange<Amount>(0, 2'000),
-                                        rc::gen::inRange<Amount>(999'000, 1'000'100),
-                                        rc::gen::inRange<Amount>(UINT64_MAX - 2'000'000, UINT64_MAX));
+  const Amount amount = *rc::gen::oneOf(
+      rc::gen::inRange<Amount>(0, 2'000), rc::gen::inRange<Amount>(999'000, 1'000'100),
+      rc::gen::inRange<Amount>(UINT64_MAX - 2'000'000, UINT64_MAX));
   const Event e = make(type, c.genesis.id(), who, fee, amount);
   auto [rules, applied] = c.judge(e);
   RC_ASSERT(code(applied) == code(rules));
