@@ -65,16 +65,21 @@ BENCHMARK(BM_MempoolAddTake);
 // The admission journal's cost per single-event request (D14): journal one event, release it
 // when its block decides it. Against a RocksDB put + delete of the same record, the journal's
 // first layout.
+static std::vector<Event> thousand_transfers(const Genesis& g) {  // 50 senders, 20 each
+  std::vector<Event> evs;
+  for (int i = 0; i < 1000; ++i)
+    evs.push_back(make_transfer(g.id(), key(static_cast<uint8_t>(i % 50)), i / 50 + 1, 10,
+                                key(2).public_key(), 5));
+  return evs;
+}
+
 static void BM_JournalOneEventRequest(benchmark::State& st) {
   chain::testing::TempDir dir;
   const Genesis g = chain::testing::small_genesis();
   auto store = std::move(*ChainStore::open(dir.path("db"), g));
   kit::AdmissionJournal j(*store, dir.path("db/admission"), {});
   (void)j.load();
-  std::vector<Event> evs;
-  for (int i = 0; i < 1000; ++i)
-    evs.push_back(make_transfer(g.id(), key(static_cast<uint8_t>(i % 50)), i / 50 + 1, 10,
-                                key(2).public_key(), 5));
+  const std::vector<Event> evs = thousand_transfers(g);
   std::vector<Hash32> hashes;
   for (const auto& e : evs) hashes.push_back(e.hash());
   for (auto _ : st) {
@@ -89,10 +94,7 @@ static void BM_RocksDbPutDeleteOneEvent(benchmark::State& st) {
   chain::testing::TempDir dir;
   const Genesis g = chain::testing::small_genesis();
   auto store = std::move(*ChainStore::open(dir.path("db"), g));
-  std::vector<Event> evs;
-  for (int i = 0; i < 1000; ++i)
-    evs.push_back(make_transfer(g.id(), key(static_cast<uint8_t>(i % 50)), i / 50 + 1, 10,
-                                key(2).public_key(), 5));
+  const std::vector<Event> evs = thousand_transfers(g);
   uint64_t seq = 0;
   for (auto _ : st) {
     const uint64_t first = seq;

@@ -49,6 +49,15 @@ std::vector<fs::path> segment_files(const fs::path& dir) {
   return out;
 }
 
+// A log in `dir` holding records 0, 1, 2; returns its segment file (empty on failure).
+fs::path log_of_three(const fs::path& dir) {
+  auto o = open_log(dir);
+  if (!o.log) return {};
+  for (uint32_t i = 0; i < 3; ++i)
+    if (!o.log->append(rec(i)).ok()) return {};
+  return segment_files(dir).back();
+}
+
 }  // namespace
 
 TEST(AppendLog, Crc32cMatchesTheStandardCheckValue) {
@@ -115,13 +124,8 @@ TEST(AppendLog, RecordsComeBackInOrderAcrossReopensUntilReleased) {
 TEST(AppendLog, AnIncompleteTailIsDroppedAndTheLogGoesOn) {
   TempDir tmp;
   const fs::path dir = tmp.path("log");
-  fs::path file;
-  {
-    auto o = open_log(dir);
-    ASSERT_TRUE(o.log);
-    for (uint32_t i = 0; i < 3; ++i) ASSERT_TRUE(o.log->append(rec(i)).ok());
-    file = segment_files(dir).back();
-  }
+  const fs::path file = log_of_three(dir);
+  ASSERT_FALSE(file.empty());
   // A write cut short by a crash: the first 54 bytes of a fourth record (its header, valid, and
   // part of its payload) at the end.
   const auto full = fs::file_size(file);
@@ -147,13 +151,8 @@ TEST(AppendLog, AnIncompleteTailIsDroppedAndTheLogGoesOn) {
 TEST(AppendLog, ADamagedRecordIsRefusedNamingTheFileAndOffset) {
   TempDir tmp;
   const fs::path dir = tmp.path("log");
-  fs::path file;
-  {
-    auto o = open_log(dir);
-    ASSERT_TRUE(o.log);
-    for (uint32_t i = 0; i < 3; ++i) ASSERT_TRUE(o.log->append(rec(i)).ok());
-    file = segment_files(dir).back();
-  }
+  const fs::path file = log_of_three(dir);
+  ASSERT_FALSE(file.empty());
   {
     std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(108 + 8 + 50);  // inside the second record's payload

@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <tuple>
 
 #include "codec/hex.h"
 #include "common/clock.h"
