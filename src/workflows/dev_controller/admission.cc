@@ -29,4 +29,17 @@ Status check_event_against(const chain::Event& e, const chain::Account& sender) 
   return Status();
 }
 
+Result<Hash32> check_admission(
+    const chain::Event& e, const chain::SymbioteId& symbiote, const chain::Manifest& m,
+    const kit::Mempool& mempool,
+    const std::function<Result<chain::Account>(const chain::AccountId&)>& account) {
+  KLYN_TRY(check_event_alone(e, symbiote, m));
+  Hash32 hash = e.hash();
+  if (mempool.contains(hash)) return Error("duplicate", "this event is already pending");
+  auto sender = account(e.creator);
+  if (!sender) return sender.error();
+  KLYN_TRY(check_event_against(e, *sender));
+  return hash;
+}
+
 }  // namespace klyn::dev_controller

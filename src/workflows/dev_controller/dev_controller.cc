@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "net/http_client.h"
 #include "workflows/dev_controller/admission.h"
+#include "workflows/dev_controller/protocol.h"
 
 namespace klyn::dev_controller {
 
@@ -472,49 +473,16 @@ std::string DevController::halted_reason() const {
 bool DevController::produce_round() {
   if (unpublished_) return finish_round();
   if (!store_->writable()) return false;  // events wait in the mempool (admission answers 503)
-  const chain::Manifest& m = ctx_.genesis.manifest;
-  const size_t max_events = m.limits.max_events_per_instant_block;
-  const size_t max_instant =
-      config_.phantom_blocks ? 256 : m.limits.max_instant_blocks_per_controller_block;
-  Round round;
-  size_t made = 0;
+  // Instant blocks of other producers first (they were acknowledged; D3 is the verifier's).
+  const RoundLimits limits = RoundLimits::of(ctx_.genesis.manifest, config_.phantom_blocks);
+  std::vector<std::pair<Hash32, Bytes>> offered;
   {
-    // Instant blocks of other producers first (they were acknowledged; D3 is the verifier's).
-    std::vector<std::pair<Hash32, Bytes>> offered;
-    {
-      std::lock_guard lock(instants_mu_);
-      offered = intake_->next(max_instant);
-    }
-    for (const auto& [h, enc] : offered) {
-      round.batch.put(dc_keys::instant(h), enc);
-      ordering_->add(h);
-      ++made;
-    }
+    std::lock_guard lock(instants_mu_);
+    offered = intake_->next(limits.instant_blocks);
   }
-  while (made < max_instant) {
-    auto evs = mempool_->take(max_events);
-    if (evs.empty()) break;
-    InstantBlock ib;
-    ib.symbiote = store_->symbiote_id();
-    ib.created_ms = unix_time_ms();
-    ib.events.reserve(evs.size());
-    for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
-    ib.sign(*ctx_.key);
-    Bytes enc = ib.encode();
-    Hash32 h = InstantBlock::hash_of(enc);
-    round.batch.put(dc_keys::instant(h), enc);
-    ordering_->add(h);
-    ++made;
-  }
-  if (ordering_->pending() == 0) return false;
-  auto cbs = ordering_->emit(unix_time_ms());
-  for (const auto& cb : cbs) round.batch.put(dc_keys::controller(cb.index), cb.encode());
-  round.first = cbs.front().index;
-  round.last = cbs.back().index;
-  round.last_hash = ordering_->prev_hash();
-  round.instant_blocks = made;
-  round.batch.put(dc_keys::kHead, chain::keys::be64(round.last));
-  round.batch.put(dc_keys::kHeadHash, round.last_hash);
+  auto round = make_round(std::move(offered), *mempool_, *ordering_, store_->symbiote_id(),
+                          *ctx_.key, unix_time_ms(), limits);
+  if (!round) return false;
   unpublished_ = std::move(round);
   return finish_round();
 }
@@ -618,13 +586,7 @@ void DevController::verification_loop() {
     }
     if (applied_ >= head_) continue;
     // The block's decisions reach the mempool together with its state (Mempool::on_block).
-    auto r =
-        verifier_->apply_next([&](const AppliedBlock& b, const std::function<Status()>& commit) {
-          std::vector<PendingEvent> deferred;
-          deferred.reserve(b.deferred.size());
-          for (const auto& d : b.deferred) deferred.push_back({d.event, d.hash});
-          return mempool_->on_block(commit, b.decided, std::move(deferred), nonce_of);
-        });
+    auto r = apply_next_block(*verifier_, *mempool_, nonce_of);
     if (!r) {
       if (r.error().code == "not_available") continue;
       if (r.error().code == "storage_full") {
@@ -738,13 +700,8 @@ Status DevController::accepting() const {
 // Admission's checks (admission.h): the event alone, then against the committed account of its
 // sender (pending events of the sender are not counted: the verifier has the final word).
 Result<Hash32> DevController::admission_checks(const chain::Event& e) {
-  KLYN_TRY(check_event_alone(e, store_->symbiote_id(), ctx_.genesis.manifest));
-  Hash32 hash = e.hash();
-  if (mempool_->contains(hash)) return Error("duplicate", "this event is already pending");
-  auto sender = store_->account(e.creator);
-  if (!sender) return sender.error();
-  KLYN_TRY(check_event_against(e, *sender));
-  return hash;
+  return check_admission(e, store_->symbiote_id(), ctx_.genesis.manifest, *mempool_,
+                         [this](const chain::AccountId& id) { return store_->account(id); });
 }
 
 Result<Hash32> DevController::admit(const chain::Event& e, const Hash32& hash) {

@@ -30,6 +30,7 @@
 #include "workflows/dev_controller/instant_intake.h"
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
+#include "workflows/dev_controller/protocol.h"
 #include "workflows/dev_controller/sync.h"
 #include "workflows/dev_controller/verifier.h"
 
@@ -88,13 +89,6 @@ class DevController final : public core::Workflow {
   void verification_loop();
   bool produce_round();
   // A controller round built but not yet stored, marked and published (see produce_round).
-  struct Round {
-    chain::WriteBatch batch;
-    bool stored = false;
-    uint64_t first = 0, last = 0;
-    Hash32 last_hash{};
-    size_t instant_blocks = 0;
-  };
   std::optional<Round> unpublished_;                  // generation thread only
   std::unique_ptr<chain::SigningMark> signing_mark_;  // the controller's (S6)
   std::atomic<uint64_t> recovering_to_{0};  // > 0: own blocks up to here must come back first
@@ -185,7 +179,7 @@ class DevController final : public core::Workflow {
   // Producer: the instant blocks it made, until ordered (instant_book.h).
   std::mutex awaiting_mu_;
   InstantBook book_{InstantBook::Backoff{}};
-  std::vector<CensorshipEvidence> evidence_waiting_;  // blocks of their window not stored yet
+  EvidenceWaiting evidence_waiting_;  // blocks of their window not stored yet
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> started_{false};

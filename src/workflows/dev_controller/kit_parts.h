@@ -10,6 +10,7 @@
 namespace klyn::dev_controller {
 using kit::AdmissionJournal;
 using kit::EventForwarder;
+using kit::ForwardAnswers;
 using kit::Gossip;
 using kit::Lease;
 using kit::Mempool;

@@ -41,18 +41,11 @@ std::optional<std::vector<Hash32>> DevController::stored_block_instants(uint64_t
 
 Result<json> DevController::receive_instant(ByteSpan bytes) {
   const chain::Manifest& m = ctx_.genesis.manifest;
-  auto ib = decode_instant_block(bytes, BlockLimits::of(m));
-  if (!ib) return Error("bad_block", ib.error().reason);
-  if (ib->symbiote != store_->symbiote_id())
-    return Error("wrong_symbiote", "the instant block belongs to another symbiote");
+  auto ib = decode_offered_instant(bytes, store_->symbiote_id(), BlockLimits::of(m));
+  if (!ib) return ib.error();
   const Hash32 h = InstantBlock::hash_of(bytes);
   auto ack_at = [&](uint64_t height) {
-    InstantAck ack;
-    ack.symbiote = store_->symbiote_id();
-    ack.instant = h;
-    ack.height = height;
-    ack.sign(*ctx_.key);
-    return ack;
+    return make_ack(store_->symbiote_id(), h, height, *ctx_.key);
   };
   {
     std::lock_guard lock(instants_mu_);
@@ -65,17 +58,9 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
           {"known", true}, {"ack", codec::hex_encode(ack.encode())}, {"height", ack.height}};
     }
   }
-  if (ib->producer == *m.controller)
-    return Error("bad_block", "the controller's own instant blocks are not taken from peers");
-  auto producer_read = store_->account(ib->producer);
-  if (!producer_read) return producer_read.error();
-  const chain::Account& producer = *producer_read;
-  if (producer.stake < m.instant_producer_stake)
-    return Error("not_staked", "producer " + crypto::address_of(ib->producer) + " has stake " +
-                                   std::to_string(producer.stake) + " < " +
-                                   std::to_string(m.instant_producer_stake) + " needed");
-  if (!ib->verify_signature())
-    return Error("bad_signature", "the instant block's signature does not verify");
+  auto producer = store_->account(ib->producer);
+  if (!producer) return producer.error();
+  KLYN_TRY(judge_offered_instant(*ib, m, *producer));
   const uint64_t height = head_.load();
   const auto& censored = config_.fault_censor_producers;
   const bool order = std::find(censored.begin(), censored.end(), ib->producer) == censored.end();
@@ -127,10 +112,8 @@ void DevController::offer_instant(const Hash32& hash, const Bytes& encoded) {
     if (!j.is_object() || !j.contains("ack") || !j["ack"].is_string()) continue;
     auto raw = codec::hex_decode(j["ack"].get<std::string>());
     if (!raw) continue;
-    auto a = decode_ack(*raw);
-    if (a && a->instant == hash && a->symbiote == store_->symbiote_id() &&
-        a->verify(*ctx_.genesis.manifest.controller))
-      ack = *a;
+    auto a = decode_received_ack(*raw, store_->symbiote_id(), *ctx_.genesis.manifest.controller);
+    if (a && a->instant == hash) ack = *a;
   }
   if (!ack) return;  // offered again with back-off (InstantBook::due)
   std::lock_guard lock(awaiting_mu_);
@@ -155,17 +138,9 @@ void DevController::production_loop() {
                          : std::vector<PendingEvent>{};
     if (!can_store) std::this_thread::sleep_for(config_.block_interval);
     if (!evs.empty()) {
-      InstantBlock ib;
-      ib.symbiote = store_->symbiote_id();
-      ib.created_ms = unix_time_ms();
-      std::vector<Hash32> hashes;
-      for (const auto& pe : evs) {
-        hashes.push_back(pe.hash);
-        ib.events.push_back(pe.event);
-      }
-      ib.sign(*ctx_.key);
-      Bytes enc = ib.encode();
-      const Hash32 h = InstantBlock::hash_of(enc);
+      MadeInstant made = make_instant_block(evs, store_->symbiote_id(), *ctx_.key, unix_time_ms());
+      const Bytes& enc = made.encoded;
+      const Hash32& h = made.hash;
       // Kept locally first: it is ours to serve, and the evidence if it is left out. Not kept,
       // it is not sent; its events are ready again.
       chain::WriteBatch keep;
@@ -176,7 +151,7 @@ void DevController::production_loop() {
       } else {
         {
           std::lock_guard lock(awaiting_mu_);
-          book_.made(h, enc, std::move(hashes), steady_ms());
+          book_.made(h, enc, std::move(made.events), steady_ms());
         }
         offer_instant(h, enc);
       }
@@ -207,7 +182,7 @@ void DevController::after_applied(uint64_t index) {
     if (book_.empty() && evidence_waiting_.empty()) return;
     made = book_.applied(index, stored_block_instants(index).value_or(std::vector<Hash32>{}),
                          m.limits.inclusion_window);
-    recheck.swap(evidence_waiting_);
+    recheck = evidence_waiting_.take();
   }
   for (const auto& ev : made) (void)receive_evidence(ev, "local");
   for (const auto& ev : recheck) (void)receive_evidence(ev, "waiting");
@@ -216,44 +191,40 @@ void DevController::after_applied(uint64_t index) {
 Result<json> DevController::receive_evidence(const CensorshipEvidence& ev,
                                              const std::string& source) {
   const chain::Manifest& m = ctx_.genesis.manifest;
-  auto c = check_censorship(ev, store_->symbiote_id(), *m.controller, BlockLimits::of(m),
-                            m.limits.inclusion_window,
-                            [this](uint64_t i) { return stored_block_instants(i); });
-  if (c.verdict == CensorshipCheck::Verdict::kInvalid) return Error("bad_evidence", c.reason);
-  if (alarms_->contains(c.ack.instant)) return json{{"known", true}};
-  if (c.verdict == CensorshipCheck::Verdict::kNotYet) {
-    std::lock_guard lock(awaiting_mu_);
-    if (evidence_waiting_.size() < 1000) evidence_waiting_.push_back(ev);
-    return json{{"waiting", true}, {"reason", c.reason}};
+  auto step = judge_evidence(
+      ev, store_->symbiote_id(), m, [this](uint64_t i) { return stored_block_instants(i); },
+      [this](const Hash32& h) { return alarms_->contains(h); },
+      [this](const chain::AccountId& id) { return store_->account(id); }, source, unix_time_ms());
+  if (!step) return step.error();
+  using V = EvidenceStep::Verdict;
+  switch (step->verdict) {
+    case V::kInvalid:
+      return Error("bad_evidence", step->reason);
+    case V::kKnown:
+      return json{{"known", true}};
+    case V::kNotYet: {
+      std::lock_guard lock(awaiting_mu_);
+      evidence_waiting_.hold(ev);
+      return json{{"waiting", true}, {"reason", step->reason}};
+    }
+    case V::kAlarm:
+      break;
   }
-  auto producer_read = store_->account(c.producer);
-  if (!producer_read) return producer_read.error();
-  if (producer_read->stake < m.instant_producer_stake)
-    return Error("bad_evidence", "producer " + crypto::address_of(c.producer) +
-                                     " is not staked: its blocks need not be ordered");
-  Alarm a;
-  a.kind = "censorship";
-  a.index = c.ack.height;
-  a.hashes = {c.ack.instant};
-  a.detected_ms = unix_time_ms();
-  a.source = source;
-  a.id = c.ack.instant;
-  a.evidence = ev.encode();
-  a.note = "producer " + crypto::address_of(c.producer) + ": acknowledged at controller height " +
-           std::to_string(c.ack.height) + ", not in blocks " + std::to_string(c.ack.height + 1) +
-           ".." + std::to_string(c.ack.height + m.limits.inclusion_window);
-  auto fresh = alarms_->record(std::move(a));
+  const uint64_t acked_at = step->alarm.index;
+  const Hash32 instant = step->alarm.id;
+  const chain::AccountId producer = step->producer;
+  auto fresh = alarms_->record(std::move(step->alarm));
   if (!fresh) return fresh.error();
   if (*fresh) {
     ctx_.log->error(
         "CENSORSHIP EVIDENCE: instant block {} of {} was acknowledged by the controller "
         "at height {} and left out of the next {} blocks",
-        codec::hex_encode(c.ack.instant), crypto::address_of(c.producer), c.ack.height,
+        codec::hex_encode(instant), crypto::address_of(producer), acked_at,
         m.limits.inclusion_window);
     if (ctx_.bus && ctx_.bus->has_subscribers("censorship_evidence"))
       ctx_.bus->publish("censorship_evidence", {{"symbiote", ctx_.alias},
-                                                {"instant_block", codec::hex_encode(c.ack.instant)},
-                                                {"producer", crypto::address_of(c.producer)}});
+                                                {"instant_block", codec::hex_encode(instant)},
+                                                {"producer", crypto::address_of(producer)}});
     gossip_->send("/sync/censorship", ev.encode());
   }
   return json{{"recorded", true}, {"new", *fresh}};

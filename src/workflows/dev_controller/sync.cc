@@ -8,6 +8,7 @@
 #include "codec/hex.h"
 #include "net/http_client.h"
 #include "net/url.h"
+#include "workflows/dev_controller/protocol.h"
 #include "workflows/dev_controller/verifier.h"
 
 namespace klyn::dev_controller {
@@ -69,7 +70,7 @@ void BlockPuller::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int BlockPuller::pull_once(const Peer& p) {
+BlockPuller::Pulled BlockPuller::pull_once(const Peer& p) {
   // One keep-alive connection per peer, reused across polls (only this thread uses them).
   auto& client = clients_[p.url];
   if (!client) client = std::make_unique<net::HttpClient>(p.host, p.port, 10s);
@@ -79,62 +80,49 @@ int BlockPuller::pull_once(const Peer& p) {
   auto r = http.request(net::Method::kGet, target, "", "", {{"X-Klyn-Node", o_.node_id}});
   if (!r) {
     o_.log->debug("peer {}: {}", p.url, r.error().to_string());
-    return -1;
+    return {-1, true};
   }
   if (r->status != 200) {
     o_.log->warn("peer {}: GET {} answered {}: {}", p.url, target, r->status,
                  r->body.substr(0, 200));
-    return -1;
+    return {-1, true};
   }
   auto range = decode_range(as_bytes(r->body), o_.limits);
   if (!range) {
     o_.log->warn("peer {} sent a malformed block range: {}", p.url, range.error().reason);
-    return -1;
+    return {-1, true};
   }
   peer_height_ = range->peer_stored_height;
-  auto checked = check_continuation(tip_, o_.symbiote, o_.controller, *range, o_.limits);
-  if (!checked.error.empty()) o_.log->warn("peer {}: refused {}", p.url, checked.error);
-  if (checked.blocks.empty()) {
-    if (!checked.error.empty() && !range->bundles.empty() && tip_.index > 0)
-      look_for_conflict(http, p, range->bundles.front());
-    return checked.error.empty() ? 0 : -1;
+  RangeStep step = judge_range(tip_, o_.symbiote, o_.controller, *range, o_.limits);
+  if (!step.error.empty()) o_.log->warn("peer {}: refused {}", p.url, step.error);
+  if (step.probe) look_for_conflict(http, p);
+  if (step.blocks > 0) {
+    if (auto st = store_.write(step.batch); !st) {
+      if (store_error_log_.allow())
+        o_.log->error("cannot store blocks from {}: {}{}", p.url, st.error().to_string(),
+                      store_error_log_.suppressed_note());
+      return {-1, true};
+    }
+    tip_ = step.tip;
+    on_stored_(tip_.index);
   }
-  chain::WriteBatch batch;
-  for (const auto& b : checked.blocks) {
-    for (const auto& [h, enc] : b.instants) batch.put(dc_keys::instant(h), *enc);
-    batch.put(dc_keys::controller(b.block.index), b.block.encode());
-  }
-  const CheckedBlock& last = checked.blocks.back();
-  batch.put(dc_keys::kHead, chain::keys::be64(last.block.index));
-  batch.put(dc_keys::kHeadHash, last.hash);
-  if (auto st = store_.write(batch); !st) {
-    if (store_error_log_.allow())
-      o_.log->error("cannot store blocks from {}: {}{}", p.url, st.error().to_string(),
-                    store_error_log_.suppressed_note());
-    return -1;
-  }
-  tip_ = {last.block.index, last.hash};
-  on_stored_(tip_.index);
-  return static_cast<int>(checked.blocks.size());
+  const bool failed = step.blocks == 0 && !step.error.empty();
+  return {failed ? -1 : static_cast<int>(step.blocks), step.next_peer};
 }
 
-void BlockPuller::look_for_conflict(net::HttpClient& http, const Peer& p, const BlockBundle& next) {
-  auto cb = decode_controller_block(next.controller, o_.limits);
-  if (!cb || cb->index != tip_.index + 1 || cb->prev_hash == tip_.hash ||
-      !cb->verify_signature(o_.controller))
-    return;  // not a signed block that builds on another history
+void BlockPuller::look_for_conflict(net::HttpClient& http, const Peer& p) {
   auto r = http.request(
       net::Method::kGet,
       o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index) + "&limit=1", "", "",
       {{"X-Klyn-Node", o_.node_id}});
   if (!r || r->status != 200) return;
   auto range = decode_range(as_bytes(r->body), o_.limits);
-  if (!range || range->bundles.empty()) return;
+  if (!range) return;
   auto ours = store_.get(dc_keys::controller(tip_.index));
   if (!ours || !*ours) return;
   Bytes mine((*ours)->begin(), (*ours)->end());
-  if (mine == range->bundles.front().controller) return;
-  if (o_.on_conflict) o_.on_conflict(std::move(mine), range->bundles.front().controller, p.url);
+  if (auto theirs = probe_conflict(*range, mine); theirs && o_.on_conflict)
+    o_.on_conflict(std::move(mine), std::move(*theirs), p.url);
 }
 
 void BlockPuller::loop() {
@@ -145,10 +133,9 @@ void BlockPuller::loop() {
     std::vector<Peer> peers = o_.peers->snapshot();
     int got = -1;
     if (!peers.empty()) {
-      got = pull_once(peers[peer % peers.size()]);
-      // A failing peer, or one with nothing new (it may itself be behind, e.g. another follower
-      // still at height 0): ask the next one next time, so no peer can hold us back.
-      if (got <= 0) peer = (peer + 1) % peers.size();
+      const Pulled pulled = pull_once(peers[peer % peers.size()]);
+      got = pulled.stored;
+      if (pulled.next_peer) peer = (peer + 1) % peers.size();  // RangeStep::next_peer
     }
     auto now = std::chrono::steady_clock::now();
     uint64_t remaining = peer_height_ > tip_.index ? peer_height_ - tip_.index : 0;

@@ -68,11 +68,15 @@ class BlockPuller {
 
  private:
   void loop();
-  // One request to one peer; returns blocks stored, or -1 on failure.
-  int pull_once(const Peer& peer);
-  // The peer's next block does not link to our tip: fetch its block at our tip's index and, if
-  // it is a different validly signed block, report the conflict.
-  void look_for_conflict(net::HttpClient& http, const Peer& peer, const BlockBundle& next);
+  struct Pulled {
+    int stored = 0;  // blocks stored, or -1 on failure
+    bool next_peer = false;
+  };
+  // One request to one peer (judge_range of protocol.h decides what to store).
+  Pulled pull_once(const Peer& peer);
+  // The peer's next block is signed but does not link to our tip (RangeStep::probe): fetch its
+  // block at our tip's index and, if it differs from ours (probe_conflict), report the conflict.
+  void look_for_conflict(net::HttpClient& http, const Peer& peer);
 
   chain::ChainStore& store_;
   Options o_;

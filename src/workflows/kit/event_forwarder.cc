@@ -33,6 +33,41 @@ void EventForwarder::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+ForwardAnswers::Outcome ForwardAnswers::settle(
+    Mempool& mempool, std::vector<PendingEvent> batch, std::span<const std::string> errors,
+    bool orders, size_t peers, const std::function<uint64_t(const chain::AccountId&)>& nonce_of) {
+  Outcome out;
+  if (errors.size() != batch.size()) {
+    failed(mempool, batch);
+    out.next_peer = true;
+    return out;
+  }
+  std::vector<PendingEvent> again;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::string& err = errors[i];
+    // A relay answering "duplicate" may hold the event from us (seed 16 of the simulation): it
+    // must go on towards an orderer, or the two would hold it pending forever.
+    if (err == "duplicate" && !orders && ++relay_duplicates_[batch[i].hash] < peers) {
+      again.push_back(std::move(batch[i]));
+      out.next_peer = true;
+    } else if (err.empty() || err == "duplicate") {
+      relay_duplicates_.erase(batch[i].hash);
+      ++out.taken;
+    } else if (EventForwarder::refused_for_good(err)) {
+      out.refused_for_good.emplace_back(batch[i].hash, err);
+      mempool.give_up(batch[i].hash, nonce_of);
+    } else {
+      // Offered again when the lease runs out, through the next peer (simulation, soak seed
+      // 3000194); if another event took its nonce, the block deciding that forgets it.
+      out.refused_for_now.emplace_back(batch[i].hash, err);
+      out.next_peer = true;
+    }
+  }
+  if (relay_duplicates_.size() > 100'000) relay_duplicates_.clear();  // bounded memory
+  mempool.give_back(again);
+  return out;
+}
+
 bool EventForwarder::refused_for_good(const std::string& code) {
   return code == "bad_signature" || code == "wrong_symbiote" || code == "too_large" ||
          code == "bad_payload" || code == "unsupported_type" || code == "malformed" ||
@@ -41,7 +76,7 @@ bool EventForwarder::refused_for_good(const std::string& code) {
 
 void EventForwarder::loop() {
   std::map<std::string, std::unique_ptr<net::HttpClient>> clients;  // by URL
-  std::map<Hash32, size_t> relay_duplicates;  // "duplicate" answers from relaying peers
+  ForwardAnswers answers;
   size_t peer = 0;
   while (!stop_) {
     std::vector<Peer> peers = o_.peers->snapshot();
@@ -68,47 +103,32 @@ void EventForwarder::loop() {
         o_.log->debug(
             "forwarding to {} failed: {}", target.url,
             r ? std::to_string(r->status) + " " + r->body.substr(0, 200) : r.error().to_string());
-      mempool_.give_back(batch);  // not handed on: first in the next batch, to the next peer
+      ForwardAnswers::failed(mempool_, batch);
       peer = (peer + 1) % peers.size();
       for (int i = 0; i < 10 && !stop_; ++i) std::this_thread::sleep_for(20ms);  // back off
       continue;
     }
     auto j = nlohmann::json::parse(r->body, nullptr, false);
-    const nlohmann::json* results =
-        j.is_object() && j.contains("results") ? &j["results"] : nullptr;
-    // A peer that orders (the controller) answering "duplicate" has the event; a peer that only
-    // relays may have it from us (A -> B -> A): then it must go on towards an orderer through
-    // another peer, or the two would hold it pending forever (found by the simulation, seed 16).
-    const bool orders = j.is_object() && j.value("orders", false);
-    std::vector<PendingEvent> again;
-    bool rotate = false;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const nlohmann::json* item = results && i < results->size() ? &(*results)[i] : nullptr;
-      std::string err = item && item->is_object() ? item->value("error", "") : "";
-      if (err == "duplicate" && !orders && ++relay_duplicates[batch[i].hash] < peers.size()) {
-        again.push_back(std::move(batch[i]));
-        rotate = true;
-      } else if (err.empty() || err == "duplicate") {
-        relay_duplicates.erase(batch[i].hash);
-        ++forwarded_;  // leased: offered again unless a block decides it in time
-      } else if (refused_for_good(err)) {
-        if (o_.log)
-          o_.log->info("peer refused forwarded event {}: {} {}", codec::hex_encode(batch[i].hash),
-                       err, item ? item->value("reason", "") : "");
-        mempool_.give_up(batch[i].hash, nonce_of_);
-      } else {
-        // Refused for now (the peer's nonce, balance or room): the lease offers it again later,
-        // through the next peer (this one may hold a twin that never gets in: simulation, soak
-        // seed 3000194); if another event took its nonce, the block deciding that forgets it.
-        rotate = true;
-        if (o_.log)
-          o_.log->debug("peer {} refused forwarded event {} for now: {}", target.url,
-                        codec::hex_encode(batch[i].hash), err);
-      }
+    const bool orders = j.is_object() && j.contains("orders") && j["orders"].is_boolean() &&
+                        j["orders"].get<bool>();
+    std::vector<std::string> errors;
+    if (j.is_object() && j.contains("results") && j["results"].is_array())
+      for (const auto& item : j["results"])
+        errors.push_back(item.is_object() && item.contains("error") && item["error"].is_string()
+                             ? item["error"].get<std::string>()
+                             : "");
+    const auto out =
+        answers.settle(mempool_, std::move(batch), errors, orders, peers.size(), nonce_of_);
+    forwarded_ += out.taken;
+    if (o_.log) {
+      for (const auto& [h, err] : out.refused_for_good)
+        o_.log->info("peer {} refused forwarded event {}: {}", target.url, codec::hex_encode(h),
+                     err);
+      for (const auto& [h, err] : out.refused_for_now)
+        o_.log->debug("peer {} refused forwarded event {} for now: {}", target.url,
+                      codec::hex_encode(h), err);
     }
-    if (relay_duplicates.size() > 100'000) relay_duplicates.clear();  // bounded memory
-    mempool_.give_back(again);
-    if (rotate) peer = (peer + 1) % peers.size();
+    if (out.next_peer) peer = (peer + 1) % peers.size();
   }
 }
 

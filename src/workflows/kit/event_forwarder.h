@@ -12,9 +12,13 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "workflows/kit/mempool.h"
 #include "workflows/kit/peers.h"
@@ -24,6 +28,37 @@ class logger;
 }
 
 namespace klyn::kit {
+
+// What a forwarder makes of a peer's answers to one batch, without I/O (EventForwarder and the
+// dev_controller simulation both use it). `errors[i]` is the peer's error code for batch[i] (""
+// = taken), `orders` whether the peer orders events itself (its /events answer says so),
+// `peers` how many peers the forwarder has:
+// * taken, or "duplicate" from a peer that orders: leased (offered again unless decided);
+// * "duplicate" from a peer that only relays: maybe our own event coming back (A -> B -> A), so
+//   it goes on through another peer, up to once per peer, then counts as taken;
+// * refused for good (refused_for_good: the event itself is invalid): forgotten (give_up);
+// * refused for now (the peer's nonce, balance or room): leased, and the next batch goes to the
+//   next peer (this one may hold a twin that never gets in).
+// Answers that do not match the batch (another count) count as a failed post: the batch is given
+// back, first in the next one, to the next peer.
+class ForwardAnswers {
+ public:
+  struct Outcome {
+    size_t taken = 0;
+    bool next_peer = false;
+    std::vector<std::pair<Hash32, std::string>> refused_for_good, refused_for_now;
+  };
+  Outcome settle(Mempool& mempool, std::vector<PendingEvent> batch,
+                 std::span<const std::string> errors, bool orders, size_t peers,
+                 const std::function<uint64_t(const chain::AccountId&)>& nonce_of);
+  // A post that got no usable answer: the batch goes back, to the next peer.
+  static void failed(Mempool& mempool, const std::vector<PendingEvent>& batch) {
+    mempool.give_back(batch);
+  }
+
+ private:
+  std::map<Hash32, size_t> relay_duplicates_;  // "duplicate" answers from relaying peers
+};
 
 class EventForwarder {
  public:

@@ -8,6 +8,7 @@
 #include "codec/binary.h"
 #include "codec/hex.h"
 #include "workflows/dev_controller/admission.h"
+#include "workflows/dev_controller/protocol.h"
 #include "workflows/dev_controller/sync.h"
 
 namespace klyn::dev_controller::sim {
@@ -20,12 +21,6 @@ const bool kTrace = [] {
   return v && *v && *v != '0';
 }();
 
-std::string_view sv(const Bytes& b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
-std::string_view sv(const Hash32& h) {
-  return {reinterpret_cast<const char*>(h.data()), h.size()};
-}
 Bytes get_request(uint64_t from, uint64_t limit) {
   codec::Writer w;
   w.u64(from);
@@ -154,7 +149,7 @@ void SimNode::on_timer(uint64_t t) {
     case kForwardTimeout:
       if (forward_request_ == request && request != 0) {
         forward_request_ = 0;  // not handed on: back to the mempool, try the next peer
-        mempool_->give_back(forward_batch_);
+        ForwardAnswers::failed(*mempool_, forward_batch_);
         forward_batch_.clear();
         if (!peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();
       }
@@ -174,11 +169,11 @@ void SimNode::on_timer(uint64_t t) {
 
 std::string SimNode::submit(const chain::Event& e) {
   // The shipped admission checks (admission.h), in the shipped order.
-  if (Status st = check_event_alone(e, store_->symbiote_id(), m_); !st) return st.error().code;
-  const Hash32 hash = e.hash();
-  if (mempool_->contains(hash)) return "duplicate";
-  if (Status st = check_event_against(e, store_->account(e.creator).value()); !st)
-    return st.error().code;
+  auto checked =
+      check_admission(e, store_->symbiote_id(), m_, *mempool_,
+                      [this](const chain::AccountId& id) { return store_->account(id); });
+  if (!checked) return checked.error().code;
+  const Hash32 hash = *checked;
   if (!sigcache_->contains(hash)) {
     if (!e.verify_signature()) return "bad_signature";
     sigcache_->insert(hash);
@@ -239,91 +234,45 @@ void SimNode::on_events_result(const SimMessage& m) {
     std::string e;
     if (r.string(e, 256)) errs.push_back(std::move(e));
   }
-  if (!r.ok() || errs.size() != forward_batch_.size()) {
-    mempool_->give_back(forward_batch_);  // as a failed post
-    forward_batch_.clear();
-    return;
-  }
-  std::vector<PendingEvent> again;
-  bool rotate = false;
-  for (size_t i = 0; i < forward_batch_.size(); ++i) {
-    const std::string& err = errs[i];
-    if (kTrace)
+  if (!r.ok()) errs.clear();  // as a failed post
+  if (kTrace)
+    for (size_t i = 0; i < forward_batch_.size() && i < errs.size(); ++i)
       std::fprintf(stderr, "t=%llu node %u: forwarded %s to %u: %s\n",
                    static_cast<unsigned long long>(net_.now()), id_,
                    codec::hex_encode(forward_batch_[i].hash).substr(0, 12).c_str(), m.from,
-                   err.empty() ? "accepted" : err.c_str());
-    // As EventForwarder: "duplicate" from a peer that only relays may be our own event coming
-    // back (A -> B -> A); send it on through another peer, up to once per peer.
-    if (err == "duplicate" && !orders &&
-        ++relay_duplicates_[forward_batch_[i].hash] < peers_.size()) {
-      again.push_back(std::move(forward_batch_[i]));
-      rotate = true;
-    } else if (err.empty() || err == "duplicate") {
-      relay_duplicates_.erase(forward_batch_[i].hash);  // leased: offered again unless decided
-    } else if (EventForwarder::refused_for_good(err)) {
-      mempool_->give_up(forward_batch_[i].hash,
-                        [this](const chain::AccountId& id) { return committed_nonce(id); });
-    } else {
-      rotate = true;  // refused for now: leased, offered again later through the next peer
-    }
-  }
-  mempool_->give_back(again);
-  if (rotate && !peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();
+                   errs[i].empty() ? "accepted" : errs[i].c_str());
+  const auto out =
+      answers_.settle(*mempool_, std::move(forward_batch_), errs, orders, peers_.size(),
+                      [this](const chain::AccountId& id) { return committed_nonce(id); });
   forward_batch_.clear();
+  if (out.next_peer && !peers_.empty()) forward_peer_ = (forward_peer_ + 1) % peers_.size();
 }
 
 // ---- the controller's round (DevController::produce_round) ----
 
 void SimNode::produce_round() {
   if (alarms_->halting()) return;
-  const size_t max_events = m_.limits.max_events_per_instant_block;
-  const size_t max_instant =
-      config_.phantom ? 256 : m_.limits.max_instant_blocks_per_controller_block;
-  chain::WriteBatch batch;
-  size_t made = 0;
-  for (const auto& [h, enc] : intake_.next(max_instant)) {
-    batch.put(dc_keys::instant(h), sv(enc));
-    ordering_->add(h);
-    ++made;
-  }
-  while (made < max_instant) {
-    auto evs = mempool_->take(max_events);
-    if (evs.empty()) break;
-    InstantBlock ib;
-    ib.symbiote = store_->symbiote_id();
-    ib.created_ms = net_.now();
-    for (auto& pe : evs) ib.events.push_back(std::move(pe.event));
-    ib.sign(*key_);
-    Bytes enc = ib.encode();
-    Hash32 h = InstantBlock::hash_of(enc);
-    batch.put(dc_keys::instant(h), sv(enc));
-    ordering_->add(h);
-    ++made;
-  }
-  if (ordering_->pending() == 0) return;
-  auto cbs = ordering_->emit(net_.now());
-  for (const auto& cb : cbs) {
-    Bytes enc = cb.encode();
-    batch.put(dc_keys::controller(cb.index), sv(enc));
+  const RoundLimits limits = RoundLimits::of(m_, config_.phantom);
+  auto round = make_round(intake_.next(limits.instant_blocks), *mempool_, *ordering_,
+                          store_->symbiote_id(), *key_, net_.now(), limits);
+  if (!round) return;
+  for (const Bytes& enc : round->controller_blocks) {
     note_seen(enc);
-    if (cb.index == equivocate_index_ && !alt_block_) {
+    auto cb = decode_controller_block(enc, limits_);
+    if (cb && cb->index == equivocate_index_ && !alt_block_) {
       // The fault: a second, validly signed block at the same index and link.
-      ControllerBlock alt = cb;
+      ControllerBlock alt = *cb;
       alt.created_ms += 1;
       alt.sign(*key_);
       alt_block_ = alt.encode();
       alt_hash_ = ControllerBlock::hash_of(*alt_block_);
     }
   }
-  batch.put(std::string(dc_keys::kHead), chain::keys::be64(cbs.back().index));
-  Hash32 hh = ordering_->prev_hash();
-  batch.put(std::string(dc_keys::kHeadHash), sv(hh));
-  if (auto st = store_->write(batch); !st) {
+  if (auto st = store_->write(round->batch); !st) {
     fail("store blocks: " + st.error().to_string());
     return;
   }
-  tip_ = {cbs.back().index, hh};
+  tip_ = {round->last, round->last_hash};
   maybe_apply();
 }
 
@@ -395,53 +344,34 @@ void SimNode::on_blocks(const SimMessage& m) {
   if (pull_phase_ == PullPhase::kConflict) {
     // BlockPuller::look_for_conflict, second half: the peer's block at our tip's index.
     pull_failed();
-    if (range->bundles.empty()) return;
     auto ours = store_->get(dc_keys::controller(tip_.index)).value();
     if (!ours) return;
     Bytes mine(ours->begin(), ours->end());
-    if (mine == range->bundles.front().controller) return;
-    auto proof = check_equivocation(mine, range->bundles.front().controller, store_->symbiote_id(),
-                                    *m_.controller, limits_);
+    auto theirs = probe_conflict(*range, mine);
+    if (!theirs) return;
+    auto proof = check_equivocation(mine, *theirs, store_->symbiote_id(), *m_.controller, limits_);
     if (proof) raise_equivocation(*proof, "peer " + std::to_string(m.from));
     return;
   }
-  auto checked = check_continuation(tip_, store_->symbiote_id(), *m_.controller, *range, limits_);
-  if (checked.blocks.empty()) {
-    if (!checked.error.empty() && !range->bundles.empty() && tip_.index > 0) {
-      auto cb = decode_controller_block(range->bundles.front().controller, limits_);
-      if (cb && cb->index == tip_.index + 1 && cb->prev_hash != tip_.hash &&
-          cb->verify_signature(*m_.controller)) {
-        pull_phase_ = PullPhase::kConflict;
-        pull_request_ = next_request();
-        net_.send(id_, m.from, MsgKind::kGetBlocks, pull_request_, get_request(tip_.index, 1));
-        net_.schedule(id_, config_.request_timeout_ms, tag(kPullTimeout, pull_request_));
-        return;
-      }
+  RangeStep step = judge_range(tip_, store_->symbiote_id(), *m_.controller, *range, limits_);
+  if (step.probe) {
+    pull_phase_ = PullPhase::kConflict;
+    pull_request_ = next_request();
+    net_.send(id_, m.from, MsgKind::kGetBlocks, pull_request_, get_request(tip_.index, 1));
+    net_.schedule(id_, config_.request_timeout_ms, tag(kPullTimeout, pull_request_));
+  } else {
+    pull_phase_ = PullPhase::kNone;
+  }
+  if (step.blocks > 0) {
+    if (auto st = store_->write(step.batch); !st) {
+      fail("store blocks: " + st.error().to_string());
+      return;
     }
-    // A failure, or nothing new: ask the next peer next time (see README.md).
-    return pull_failed();
+    tip_ = step.tip;
+    maybe_apply();
   }
-  store_checked(checked);
-  pull_phase_ = PullPhase::kNone;
-  if (!checked.error.empty()) pull_failed();
-}
-
-void SimNode::store_checked(const ContinuationResult& c) {
-  chain::WriteBatch batch;
-  for (const auto& b : c.blocks) {
-    for (const auto& [h, enc] : b.instants) batch.put(dc_keys::instant(h), sv(*enc));
-    Bytes enc = b.block.encode();
-    batch.put(dc_keys::controller(b.block.index), sv(enc));
-  }
-  const CheckedBlock& last = c.blocks.back();
-  batch.put(std::string(dc_keys::kHead), chain::keys::be64(last.block.index));
-  batch.put(std::string(dc_keys::kHeadHash), sv(last.hash));
-  if (auto st = store_->write(batch); !st) {
-    fail("store blocks: " + st.error().to_string());
-    return;
-  }
-  tip_ = {last.block.index, last.hash};
-  maybe_apply();
+  if (step.next_peer && !step.probe && !peers_.empty())
+    pull_peer_ = (pull_peer_ + 1) % peers_.size();
 }
 
 // ---- verification (DevController::verification_loop) ----
@@ -456,11 +386,7 @@ void SimNode::maybe_apply() {
 void SimNode::apply_one() {
   if (!halted_.empty() || alarms_->halting()) return;
   auto nonce_of = [this](const chain::AccountId& id) { return committed_nonce(id); };
-  auto r = verifier_->apply_next([&](const AppliedBlock& b, const std::function<Status()>& commit) {
-    std::vector<PendingEvent> deferred;
-    for (const auto& d : b.deferred) deferred.push_back({d.event, d.hash});
-    return mempool_->on_block(commit, b.decided, std::move(deferred), nonce_of);
-  });
+  auto r = apply_next_block(*verifier_, *mempool_, nonce_of);
   if (!r) {
     if (r.error().code != "not_available") {
       halted_ = r.error().to_string();

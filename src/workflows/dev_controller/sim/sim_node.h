@@ -1,10 +1,10 @@
 #pragma once
-// One node of the dev_controller simulation (test-only; README.md in this folder). It is the
-// workflow shell of dev_controller.cc / producers.cc / sync.cc re-written without threads, HTTP or
-// wall clock, around the REAL pieces: Mempool, Ordering, InstantBlock/ControllerBlock, InstantAck,
-// encode_range/serve_range/check_continuation, Verifier on its own chain::ChainStore (RocksDB),
-// AlarmBook and check_equivocation. Every action happens inside on_message()/on_timer(), called
-// by SimNetwork in seeded order.
+// One node of the dev_controller simulation (test-only; README.md in this folder): the shipped
+// protocol steps (protocol.h, admission.h, InstantIntake, InstantBook, Ordering, kit::Mempool,
+// kit::ForwardAnswers, Verifier, AlarmBook) carried over a simulated network instead of HTTP and
+// threads, on its own chain::ChainStore (RocksDB). It adds no rule of its own: it is transport
+// and timers. Every action happens inside on_message()/on_timer(), called by SimNetwork in seeded
+// order.
 //
 // Roles (README.md of dev_controller):
 // * controller — admits events, makes its own instant blocks, queues producers' instant blocks
@@ -41,6 +41,7 @@
 #include "workflows/dev_controller/instant_intake.h"
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
+#include "workflows/dev_controller/protocol.h"
 #include "workflows/dev_controller/sim/sim_network.h"
 #include "workflows/dev_controller/verifier.h"
 
@@ -146,7 +147,6 @@ class SimNode final : public SimHandler {
   void forward();          // follower
   void pull();             // follower, producer
   void pull_failed();
-  void store_checked(const ContinuationResult& c);
   void maybe_apply();
   void apply_one();
   void after_applied(uint64_t index);  // producer: acknowledged blocks and censorship evidence
@@ -192,6 +192,7 @@ class SimNode final : public SimHandler {
   // Producer bookkeeping: the shipped InstantBook (producers.cc drives the same).
   InstantBook book_;
   size_t evidence_made_ = 0;
+  EvidenceWaiting evidence_waiting_;
   std::map<Hash32, InstantAck> acks_;
   std::set<chain::AccountId> censored_;  // controller fault: acknowledged, never ordered
 
@@ -203,7 +204,7 @@ class SimNode final : public SimHandler {
   std::vector<PendingEvent> forward_batch_;  // taken with a lease, in flight
   uint64_t forward_request_ = 0;
   size_t forward_peer_ = 0;
-  std::map<Hash32, size_t> relay_duplicates_;  // "duplicate" answers from relaying peers
+  ForwardAnswers answers_;  // the shipped handling of a peer's answers
 
   // Equivocation fault (controller).
   uint64_t equivocate_index_ = 0;

@@ -17,26 +17,18 @@ std::string_view sv(const Bytes& b) {
 }  // namespace
 
 void SimNode::on_instant(const SimMessage& m) {
-  auto ib = decode_instant_block(m.body, limits_);
-  if (!ib || ib->symbiote != store_->symbiote_id()) return;
+  // The steps of DevController::receive_instant (protocol.h); answers are messages here.
+  auto ib = decode_offered_instant(m.body, store_->symbiote_id(), limits_);
+  if (!ib) return;
   const Hash32 h = InstantBlock::hash_of(m.body);
   auto ack_at = [&](uint64_t height) {
-    InstantAck ack;
-    ack.symbiote = store_->symbiote_id();
-    ack.instant = h;
-    ack.height = height;
-    ack.sign(*key_);
-    return ack.encode();
+    return make_ack(store_->symbiote_id(), h, height, *key_).encode();
   };
   if (auto first = intake_.seen(h)) {
-    // Known. As receive_instant: the controller acknowledges again, with the height it first saw
-    // the block at (the first acknowledgement may have been lost); a relay does nothing.
     if (role_ == Role::kController) reply(m, MsgKind::kInstantAck, ack_at(*first));
     return;
   }
-  if (ib->producer == *m_.controller) return;
-  if (store_->account(ib->producer).value().stake < m_.instant_producer_stake) return;
-  if (!ib->verify_signature()) return;
+  if (!judge_offered_instant(*ib, m_, store_->account(ib->producer).value())) return;
   switch (intake_.take(h, m.body, tip_.index, !censored_.count(ib->producer))) {
     case InstantIntake::Taken::kBusy:
     case InstantIntake::Taken::kKnown:
@@ -51,9 +43,8 @@ void SimNode::on_instant(const SimMessage& m) {
 
 void SimNode::on_ack(const SimMessage& m) {
   if (role_ != Role::kProducer) return;
-  auto a = decode_ack(m.body);
-  if (!a || a->symbiote != store_->symbiote_id() || !a->verify(*m_.controller)) return;
-  if (!book_.acknowledged(*a, net_.now())) return;
+  auto a = decode_received_ack(m.body, store_->symbiote_id(), *m_.controller);
+  if (!a || !book_.acknowledged(*a, net_.now())) return;
   acks_[a->instant] = *a;
 }
 
@@ -61,21 +52,11 @@ void SimNode::produce_instant() {
   if (alarms_->halting()) return;
   auto evs = mempool_->take(m_.limits.max_events_per_instant_block);
   if (evs.empty()) return;
-  InstantBlock ib;
-  ib.symbiote = store_->symbiote_id();
-  ib.created_ms = net_.now();
-  std::vector<Hash32> hashes;
-  for (auto& pe : evs) {
-    hashes.push_back(pe.hash);
-    ib.events.push_back(std::move(pe.event));
-  }
-  ib.sign(*key_);
-  Bytes enc = ib.encode();
-  const Hash32 h = InstantBlock::hash_of(enc);
-  if (auto st = store_->put(dc_keys::instant(h), sv(enc)); !st)
+  MadeInstant made = make_instant_block(std::move(evs), store_->symbiote_id(), *key_, net_.now());
+  if (auto st = store_->put(dc_keys::instant(made.hash), sv(made.encoded)); !st)
     fail("store instant block: " + st.error().to_string());
-  for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, enc);
-  book_.made(h, std::move(enc), std::move(hashes), net_.now());
+  for (NodeId p : peers_) net_.send(id_, p, MsgKind::kInstant, 0, made.encoded);
+  book_.made(made.hash, std::move(made.encoded), std::move(made.events), net_.now());
 }
 
 void SimNode::resend_unacked() {
@@ -96,25 +77,30 @@ std::optional<std::vector<Hash32>> SimNode::stored_block_instants(uint64_t index
 }
 
 void SimNode::after_applied(uint64_t index) {
-  if (book_.empty()) return;
+  // DevController::after_applied: evidence made now, and evidence waiting for its window.
+  if (book_.empty() && evidence_waiting_.empty()) return;
   const auto made =
       book_.applied(index, stored_block_instants(index).value_or(std::vector<Hash32>{}),
                     m_.limits.inclusion_window);
-  for (const CensorshipEvidence& ev : made) {
-    auto c = check_censorship(ev, store_->symbiote_id(), *m_.controller, limits_,
-                              m_.limits.inclusion_window,
-                              [this](uint64_t i) { return stored_block_instants(i); });
-    if (c.verdict != CensorshipCheck::Verdict::kValid) continue;
-    Alarm a;
-    a.kind = "censorship";
-    a.index = c.ack.height;
-    a.hashes = {c.ack.instant};
-    a.detected_ms = net_.now();
-    a.source = "local";
-    a.id = c.ack.instant;
-    a.evidence = ev.encode();
-    (void)alarms_->record(std::move(a));
-    ++evidence_made_;
+  const auto waiting = evidence_waiting_.take();
+  for (size_t i = 0; i < made.size() + waiting.size(); ++i) {
+    const bool mine = i < made.size();
+    const CensorshipEvidence& ev = mine ? made[i] : waiting[i - made.size()];
+    auto step = judge_evidence(
+        ev, store_->symbiote_id(), m_, [this](uint64_t k) { return stored_block_instants(k); },
+        [this](const Hash32& h) { return alarms_->contains(h); },
+        [this](const chain::AccountId& id) { return store_->account(id); },
+        mine ? "local" : "waiting", net_.now());
+    if (!step) {
+      fail("judge evidence: " + step.error().to_string());
+      continue;
+    }
+    if (step->verdict == EvidenceStep::Verdict::kNotYet) evidence_waiting_.hold(ev);
+    if (step->verdict != EvidenceStep::Verdict::kAlarm) continue;
+    if (auto fresh = alarms_->record(std::move(step->alarm)); !fresh)
+      fail("record evidence: " + fresh.error().to_string());
+    else if (*fresh)
+      ++evidence_made_;
   }
 }
 

@@ -503,3 +503,60 @@ TEST(EventForwarder, APeerThatNeverAnswersHoldsItUpOnlyForTheTimeout) {
   EXPECT_LT(Clock::now() - t0, 2s);
   f.stop();
 }
+
+// ForwardAnswers: the I/O-free rules the forwarder (and the simulation) apply to a peer's answers.
+TEST(ForwardAnswers, EachAnswerDecidesWhatBecomesOfItsEvent) {
+  Mempool pool{MempoolLimits{}};
+  std::vector<PendingEvent> batch;
+  for (uint8_t k = 1; k <= 4; ++k) {
+    batch.push_back(ev(k, 1));
+    ASSERT_TRUE(pool.add(batch.back(), 0).ok());
+  }
+  ASSERT_EQ(pool.take(10).size(), 4u);
+  ForwardAnswers answers;
+  const std::vector<std::string> errors = {"", "duplicate", "bad_signature", "nonce_used"};
+  auto out = answers.settle(pool, batch, errors, /*orders=*/true, 3, kNobodyCommitted);
+  EXPECT_EQ(out.taken, 2u);  // taken, and "duplicate" from a peer that orders
+  ASSERT_EQ(out.refused_for_good.size(), 1u);
+  EXPECT_EQ(out.refused_for_good[0].first, batch[2].hash);
+  EXPECT_FALSE(pool.contains(batch[2].hash));  // forgotten: invalid in itself
+  ASSERT_EQ(out.refused_for_now.size(), 1u);
+  EXPECT_EQ(out.refused_for_now[0].second, "nonce_used");
+  EXPECT_TRUE(pool.contains(batch[3].hash));  // still pending here, offered again later
+  EXPECT_TRUE(out.next_peer);
+  EXPECT_EQ(pool.ready_count(), 0u);  // nothing handed back at once
+}
+
+TEST(ForwardAnswers, ADuplicateFromARelayGoesOnThroughTheOtherPeersThenCountsAsTaken) {
+  Mempool pool{MempoolLimits{}};
+  PendingEvent e = ev(1, 1);
+  ASSERT_TRUE(pool.add(e, 0).ok());
+  ForwardAnswers answers;
+  const std::vector<std::string> dup = {"duplicate"};
+  const size_t peers = 3;
+  for (size_t round = 1; round < peers; ++round) {
+    auto batch = pool.take(10);
+    ASSERT_EQ(batch.size(), 1u) << "round " << round;
+    auto out = answers.settle(pool, batch, dup, /*orders=*/false, peers, kNobodyCommitted);
+    EXPECT_EQ(out.taken, 0u);
+    EXPECT_TRUE(out.next_peer);
+    EXPECT_EQ(pool.ready_count(), 1u);  // given back: first in the next batch
+  }
+  auto batch = pool.take(10);
+  auto out = answers.settle(pool, batch, dup, false, peers, kNobodyCommitted);
+  EXPECT_EQ(out.taken, 1u);  // every peer has it now
+  EXPECT_FALSE(out.next_peer);
+  EXPECT_EQ(pool.ready_count(), 0u);
+}
+
+TEST(ForwardAnswers, AnswersThatDoNotMatchTheBatchCountAsAFailedPost) {
+  Mempool pool{MempoolLimits{}};
+  for (uint8_t k = 1; k <= 2; ++k) ASSERT_TRUE(pool.add(ev(k, 1), 0).ok());
+  auto batch = pool.take(10);
+  ForwardAnswers answers;
+  const std::vector<std::string> one = {""};
+  auto out = answers.settle(pool, batch, one, true, 2, kNobodyCommitted);
+  EXPECT_EQ(out.taken, 0u);
+  EXPECT_TRUE(out.next_peer);
+  EXPECT_EQ(pool.ready_count(), 2u);  // the whole batch is back
+}
