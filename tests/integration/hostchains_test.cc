@@ -7,7 +7,7 @@
 #include "hostchains/bitcoin/bitcoin.h"
 #include "hostchains/bitcoin/testing/litecoind.h"
 #include "test_chain.h"
-#include "workflows/dev_controller/checkpoints.h"
+#include "workflows/dev_controller/kit_parts.h"
 
 namespace klyn::itest {
 namespace {
@@ -122,8 +122,8 @@ TEST(Hostchains, ControllerCheckpointsToLitecoinFollowerAuditsAndARewriteRaisesT
   proof.index = 5;
   proof.hash = fake;
   proof.tx = *tx;
-  proof.sign(*ctl_key);
-  Bytes enc = proof.encode();
+  proof.sign(dev_controller::kCheckpointProofDomain, *ctl_key);
+  Bytes enc = proof.encode(dev_controller::kCheckpointProofDomain);
   auto posted = f.http().post("/s/hc/sync/checkpoint_proof", std::string(enc.begin(), enc.end()),
                               "application/octet-stream");
   ASSERT_TRUE(posted.ok());
@@ -134,8 +134,8 @@ TEST(Hostchains, ControllerCheckpointsToLitecoinFollowerAuditsAndARewriteRaisesT
   EXPECT_EQ(alarms.body["alarms"][0]["kind"], "hostchain_mismatch");
   EXPECT_FALSE(finality_of(f, "hc")["matches_local"].get<bool>());
   // A proof not signed by the controller is refused.
-  proof.sign(c.accounts[0]);
-  enc = proof.encode();
+  proof.sign(dev_controller::kCheckpointProofDomain, c.accounts[0]);
+  enc = proof.encode(dev_controller::kCheckpointProofDomain);
   auto refused = f.http().post("/s/hc/sync/checkpoint_proof", std::string(enc.begin(), enc.end()),
                                "application/octet-stream");
   ASSERT_TRUE(refused.ok());

@@ -27,7 +27,7 @@
 #include "net/http_server.h"
 #include "test_chain.h"
 #include "workflows/dev_controller/block_range.h"
-#include "workflows/dev_controller/checkpoints.h"
+#include "workflows/dev_controller/kit_parts.h"
 
 namespace klyn::itest {
 namespace {
@@ -549,9 +549,10 @@ TEST(HostchainsTwoKinds, AFollowerFedAnotherBlockAtACheckpointedIndexRaisesHostc
     EXPECT_EQ(a["hashes"][1], forged5);  // what this node has
     auto bytes = codec::hex_decode(a["proof"].get<std::string>());
     ASSERT_TRUE(bytes.ok());
-    auto proof = dev_controller::decode_checkpoint_proof(*bytes);
+    auto proof =
+        dev_controller::decode_checkpoint_proof(*bytes, dev_controller::kCheckpointProofDomain);
     ASSERT_TRUE(proof.ok()) << proof.error().to_string();
-    EXPECT_TRUE(proof->verify(ctl_key->public_key()));
+    EXPECT_TRUE(proof->verify(dev_controller::kCheckpointProofDomain, ctl_key->public_key()));
     EXPECT_EQ(proof->index, 5u);
     EXPECT_EQ(codec::hex_encode(proof->hash), real5);
     const std::string name = proof->hostchain.type == "bitcoin" ? "ltc" : "eth";

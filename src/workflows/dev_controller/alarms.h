@@ -12,20 +12,22 @@
 // * A1  check_equivocation() accepts exactly: same symbiote, same index, different hashes, both
 //       signatures valid for the manifest's controller, both canonical encodings. The proof's id
 //       does not depend on the order the two blocks are given in.
-// * A2  An alarm, once recorded, is durable (RocksDB, `w:alarm:` prefix) and survives restarts;
-//       a node with an alarm never applies another controller block of that symbiote.
-// * A3  Recording the same proof twice is a no-op that reports "already known" (so gossip stops).
+// * A2  An alarm, once recorded, is durable (kit::AlarmBook, `w:alarm:` prefix, B1) and survives
+//       restarts; a node with a fork alarm never applies another controller block of that
+//       symbiote.
+// * A3  Recording the same proof twice is a no-op that reports "already known" (B2: the alarm's
+//       id is the proof's id, so gossip stops).
 
 #include <cstdint>
-#include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
-#include <vector>
 
-#include "chain/store.h"
 #include "workflows/dev_controller/blocks.h"
+#include "workflows/kit/alarm_book.h"
 
 namespace klyn::dev_controller {
+
+using kit::Alarm;
+using kit::AlarmBook;
 
 struct EquivocationProof {
   Bytes first, second;  // canonical controller block encodings, ordered by hash (first < second)
@@ -47,44 +49,13 @@ Result<EquivocationProof> decode_equivocation(ByteSpan bytes, const SymbioteId& 
                                               const crypto::PublicKey& controller,
                                               const BlockLimits& limits);
 
-struct Alarm {
-  // "equivocation" and "hostchain_mismatch" (checkpoints.h) stop the chain (fork alarms);
-  // "censorship" (censorship.h) is evidence that is recorded and served but does not stop it.
-  std::string kind;
-  uint64_t index = 0;
-  std::vector<Hash32> hashes;
-  uint64_t detected_ms = 0;
-  std::string source;  // "local" or the peer / request address it came from
-  Hash32 id{};
-  Bytes evidence;    // the encoded proof / evidence
-  std::string note;  // human-readable detail (e.g. the censored producer)
-
-  nlohmann::json to_json() const;
-};
-
-// The alarms of one symbiote, persisted in its store. Thread-safe.
-class AlarmBook {
- public:
-  explicit AlarmBook(chain::ChainStore& store) : store_(store) {}
-  // Loads stored alarms (prepare). Corrupt entries are errors ("corrupt").
-  Status load();
-  // A3: true when recorded now, false when it was already known (same id). Written before
-  // returning.
-  Result<bool> record(Alarm alarm);
-  Result<bool> record(const EquivocationProof& proof, std::string source, uint64_t now_ms);
-  // True when a fork alarm (equivocation, hostchain_mismatch) is held: the chain must not
-  // advance.
-  bool halting() const;
-  // The fork alarms (every kind but "censorship").
-  std::vector<Alarm> fork_alarms() const;
-  bool contains(const Hash32& id) const;
-  // Every record of `kind` ("" = all).
-  std::vector<Alarm> list(std::string_view kind = "") const;
-
- private:
-  chain::ChainStore& store_;
-  mutable std::mutex mu_;
-  std::vector<Alarm> alarms_;
-};
+// The alarm book of a dev_controller symbiote (kit::AlarmBook): alarms under `w:alarm:`;
+// "equivocation" and "hostchain_mismatch" (kit checkpointer.h) stop the chain (fork alarms, A2);
+// "censorship" (censorship.h) is evidence that is recorded and served but does not stop it.
+inline AlarmBook::Options alarm_book_options() {
+  return {"w:alarm:", {"censorship"}};
+}
+// The alarm recording an equivocation proof (its id is the proof's, A3).
+Alarm equivocation_alarm(const EquivocationProof& proof, std::string source, uint64_t now_ms);
 
 }  // namespace klyn::dev_controller

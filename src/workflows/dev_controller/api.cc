@@ -241,10 +241,10 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
   // Fork alarms: equivocation proofs this node holds (alarms.h).
   KLYN_TRY(r.add(Method::kGet, "/alarms", [this](const Request&) {
     json list = json::array();
-    for (const auto& a : alarms_->fork_alarms()) list.push_back(a.to_json());
+    for (const auto& a : alarms_->halting_alarms()) list.push_back(a.to_json());
     return Response::json({{"alarms", list}, {"applying", list.empty()}});
   }));
-  // Hostchain finality (checkpoints.h): per hostchain, what is committed and audited.
+  // Hostchain finality (kit/checkpointer.h): per hostchain, what is committed and audited.
   KLYN_TRY(r.add(Method::kGet, "/finality", [this](const Request&) {
     json j = checkpointer_->finality();
     j["height"] = applied_.load();
@@ -256,11 +256,12 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
     return Response::json({{"proofs", list}});
   }));
   KLYN_TRY(r.add(Method::kPost, "/sync/checkpoint_proof", sync_route([this](const Request& req) {
-                   auto p = decode_checkpoint_proof(as_bytes(req.body));
+                   auto p = decode_checkpoint_proof(as_bytes(req.body), kCheckpointProofDomain);
                    if (!p) return error_response(p.error());
                    auto fresh = checkpointer_->receive_proof(*p);
                    if (!fresh) return error_response(fresh.error());
-                   if (*fresh) gossip_->send("/sync/checkpoint_proof", p->encode());
+                   if (*fresh)
+                     gossip_->send("/sync/checkpoint_proof", p->encode(kCheckpointProofDomain));
                    return Response::json({{"new", *fresh}});
                  })));
   // Censorship evidence this node holds (censorship.h).

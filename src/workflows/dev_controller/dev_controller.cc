@@ -137,20 +137,23 @@ Status DevController::prepare(core::WorkflowContext context) {
                                              m.limits.max_instant_blocks_per_controller_block));
   verifier_ = std::make_unique<Verifier>(*store_, ctx_.genesis.manifest, sigcache_.get());
   KLYN_TRY(verifier_->init());
-  alarms_ = std::make_unique<AlarmBook>(*store_);
+  alarms_ = std::make_unique<AlarmBook>(*store_, alarm_book_options());
   KLYN_TRY(alarms_->load());
   if (alarms_->halting())
     ctx_.log->critical(
         "FORK ALARM: {} stored alarm(s) for this symbiote; not applying new controller blocks "
         "(GET /s/{}/alarms)",
-        alarms_->fork_alarms().size(), ctx_.alias);
+        alarms_->halting_alarms().size(), ctx_.alias);
   {
     Checkpointer::Options co;
     co.symbiote = store_->symbiote_id();
-    co.controller = *m.controller;
+    co.committer = *m.controller;
+    co.proof_domain = kCheckpointProofDomain;
+    co.mismatch_domain = "KLY-DC-HOSTCHAIN-MISMATCH";
+    co.key_prefix = "w:";
     if (is_controller_) co.key = ctx_.key;
     co.every = m.checkpoint_every;
-    co.applied_height = [this] { return applied_.load(); };
+    co.final_height = [this] { return applied_.load(); };  // applied is final here
     co.block_hash = [this](uint64_t i) -> std::optional<Hash32> {
       if (i == 0 || i > head_.load()) return std::nullopt;
       auto bytes = store_->get(dc_keys::controller(i));
@@ -158,7 +161,7 @@ Status DevController::prepare(core::WorkflowContext context) {
       return ControllerBlock::hash_of(as_bytes(**bytes));
     };
     co.on_proof = [this](const CheckpointProof& p) {
-      gossip_->send("/sync/checkpoint_proof", p.encode());
+      gossip_->send("/sync/checkpoint_proof", p.encode(kCheckpointProofDomain));
       if (ctx_.bus && ctx_.bus->has_subscribers("checkpoint_committed"))
         ctx_.bus->publish("checkpoint_committed", {{"symbiote", ctx_.alias},
                                                    {"hostchain", p.hostchain.type},
@@ -718,7 +721,7 @@ Result<Hash32> DevController::admit(const chain::Event& e, const Hash32& hash) {
 
 Result<bool> DevController::raise_equivocation(const EquivocationProof& proof,
                                                const std::string& source) {
-  auto fresh = alarms_->record(proof, source, unix_time_ms());
+  auto fresh = alarms_->record(equivocation_alarm(proof, source, unix_time_ms()));
   if (!fresh) {
     ctx_.log->error("cannot store an equivocation proof: {}", fresh.error().to_string());
     return fresh;
@@ -816,7 +819,7 @@ nlohmann::json DevController::summary() const {
                     {"signed_up_to", recovering_to_.load()},
                     {"reason", "fetching blocks this controller signed back from peers"}};
   if (alarms_ && alarms_->halting()) {
-    j["alarms"] = alarms_->fork_alarms().size();
+    j["alarms"] = alarms_->halting_alarms().size();
     if (!j.contains("halted")) j["halted"] = "fork alarm (GET alarms)";
   }
   j["events"] = {{"admitted", events_admitted_.load()},

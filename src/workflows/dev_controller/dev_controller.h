@@ -25,7 +25,6 @@
 #include "core/workflow.h"
 #include "workflows/dev_controller/alarms.h"
 #include "workflows/dev_controller/censorship.h"
-#include "workflows/dev_controller/checkpoints.h"
 #include "workflows/dev_controller/instant_book.h"
 #include "workflows/dev_controller/instant_intake.h"
 #include "workflows/dev_controller/kit_parts.h"

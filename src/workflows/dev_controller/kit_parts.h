@@ -1,6 +1,8 @@
 #pragma once
 // The workflow kit's parts (src/workflows/kit/) dev_controller uses, by their short names here.
 #include "workflows/kit/admission_journal.h"
+#include "workflows/kit/alarm_book.h"
+#include "workflows/kit/checkpointer.h"
 #include "workflows/kit/event_forwarder.h"
 #include "workflows/kit/gossip.h"
 #include "workflows/kit/mempool.h"
@@ -9,6 +11,9 @@
 
 namespace klyn::dev_controller {
 using kit::AdmissionJournal;
+using kit::Checkpointer;
+using kit::CheckpointProof;
+using kit::decode_checkpoint_proof;
 using kit::EventForwarder;
 using kit::ForwardAnswers;
 using kit::Gossip;
@@ -17,4 +22,6 @@ using kit::Mempool;
 using kit::MempoolLimits;
 using kit::PeerScores;
 using kit::PendingEvent;
+// dev_controller's checkpoint proofs are signed by the controller under this domain.
+inline constexpr std::string_view kCheckpointProofDomain = "KLY-DC-CHECKPOINT-PROOF-v1";
 }  // namespace klyn::dev_controller

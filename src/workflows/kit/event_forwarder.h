@@ -1,11 +1,11 @@
 #pragma once
 // EventForwarder: events admitted on a node that does not order them are handed to a peer
 // (binary POST /s/{id}/events, the API every workflow serves) in batches. Events stay pending
-// locally until an applied block decides them (D12 of dev_controller): a failed post gives the
-// batch back to the mempool; an event the peer took, or refused for a reason of its own state
-// (nonce, balance, a full mempool), is taken with a lease and offered again if no block decided
-// it when the lease runs out; only an event invalid in itself (signature, size, fee, payload) is
-// forgotten here.
+// locally until an applied block decides them (a workflow's liveness rule: an accepted event is
+// never dropped while pending): a failed post gives the batch back to the mempool; an event the
+// peer took, or refused for a reason of its own state (nonce, balance, a full mempool), is taken
+// with a lease and offered again if no block decided it when the lease runs out; only an event
+// invalid in itself (signature, size, fee, payload) is forgotten here.
 //
 // Thread safety: runs one thread of its own between start() and stop().
 
@@ -29,8 +29,8 @@ class logger;
 
 namespace klyn::kit {
 
-// What a forwarder makes of a peer's answers to one batch, without I/O (EventForwarder and the
-// dev_controller simulation both use it). `errors[i]` is the peer's error code for batch[i] (""
+// What a forwarder makes of a peer's answers to one batch, without I/O (EventForwarder and a
+// workflow's simulation both use it). `errors[i]` is the peer's error code for batch[i] (""
 // = taken), `orders` whether the peer orders events itself (its /events answer says so),
 // `peers` how many peers the forwarder has:
 // * taken, or "duplicate" from a peer that orders: leased (offered again unless decided);

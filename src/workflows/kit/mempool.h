@@ -88,7 +88,7 @@ class Mempool {
   bool wait_ready(std::chrono::milliseconds timeout);
   void wake();
 
-  // Called once per event of an applied controller block (applied or rejected), with a lookup
+  // Called once per event of an applied block (applied or rejected), with a lookup
   // of the sender's committed nonce. Forgets the event, and every event of the sender at or below
   // the committed nonce (another event took that nonce: they can never apply); re-opens the
   // sender's queue after rejections.

@@ -74,7 +74,7 @@ Status SimNode::open() {
   mempool_ = std::make_unique<Mempool>(ml);
   verifier_ = std::make_unique<Verifier>(*store_, m_, sigcache_.get());
   KLYN_TRY(verifier_->init());
-  alarms_ = std::make_unique<AlarmBook>(*store_);
+  alarms_ = std::make_unique<AlarmBook>(*store_, alarm_book_options());
   KLYN_TRY(alarms_->load());
   tip_ = {0, store_->symbiote_id()};
   if (role_ == Role::kController)
@@ -403,7 +403,7 @@ void SimNode::apply_one() {
 // ---- fork alarms ----
 
 void SimNode::raise_equivocation(const EquivocationProof& proof, const std::string& source) {
-  auto fresh = alarms_->record(proof, source, net_.now());
+  auto fresh = alarms_->record(equivocation_alarm(proof, source, net_.now()));
   if (!fresh) return fail("record alarm: " + fresh.error().to_string());
   if (!*fresh) return;
   if (!alarm_at_height_) alarm_at_height_ = store_->applied_height().value();

@@ -42,10 +42,28 @@
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
 #include "workflows/dev_controller/protocol.h"
-#include "workflows/dev_controller/sim/sim_network.h"
 #include "workflows/dev_controller/verifier.h"
+#include "workflows/kit/sim/sim_network.h"
 
 namespace klyn::dev_controller::sim {
+
+using kit::sim::kClient;
+using kit::sim::NodeId;
+using kit::sim::SimHandler;
+using kit::sim::SimMessage;
+using kit::sim::SimNetwork;
+
+// The messages of dev_controller's simulation (SimMessage::kind), each the canonical binary form
+// the real node sends over HTTP where it has one.
+enum MsgKind : kit::sim::MsgKind {
+  kEvents,        // event batch (chain::encode_event_batch): client submission or forward
+  kEventsResult,  // bool orders | varint n | n × admission error code of a forwarded batch
+  kInstant,       // InstantBlock::encode()
+  kInstantAck,    // InstantAck::encode()
+  kGetBlocks,     // u64 from | u64 limit
+  kBlocks,        // encode_range()
+  kEquivocation,  // EquivocationProof::encode()
+};
 
 enum class Role { kController, kProducer, kFollower };
 const char* to_string(Role r);

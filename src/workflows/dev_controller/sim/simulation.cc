@@ -14,6 +14,9 @@
 
 namespace klyn::dev_controller::sim {
 
+using kit::sim::FaultModel;
+using kit::sim::Partition;
+
 namespace {
 
 using chain::AccountId;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/bytes.h"
-#include "workflows/dev_controller/sim/sim_network.h"
+#include "workflows/kit/sim/sim_network.h"
 
 namespace klyn::dev_controller::sim {
 

@@ -88,20 +88,20 @@ TEST(Alarms, BookIsDurableAndDeduplicates) {
   {
     auto store = chain::ChainStore::open(dir.path("db"), g);
     ASSERT_TRUE(store.ok());
-    AlarmBook book(**store);
+    AlarmBook book(**store, alarm_book_options());
     ASSERT_TRUE(book.load().ok());
     EXPECT_FALSE(book.halting());
-    auto r1 = book.record(*p, "local", 1000);
+    auto r1 = book.record(equivocation_alarm(*p, "local", 1000));
     ASSERT_TRUE(r1.ok());
     EXPECT_TRUE(*r1);
-    auto r2 = book.record(*p, "peer x", 2000);
+    auto r2 = book.record(equivocation_alarm(*p, "peer x", 2000));
     ASSERT_TRUE(r2.ok());
     EXPECT_FALSE(*r2) << "A3: the same proof again is not new";
     EXPECT_EQ(book.list().size(), 1u);
   }
   auto store = chain::ChainStore::open(dir.path("db"), g);
   ASSERT_TRUE(store.ok());
-  AlarmBook book(**store);
+  AlarmBook book(**store, alarm_book_options());
   ASSERT_TRUE(book.load().ok());
   ASSERT_TRUE(book.halting()) << "A2: alarms survive a restart";
   auto list = book.list();
@@ -114,7 +114,7 @@ TEST(Alarms, BookIsDurableAndDeduplicates) {
   EXPECT_EQ(list[0].evidence, p->encode());
   auto j = list[0].to_json();
   EXPECT_EQ(j["hashes"].size(), 2u);
-  auto again = book.record(*p, "peer y", 3000);
+  auto again = book.record(equivocation_alarm(*p, "peer y", 3000));
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again);
 }

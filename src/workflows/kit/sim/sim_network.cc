@@ -1,26 +1,6 @@
-#include "workflows/dev_controller/sim/sim_network.h"
+#include "workflows/kit/sim/sim_network.h"
 
-namespace klyn::dev_controller::sim {
-
-const char* to_string(MsgKind k) {
-  switch (k) {
-    case MsgKind::kEvents:
-      return "events";
-    case MsgKind::kEventsResult:
-      return "events_result";
-    case MsgKind::kInstant:
-      return "instant";
-    case MsgKind::kInstantAck:
-      return "instant_ack";
-    case MsgKind::kGetBlocks:
-      return "get_blocks";
-    case MsgKind::kBlocks:
-      return "blocks";
-    case MsgKind::kEquivocation:
-      return "equivocation";
-  }
-  return "?";
-}
+namespace klyn::kit::sim {
 
 SimNetwork::SimNetwork(uint64_t seed, FaultModel faults) : rng_(seed), faults_(faults) {}
 
@@ -109,4 +89,4 @@ bool SimNetwork::run_until(uint64_t until_ms, const std::function<bool()>& stop)
   return true;
 }
 
-}  // namespace klyn::dev_controller::sim
+}  // namespace klyn::kit::sim

@@ -1,25 +1,26 @@
 #pragma once
-// Checkpoints of a dev_controller symbiote on its hostchains (§4.4, §4.6; issue "Hostchains"
-// items 3–5).
+// Checkpoints of a symbiote's history on its hostchains (§4.4, §4.6), for any workflow: what it
+// commits is a block it calls final (one that orders with a single key: applied; a BFT workflow:
+// committed), and who commits is one key the workflow names.
 //
-// * The controller commits (index, hash) of controller block `index` to every hostchain of the
-//   manifest that this node has a connector for and that is not stopped, whenever the applied
-//   height reaches the next multiple of the manifest's checkpoint_every. At most one unconfirmed
-//   commit per hostchain at a time; the commit record is stored before the next step, so a
-//   restart continues where it was (no second commit of an index that was already sent).
-// * Once a commit has the hostchain's required confirmations, the controller signs a **proof**
+// * The committer commits (index, hash) of block `index` to every hostchain of the manifest that
+//   this node has a connector for and that is not stopped, whenever the final height reaches the
+//   next multiple of the manifest's checkpoint_every. At most one unconfirmed commit per
+//   hostchain at a time; the commit record is stored before the next step, so a restart
+//   continues where it was (no second commit of an index that was already sent).
+// * Once a commit has the hostchain's required confirmations, the committer signs a **proof**
 //   (symbiote, hostchain, index, hash, hostchain transaction) and gossips it.
 // * Every node **audits**: it reads the symbiote's commits back from each hostchain it has a
-//   connector for (trusting nobody) and compares each sufficiently deep one with its own
-//   controller block at that index. Equal → finality on that hostchain advances. Different and
-//   the commit is the one a controller-signed proof names → fork alarm (halting, kind
-//   "hostchain_mismatch") with the proof and the hostchain transaction as evidence. Different
+//   connector for (trusting nobody) and compares each sufficiently deep one with its own block
+//   at that index. Equal → finality on that hostchain advances. Different and the commit is the
+//   one a committer-signed proof names → an alarm (kind "hostchain_mismatch", the workflow
+//   decides that it halts) with the proof and the hostchain transaction as evidence. Different
 //   and nobody signed it → counted as a foreign commit and logged: anyone can write bytes to a
-//   public hostchain, so an unsigned commit proves nothing about the controller.
+//   public hostchain, so an unsigned commit proves nothing about the committer.
 //
-// Invariants (tests: Checkpoints.*, integration Hostchains.* and HostchainsTwoKinds.*):
-// * K1  checkpoint_target(applied, every) is the largest multiple of `every` ≤ applied; a commit
-//       is only made for an index above the last committed one, of a block this node applied.
+// Invariants (tests: Checkpointer.*, integration Hostchains.* and HostchainsTwoKinds.*):
+// * K1  checkpoint_target(final, every) is the largest multiple of `every` ≤ final; a commit is
+//       only made for an index above the last committed one, of a block this node holds final.
 // * K2  Never two unconfirmed commits on one hostchain; a commit record is durable before the
 //       connector is asked to do anything else on that hostchain.
 // * K4  A commit record is stored as an *intent* (tx "") before the connector is asked to send
@@ -31,8 +32,9 @@
 //       transaction still in the hostchain's mempool after that, a read-back that has not
 //       scanned up to the tip by then — set the bitcoin start_height near the deployment — and
 //       an in-process send that timed out after reaching the hostchain are sent twice.)
-// * K3  A proof verifies only under the manifest's controller key; an alarm needs both a valid
-//       proof and the hostchain's own read-back showing that commit at the required depth.
+// * K3  A proof verifies only under the committer's key and the workflow's proof domain; an
+//       alarm needs both a valid proof and the hostchain's own read-back showing that commit at
+//       the required depth.
 
 #include <atomic>
 #include <condition_variable>
@@ -48,33 +50,34 @@
 
 #include "chain/store.h"
 #include "hostchains/connector.h"
-#include "workflows/dev_controller/alarms.h"
+#include "workflows/kit/alarm_book.h"
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 struct CheckpointProof {
-  SymbioteId symbiote{};
+  chain::SymbioteId symbiote{};
   chain::HostchainRef hostchain;
   uint64_t index = 0;
   Hash32 hash{};
   std::string tx;
   crypto::Signature signature{};
 
-  Bytes signing_bytes() const;  // "KLY-DC-CHECKPOINT-PROOF-v1" | symbiote | type | network |
-                                // address | index | hash | tx
-  Bytes encode() const;         // signing bytes | signature
-  void sign(const crypto::KeyPair& controller);
-  bool verify(const crypto::PublicKey& controller) const;
+  // domain (the workflow's own) | symbiote | type | network |
+  // address | index | hash | tx
+  Bytes signing_bytes(std::string_view domain) const;
+  Bytes encode(std::string_view domain) const;  // signing bytes | signature
+  void sign(std::string_view domain, const crypto::KeyPair& committer);
+  bool verify(std::string_view domain, const crypto::PublicKey& committer) const;
   nlohmann::json to_json() const;
 };
-Result<CheckpointProof> decode_checkpoint_proof(ByteSpan bytes);
+Result<CheckpointProof> decode_checkpoint_proof(ByteSpan bytes, std::string_view domain);
 
 // K1.
 inline uint64_t checkpoint_target(uint64_t applied, uint64_t every) {
   return every == 0 ? 0 : applied - applied % every;
 }
 
-// The controller's last commit on one hostchain (stored under w:ckpt:<name>).
+// The committer's last commit on one hostchain (stored under <key_prefix>ckpt:<name>).
 struct CommitRecord {
   uint64_t index = 0;
   Hash32 hash{};
@@ -89,12 +92,16 @@ Result<CommitRecord> decode_commit_record(ByteSpan bytes);
 class Checkpointer {
  public:
   struct Options {
-    SymbioteId symbiote{};
-    crypto::PublicKey controller{};
-    std::shared_ptr<const crypto::KeyPair> key;  // set on the controller: it commits
-    uint64_t every = 0;                          // manifest.checkpoint_every (0 = no commits)
-    std::chrono::milliseconds interval{1000};    // one round of commit + audit steps
-    std::function<uint64_t()> applied_height;
+    chain::SymbioteId symbiote{};
+    crypto::PublicKey committer{};               // whose proofs count (K3)
+    std::shared_ptr<const crypto::KeyPair> key;  // set on the committer's node: it commits
+    std::string proof_domain;     // the workflow's domain of its proofs
+    std::string mismatch_domain;  // hashed with the evidence into a mismatch alarm's id
+    std::string key_prefix;       // the workflow's storage prefix: <prefix>ckpt:, <prefix>proof:
+    uint64_t every = 0;           // manifest.checkpoint_every (0 = no commits)
+    std::chrono::milliseconds interval{1000};  // one round of commit + audit steps
+    // The highest height this workflow calls final on this node (K1).
+    std::function<uint64_t()> final_height;
     std::function<std::optional<Hash32>(uint64_t)> block_hash;  // stored block hash, if any
     std::function<void(const CheckpointProof&)> on_proof;       // a new proof (made or received)
     std::function<void(Alarm)> on_mismatch;                     // a checked hostchain mismatch
@@ -120,7 +127,7 @@ class Checkpointer {
 
  private:
   struct LinkState {
-    std::optional<CommitRecord> last;  // controller: last commit
+    std::optional<CommitRecord> last;  // committer: last commit
     bool uncertain_intent = false;     // K4: an intent found at start-up, maybe sent before
     std::chrono::steady_clock::time_point intent_found_at{};
     std::string status = "ok";  // ok | retrying | stopped | not_configured
@@ -145,6 +152,8 @@ class Checkpointer {
   void failed(LinkState& st, const Error& e);
   Status store_record(const std::string& name, const CommitRecord& r);
   Status store_proof(const CheckpointProof& p);
+  std::string record_prefix() const { return o_.key_prefix + "ckpt:"; }
+  std::string proof_prefix() const { return o_.key_prefix + "proof:"; }
 
   chain::ChainStore& store_;
   std::vector<hostchains::HostchainLink> links_;
@@ -158,4 +167,4 @@ class Checkpointer {
   std::thread thread_;
 };
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -1,6 +1,7 @@
 #pragma once
-// A seeded, single-threaded network of simulated nodes with a virtual clock (test-only; see
-// README.md in this folder). Nodes are SimHandlers; everything they do happens inside
+// A seeded, single-threaded network of simulated nodes with a virtual clock, for the simulation of
+// any workflow's state machines (test-only; the libhotstuff habit of docs/STYLE.md). A workflow
+// defines its own message kinds (a uint32_t each) and its nodes. Nodes are SimHandlers; everything they do happens inside
 // on_message()/on_timer() calls made by SimNetwork::step(), in an order fixed by the seed.
 //
 // Fault model (applied when a message is sent, and again at delivery for partitions):
@@ -25,25 +26,17 @@
 
 #include "common/bytes.h"
 
-namespace klyn::dev_controller::sim {
+namespace klyn::kit::sim {
 
 using NodeId = uint32_t;
 inline constexpr NodeId kClient = 0xffffffff;  // messages from clients (outside the network)
 
-enum class MsgKind : uint8_t {
-  kEvents,        // event batch (chain::encode_event_batch): client submission or forward
-  kEventsResult,  // per-event admission errors of a forwarded batch
-  kInstant,       // InstantBlock::encode()
-  kInstantAck,    // InstantAck::encode()
-  kGetBlocks,     // u64 from | u64 limit
-  kBlocks,        // encode_range()
-  kEquivocation,  // EquivocationProof::encode()
-};
-const char* to_string(MsgKind k);
+// A message's kind: the workflow's own numbering (e.g. an enum of its messages).
+using MsgKind = uint32_t;
 
 struct SimMessage {
   NodeId from = 0, to = 0;
-  MsgKind kind = MsgKind::kEvents;
+  MsgKind kind = 0;
   uint64_t request = 0;  // request id (replies carry the id of the request they answer)
   Bytes body;
 };
@@ -118,4 +111,4 @@ class SimNetwork {
   NetworkStats stats_;
 };
 
-}  // namespace klyn::dev_controller::sim
+}  // namespace klyn::kit::sim

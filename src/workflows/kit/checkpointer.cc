@@ -1,4 +1,4 @@
-#include "workflows/dev_controller/checkpoints.h"
+#include "workflows/kit/checkpointer.h"
 
 #include <spdlog/spdlog.h>
 
@@ -9,16 +9,13 @@
 #include "common/clock.h"
 #include "crypto/hash.h"
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kProofDomain = "KLY-DC-CHECKPOINT-PROOF-v1";
-constexpr std::string_view kRecordPrefix = "w:ckpt:";
-constexpr std::string_view kProofPrefix = "w:proof:";
 constexpr uint32_t kUnseenChecksBeforeResend = 30;
 // K4: an intent found at start-up is looked for on the hostchain at least this long.
 constexpr std::chrono::minutes kIntentResolveTime{10};
@@ -31,9 +28,9 @@ std::string_view as_sv(const Bytes& b) {
 
 // ---- CheckpointProof ----
 
-Bytes CheckpointProof::signing_bytes() const {
+Bytes CheckpointProof::signing_bytes(std::string_view domain) const {
   codec::Writer w(256);
-  w.raw(as_bytes(kProofDomain));
+  w.raw(as_bytes(domain));
   w.fixed(symbiote);
   w.string(hostchain.type);
   w.string(hostchain.network);
@@ -44,18 +41,18 @@ Bytes CheckpointProof::signing_bytes() const {
   return std::move(w).take();
 }
 
-Bytes CheckpointProof::encode() const {
-  Bytes b = signing_bytes();
+Bytes CheckpointProof::encode(std::string_view domain) const {
+  Bytes b = signing_bytes(domain);
   b.insert(b.end(), signature.begin(), signature.end());
   return b;
 }
 
-void CheckpointProof::sign(const crypto::KeyPair& controller) {
-  signature = controller.sign(signing_bytes());
+void CheckpointProof::sign(std::string_view domain, const crypto::KeyPair& committer) {
+  signature = committer.sign(signing_bytes(domain));
 }
 
-bool CheckpointProof::verify(const crypto::PublicKey& controller) const {
-  return crypto::verify(controller, signing_bytes(), signature);
+bool CheckpointProof::verify(std::string_view domain, const crypto::PublicKey& committer) const {
+  return crypto::verify(committer, signing_bytes(domain), signature);
 }
 
 json CheckpointProof::to_json() const {
@@ -69,12 +66,12 @@ json CheckpointProof::to_json() const {
       {"signature", codec::hex_encode(signature)}};
 }
 
-Result<CheckpointProof> decode_checkpoint_proof(ByteSpan bytes) {
+Result<CheckpointProof> decode_checkpoint_proof(ByteSpan bytes, std::string_view domain_expected) {
   codec::Reader r(bytes);
   CheckpointProof p;
   ByteSpan domain;
-  if (r.view(kProofDomain.size(), domain) &&
-      !std::equal(domain.begin(), domain.end(), kProofDomain.begin(), kProofDomain.end()))
+  if (r.view(domain_expected.size(), domain) &&
+      !std::equal(domain.begin(), domain.end(), domain_expected.begin(), domain_expected.end()))
     r.fail("not a checkpoint proof");
   r.fixed(p.symbiote);
   r.string(p.hostchain.type, 64);
@@ -131,7 +128,7 @@ Checkpointer::~Checkpointer() {
 
 Status Checkpointer::load() {
   for (const auto& l : links_) {
-    auto v = store_.get(std::string(kRecordPrefix) + l.name);
+    auto v = store_.get(record_prefix() + l.name);
     if (!v) return v.error();
     if (!*v) continue;
     auto rec = decode_commit_record(as_bytes(**v));
@@ -143,8 +140,8 @@ Status Checkpointer::load() {
   }
   std::string bad;
   KLYN_TRY(
-      store_.scan(kProofPrefix, kProofPrefix, [&](std::string_view key, std::string_view value) {
-        auto p = decode_checkpoint_proof(as_bytes(value));
+      store_.scan(proof_prefix(), proof_prefix(), [&](std::string_view key, std::string_view value) {
+        auto p = decode_checkpoint_proof(as_bytes(value), o_.proof_domain);
         if (!p) {
           bad = std::string(key);
           return false;
@@ -181,20 +178,20 @@ void Checkpointer::wake() {
 
 Status Checkpointer::store_record(const std::string& name, const CommitRecord& r) {
   Bytes enc = r.encode();
-  return store_.put(std::string(kRecordPrefix) + name, as_sv(enc));
+  return store_.put(record_prefix() + name, as_sv(enc));
 }
 
 Status Checkpointer::store_proof(const CheckpointProof& p) {
-  Bytes enc = p.encode();
-  return store_.put(std::string(kProofPrefix) + p.hostchain.type + ":" + p.hostchain.network + ":" +
+  Bytes enc = p.encode(o_.proof_domain);
+  return store_.put(proof_prefix() + p.hostchain.type + ":" + p.hostchain.network + ":" +
                         chain::keys::be64(p.index) + p.tx,
                     as_sv(enc));
 }
 
 Result<bool> Checkpointer::receive_proof(const CheckpointProof& p) {
   if (p.symbiote != o_.symbiote) return Error("bad_proof", "the proof is for another symbiote");
-  if (!p.verify(o_.controller))
-    return Error("bad_proof", "the proof is not signed by the controller");
+  if (!p.verify(o_.proof_domain, o_.committer))
+    return Error("bad_proof", "the proof is not signed by the committer");
   {
     std::lock_guard lock(mu_);
     if (proofs_.count(p.tx)) return false;
@@ -276,7 +273,7 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
       p.index = st.last->index;
       p.hash = st.last->hash;
       p.tx = st.last->tx;
-      p.sign(*o_.key);
+      p.sign(o_.proof_domain, *o_.key);
       if (auto r = receive_proof(p); !r) return failed(st, r.error());
       if (o_.log)
         o_.log->info("checkpoint {} confirmed on {} (tx {}, {} confirmations)", p.index, link.name,
@@ -294,7 +291,7 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
     }
     return;
   }
-  const uint64_t target = checkpoint_target(o_.applied_height(), o_.every);
+  const uint64_t target = checkpoint_target(o_.final_height(), o_.every);
   if (target == 0 || (st.last && target <= st.last->index)) return;
   auto hash = o_.block_hash(target);
   if (!hash) return;
@@ -387,7 +384,7 @@ void Checkpointer::audit_step(hostchains::HostchainLink& link, LinkState& st) {
       if (o_.log)
         o_.log->warn(
             "hostchain {}: a commit of index {} with hash {} (tx {}) differs from the "
-            "local block, but no controller proof names it: ignored",
+            "local block, but no committer's proof names it: ignored",
             link.name, index, codec::hex_encode(f.checkpoint.hash), f.tx);
       continue;
     }
@@ -398,13 +395,13 @@ void Checkpointer::audit_step(hostchains::HostchainLink& link, LinkState& st) {
     a.hashes = {f.checkpoint.hash, *local};
     a.detected_ms = unix_time_ms();
     a.source = "hostchain " + link.name;
-    a.evidence = proof->encode();
+    a.evidence = proof->encode(o_.proof_domain);
     Bytes id_src = a.evidence;
-    a.id = crypto::blake2b256("KLY-DC-HOSTCHAIN-MISMATCH", id_src);
+    a.id = crypto::blake2b256(o_.mismatch_domain, id_src);
     a.note = "hostchain " + link.name + " (" + link.ref.type + " " + link.ref.network + ") tx " +
              f.tx + " commits index " + std::to_string(index) + " with hash " +
              codec::hex_encode(f.checkpoint.hash) +
-             " under a controller-signed proof; the local "
+             " under a committer-signed proof; the local "
              "block has hash " +
              codec::hex_encode(*local);
     if (o_.on_mismatch) o_.on_mismatch(std::move(a));
@@ -447,4 +444,4 @@ void Checkpointer::loop() {
   }
 }
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit
