@@ -139,16 +139,16 @@ Status Checkpointer::load() {
     states_[l.name].intent_found_at = std::chrono::steady_clock::now();
   }
   std::string bad;
-  KLYN_TRY(
-      store_.scan(proof_prefix(), proof_prefix(), [&](std::string_view key, std::string_view value) {
-        auto p = decode_checkpoint_proof(as_bytes(value), o_.proof_domain);
-        if (!p) {
-          bad = std::string(key);
-          return false;
-        }
-        proofs_[p->tx] = *p;
-        return true;
-      }));
+  KLYN_TRY(store_.scan(proof_prefix(), proof_prefix(),
+                       [&](std::string_view key, std::string_view value) {
+                         auto p = decode_checkpoint_proof(as_bytes(value), o_.proof_domain);
+                         if (!p) {
+                           bad = std::string(key);
+                           return false;
+                         }
+                         proofs_[p->tx] = *p;
+                         return true;
+                       }));
   if (!bad.empty()) return Error("corrupt", "stored checkpoint proof " + bad + " does not decode");
   return {};
 }
@@ -254,8 +254,33 @@ void Checkpointer::failed(LinkState& st, const Error& e) {
   if (o_.log) o_.log->warn("hostchain: {} (retrying in {} s)", st.last_error, 1 << st.failures);
 }
 
+Status Checkpointer::make_proof(const hostchains::HostchainLink& link, const LinkState& st) {
+  CheckpointProof p;
+  p.symbiote = o_.symbiote;
+  p.hostchain = link.ref;
+  p.index = st.last->index;
+  p.hash = st.last->hash;
+  p.tx = st.last->tx;
+  p.sign(o_.proof_domain, *o_.key);
+  auto fresh = receive_proof(p);
+  if (!fresh) return fresh.error();
+  if (o_.on_proof) o_.on_proof(p);  // also when known: gossip is idempotent, the receivers dedup
+  return Status();
+}
+
 void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
   hostchains::Connector& c = *link.connector;
+  if (st.last && st.last->confirmed && !st.last->intent()) {
+    // K5: a record stored as confirmed by an older version (record first, then proof) may lack
+    // its proof; make it before going on.
+    bool have = false;
+    {
+      std::lock_guard lock(mu_);
+      have = proofs_.count(st.last->tx) != 0;
+    }
+    if (!have)
+      if (auto r = make_proof(link, st); !r) return failed(st, r.error());
+  }
   if (st.last && !st.last->confirmed && st.last->intent()) {
     if (st.uncertain_intent) return resolve_intent(link, st);
     return store_intent_and_send(link, st);  // an earlier send or store failed: try again
@@ -265,20 +290,16 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
     if (!s) return failed(st, s.error());
     using State = hostchains::CommitStatus::State;
     if (s->state == State::kIncluded && s->confirmations >= link.settings.confirmations) {
-      st.last->confirmed = true;
-      if (auto w = store_record(link.name, *st.last); !w) return failed(st, w.error());
-      CheckpointProof p;
-      p.symbiote = o_.symbiote;
-      p.hostchain = link.ref;
-      p.index = st.last->index;
-      p.hash = st.last->hash;
-      p.tx = st.last->tx;
-      p.sign(o_.proof_domain, *o_.key);
-      if (auto r = receive_proof(p); !r) return failed(st, r.error());
+      // The proof is stored before the record says "confirmed" (K5): a crash or a failed write
+      // in between makes the next round confirm again, and receive_proof knows the proof.
+      if (auto r = make_proof(link, st); !r) return failed(st, r.error());
+      CommitRecord confirmed = *st.last;
+      confirmed.confirmed = true;
+      if (auto w = store_record(link.name, confirmed); !w) return failed(st, w.error());
+      st.last = confirmed;
       if (o_.log)
-        o_.log->info("checkpoint {} confirmed on {} (tx {}, {} confirmations)", p.index, link.name,
-                     p.tx, s->confirmations);
-      if (o_.on_proof) o_.on_proof(p);
+        o_.log->info("checkpoint {} confirmed on {} (tx {}, {} confirmations)", confirmed.index,
+                     link.name, confirmed.tx, s->confirmations);
     } else if (s->state == State::kUnknown || s->state == State::kFailed) {
       // Dropped from the hostchain's mempool, or reverted: after a while, send it again.
       if (++st.last->unseen_checks >= kUnseenChecksBeforeResend) {

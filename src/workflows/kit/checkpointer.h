@@ -32,6 +32,9 @@
 //       transaction still in the hostchain's mempool after that, a read-back that has not
 //       scanned up to the tip by then — set the bitcoin start_height near the deployment — and
 //       an in-process send that timed out after reaching the hostchain are sent twice.)
+// * K5  A confirmed commit always gets its proof: the proof is stored before the record says
+//       "confirmed", and a confirmed record found without its proof gets one made in the next
+//       round (CheckpointerLogic.AConfirmedCommitWithoutAStoredProofGetsItsProofAfterARestart).
 // * K3  A proof verifies only under the committer's key and the workflow's proof domain; an
 //       alarm needs both a valid proof and the hostchain's own read-back showing that commit at
 //       the required depth.
@@ -95,7 +98,7 @@ class Checkpointer {
     chain::SymbioteId symbiote{};
     crypto::PublicKey committer{};               // whose proofs count (K3)
     std::shared_ptr<const crypto::KeyPair> key;  // set on the committer's node: it commits
-    std::string proof_domain;     // the workflow's domain of its proofs
+    std::string proof_domain;                    // the workflow's domain of its proofs
     std::string mismatch_domain;  // hashed with the evidence into a mismatch alarm's id
     std::string key_prefix;       // the workflow's storage prefix: <prefix>ckpt:, <prefix>proof:
     uint64_t every = 0;           // manifest.checkpoint_every (0 = no commits)
@@ -150,6 +153,7 @@ class Checkpointer {
   void resolve_intent(hostchains::HostchainLink& link, LinkState& st);
   void audit_step(hostchains::HostchainLink& link, LinkState& st);
   void failed(LinkState& st, const Error& e);
+  Status make_proof(const hostchains::HostchainLink& link, const LinkState& st);  // signs, stores
   Status store_record(const std::string& name, const CommitRecord& r);
   Status store_proof(const CheckpointProof& p);
   std::string record_prefix() const { return o_.key_prefix + "ckpt:"; }
