@@ -301,8 +301,15 @@ void Checkpointer::commit_step(hostchains::HostchainLink& link, LinkState& st) {
         o_.log->info("checkpoint {} confirmed on {} (tx {}, {} confirmations)", confirmed.index,
                      link.name, confirmed.tx, s->confirmations);
     } else if (s->state == State::kUnknown || s->state == State::kFailed) {
-      // Dropped from the hostchain's mempool, or reverted: after a while, send it again.
-      if (++st.last->unseen_checks >= kUnseenChecksBeforeResend) {
+      // Dropped from the hostchain's mempool, or reverted: after a while, send it again. "A
+      // while" is counted in checks *and* in time (rounds also run on every wake, which under
+      // load is many per second): at least kUnseenChecksBeforeResend rounds' worth of interval.
+      const auto now = std::chrono::steady_clock::now();
+      if (st.last->unseen_checks == 0 ||
+          st.first_unseen_at == std::chrono::steady_clock::time_point{})
+        st.first_unseen_at = now;
+      if (++st.last->unseen_checks >= kUnseenChecksBeforeResend &&
+          now - st.first_unseen_at >= kUnseenChecksBeforeResend * o_.interval) {
         if (o_.log)
           o_.log->warn("checkpoint {} on {}: tx {} is {}; committing again", st.last->index,
                        link.name, st.last->tx, hostchains::to_string(s->state));

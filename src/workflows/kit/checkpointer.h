@@ -145,6 +145,8 @@ class Checkpointer {
     std::set<std::string> foreign_txs;  // commits differing from local, not under a proof
     uint64_t highest_seen = 0;          // highest index read back (any hash)
     bool mismatch = false;
+    // The first check of the current commit that found its transaction unknown (this run).
+    std::chrono::steady_clock::time_point first_unseen_at{};
   };
   void loop();
   void commit_step(hostchains::HostchainLink& link, LinkState& st);
