@@ -112,6 +112,11 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
     j = json_of(next);
     j["creator"] = "not-an-address";
     EXPECT_TRUE(is_error(post_body(c, ev, j.dump()), 400, "")) << "bad creator";
+    // A repeated key: refused, not read as its last value (the signed event has nonce 2; a
+    // second "nonce" after it must not turn it into another event).
+    std::string twice = json_of(next).dump();
+    twice.insert(twice.size() - 1, R"(,"nonce":1)");
+    EXPECT_TRUE(is_error(post_body(c, ev, twice), 400, "bad_json")) << twice;
   }
 
   // Unknown symbiote.
