@@ -135,10 +135,15 @@ RangeStep judge_range(const ChainTip& tip, const SymbioteId& symbiote,
   return step;
 }
 
-std::optional<Bytes> probe_conflict(const BlockRange& answer, ByteSpan ours) {
+std::optional<Bytes> probe_conflict(const BlockRange& answer, ByteSpan ours, uint64_t index,
+                                    const SymbioteId& symbiote, const crypto::PublicKey& controller,
+                                    const BlockLimits& limits) {
   if (answer.bundles.empty()) return std::nullopt;
   const Bytes& theirs = answer.bundles.front().controller;
   if (std::equal(theirs.begin(), theirs.end(), ours.begin(), ours.end())) return std::nullopt;
+  auto cb = decode_controller_block(theirs, limits);
+  if (!cb || cb->symbiote != symbiote || cb->index != index || !cb->verify_signature(controller))
+    return std::nullopt;
   return theirs;
 }
 

@@ -128,8 +128,12 @@ RangeStep judge_range(const ChainTip& tip, const SymbioteId& symbiote,
                       const crypto::PublicKey& controller, const BlockRange& range,
                       const BlockLimits& limits);
 // The peer's answer to a probe (its block at our tip's index) against our stored block there:
-// the peer's encoding when it differs (then check_equivocation tells whether both are signed).
-std::optional<Bytes> probe_conflict(const BlockRange& answer, ByteSpan ours);
+// the peer's encoding when it is a block of this symbiote at `index`, validly signed by the
+// controller, and differs from ours — with ours, evidence check_equivocation accepts. Anything
+// else in the answer (a forged block, another index) is no evidence and gives nullopt.
+std::optional<Bytes> probe_conflict(const BlockRange& answer, ByteSpan ours, uint64_t index,
+                                    const SymbioteId& symbiote, const crypto::PublicKey& controller,
+                                    const BlockLimits& limits);
 
 // ---- applying ----
 

@@ -90,12 +90,12 @@ BlockPuller::Pulled BlockPuller::pull_once(const Peer& p) {
   auto range = decode_range(as_bytes(r->body), o_.limits);
   if (!range) {
     o_.log->warn("peer {} sent a malformed block range: {}", p.url, range.error().reason);
-    return {-1, true};
+    return {-1, true, kInvalidRest};
   }
   peer_height_ = range->peer_stored_height;
   RangeStep step = judge_range(tip_, o_.symbiote, o_.controller, *range, o_.limits);
   if (!step.error.empty()) o_.log->warn("peer {}: refused {}", p.url, step.error);
-  if (step.probe) look_for_conflict(http, p);
+  const bool conflict = step.probe && look_for_conflict(http, p);
   if (step.blocks > 0) {
     if (auto st = store_.write(step.batch); !st) {
       if (store_error_log_.allow())
@@ -107,22 +107,27 @@ BlockPuller::Pulled BlockPuller::pull_once(const Peer& p) {
     on_stored_(tip_.index);
   }
   const bool failed = step.blocks == 0 && !step.error.empty();
-  return {failed ? -1 : static_cast<int>(step.blocks), step.next_peer};
+  const auto rest = conflict ? kConflictRest : step.error.empty() ? 0s : kInvalidRest;
+  return {failed ? -1 : static_cast<int>(step.blocks), step.next_peer, rest};
 }
 
-void BlockPuller::look_for_conflict(net::HttpClient& http, const Peer& p) {
+bool BlockPuller::look_for_conflict(net::HttpClient& http, const Peer& p) {
   auto r = http.request(
       net::Method::kGet,
       o_.symbiote_path + "/sync/blocks?from=" + std::to_string(tip_.index) + "&limit=1", "", "",
       {{"X-Klyn-Node", o_.node_id}});
-  if (!r || r->status != 200) return;
+  if (!r || r->status != 200) return false;
   auto range = decode_range(as_bytes(r->body), o_.limits);
-  if (!range) return;
+  if (!range) return false;
   auto ours = store_.get(dc_keys::controller(tip_.index));
-  if (!ours || !*ours) return;
+  if (!ours || !*ours) return false;
   Bytes mine((*ours)->begin(), (*ours)->end());
-  if (auto theirs = probe_conflict(*range, mine); theirs && o_.on_conflict)
-    o_.on_conflict(std::move(mine), std::move(*theirs), p.url);
+  if (auto theirs = probe_conflict(*range, mine, tip_.index, o_.symbiote, o_.controller, o_.limits);
+      theirs) {
+    if (o_.on_conflict) o_.on_conflict(std::move(mine), std::move(*theirs), p.url);
+    return true;
+  }
+  return false;
 }
 
 void BlockPuller::loop() {
@@ -132,11 +137,26 @@ void BlockPuller::loop() {
   while (!stop_) {
     std::vector<Peer> peers = o_.peers->snapshot();
     int got = -1;
-    if (!peers.empty()) {
-      const Pulled pulled = pull_once(peers[peer % peers.size()]);
+    // The next peer in turn that is not resting after an invalid range or a conflict.
+    const auto started = std::chrono::steady_clock::now();
+    std::optional<size_t> chosen;
+    for (size_t k = 0; k < peers.size() && !chosen; ++k) {
+      const size_t i = (peer + k) % peers.size();
+      auto it = resting_.find(peers[i].url);
+      if (it == resting_.end() || it->second <= started) chosen = i;
+    }
+    if (chosen) {
+      peer = *chosen;
+      const Pulled pulled = pull_once(peers[peer]);
       got = pulled.stored;
+      if (pulled.rest > 0s) {
+        resting_[peers[peer].url] = std::chrono::steady_clock::now() + pulled.rest;
+        o_.log->info("peer {}: not asked for blocks again for {} s", peers[peer].url,
+                     pulled.rest.count());
+      }
       if (pulled.next_peer) peer = (peer + 1) % peers.size();  // RangeStep::next_peer
     }
+    std::erase_if(resting_, [&](const auto& e) { return e.second <= started; });
     auto now = std::chrono::steady_clock::now();
     uint64_t remaining = peer_height_ > tip_.index ? peer_height_ - tip_.index : 0;
     if (now - progress_at >= 2s) {

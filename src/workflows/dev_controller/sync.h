@@ -4,7 +4,10 @@
 // * BlockPuller — a follower's catch-up: asks peers for the controller blocks after its stored
 //   head (GET /s/{id}/sync/blocks?from=), checks each range with check_continuation(), stores
 //   the valid blocks with their instant blocks in one batch (D2) and reports the new head. Peers
-//   are tried in turn; a peer that fails or sends an invalid range is skipped for a while.
+//   are tried in turn (judge_range's next_peer); a peer that sends an invalid range is not asked
+//   again for kInvalidRest, one that showed a conflicting signed block for kConflictRest (the
+//   evidence is recorded once; asking again would only repeat it). A peer that does not answer is
+//   skipped to the next one but not rested: it may be the only one (the controller) and back soon.
 //   Progress (blocks/s, remaining, ETA) is logged while far behind.
 //
 // Thread safety: each runs one thread of its own between start() and stop().
@@ -54,7 +57,7 @@ class BlockPuller {
     std::shared_ptr<spdlog::logger> log;
     // Called when a peer serves a validly signed controller block at an index this node has
     // stored with a different hash: (our encoding, the peer's encoding, peer URL). That is
-    // equivocation evidence (alarms.h); the puller then stops asking that peer for a while.
+    // equivocation evidence (alarms.h); the puller then rests that peer for kConflictRest.
     std::function<void(Bytes, Bytes, const std::string&)> on_conflict;
     std::string node_id;  // sent as X-Klyn-Node (peer_scores.h)
   };
@@ -68,15 +71,18 @@ class BlockPuller {
 
  private:
   void loop();
+  static constexpr std::chrono::seconds kInvalidRest{10}, kConflictRest{60};
   struct Pulled {
     int stored = 0;  // blocks stored, or -1 on failure
     bool next_peer = false;
+    std::chrono::seconds rest{0};  // how long not to ask this peer again
   };
   // One request to one peer (judge_range of protocol.h decides what to store).
   Pulled pull_once(const Peer& peer);
   // The peer's next block is signed but does not link to our tip (RangeStep::probe): fetch its
   // block at our tip's index and, if it differs from ours (probe_conflict), report the conflict.
-  void look_for_conflict(net::HttpClient& http, const Peer& peer);
+  // Whether it reported one.
+  bool look_for_conflict(net::HttpClient& http, const Peer& peer);
 
   chain::ChainStore& store_;
   Options o_;
@@ -84,6 +90,7 @@ class BlockPuller {
   ChainTip tip_;
   std::function<void(uint64_t)> on_stored_;
   std::atomic<uint64_t> peer_height_{0};
+  std::map<std::string, std::chrono::steady_clock::time_point> resting_;  // by URL; puller thread
   LogThrottle store_error_log_{std::chrono::seconds(10)};
   std::atomic<bool> stop_{false};
   std::mutex mu_;

@@ -347,7 +347,8 @@ void SimNode::on_blocks(const SimMessage& m) {
     auto ours = store_->get(dc_keys::controller(tip_.index)).value();
     if (!ours) return;
     Bytes mine(ours->begin(), ours->end());
-    auto theirs = probe_conflict(*range, mine);
+    auto theirs =
+        probe_conflict(*range, mine, tip_.index, store_->symbiote_id(), *m_.controller, limits_);
     if (!theirs) return;
     auto proof = check_equivocation(mine, *theirs, store_->symbiote_id(), *m_.controller, limits_);
     if (proof) raise_equivocation(*proof, "peer " + std::to_string(m.from));

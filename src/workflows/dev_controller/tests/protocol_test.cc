@@ -168,20 +168,32 @@ TEST(Protocol, ASignedNextBlockOnAnotherHistoryIsProbedAForgedOneIsNot) {
   EXPECT_FALSE(judge_range({0, g.id()}, g.id(), key(0).public_key(), theirs, {}).probe);
 }
 
-TEST(Protocol, AProbeAnswerConflictsOnlyWhenItsBlockDiffers) {
+TEST(Protocol, AProbeAnswerConflictsOnlyWithASignedDifferentBlockAtTheTipIndex) {
   auto g = small_genesis();
-  BlockRange a = range_of(g.id(), 1);
+  const auto ctl = key(0).public_key();
+  BlockRange a = range_of(g.id(), 2);
   const Bytes& mine = a.bundles[0].controller;
-  EXPECT_FALSE(probe_conflict(a, mine).has_value());
-  EXPECT_FALSE(probe_conflict(BlockRange{}, mine).has_value());
+  auto probe = [&](const BlockRange& r, uint64_t index) {
+    return probe_conflict(r, mine, index, g.id(), ctl, {});
+  };
+  EXPECT_FALSE(probe(a, 1).has_value()) << "the same block";
+  EXPECT_FALSE(probe(BlockRange{}, 1).has_value());
   BlockRange b = range_of(g.id(), 1, key(0));
   auto cb = *decode_controller_block(b.bundles[0].controller, {});
   cb.created_ms += 1;
   cb.sign(key(0));
   b.bundles[0].controller = cb.encode();
-  auto theirs = probe_conflict(b, mine);
+  auto theirs = probe(b, 1);
   ASSERT_TRUE(theirs.has_value());
-  EXPECT_TRUE(check_equivocation(mine, *theirs, g.id(), key(0).public_key(), {}).ok());
+  EXPECT_TRUE(check_equivocation(mine, *theirs, g.id(), ctl, {}).ok());
+  // No evidence: the same block forged, or a signed block at another index.
+  cb.sign(key(5));
+  BlockRange forged;
+  forged.bundles.push_back({cb.encode(), {}});
+  EXPECT_FALSE(probe(forged, 1).has_value());
+  BlockRange next;
+  next.bundles.push_back({a.bundles[1].controller, {}});
+  EXPECT_FALSE(probe(next, 1).has_value());
 }
 
 TEST(Protocol, OfferedInstantBlocksAreTakenOnlyFromStakedProducersValidlySigned) {
