@@ -25,7 +25,9 @@ Result<Bytes> serve_range(const chain::ChainStore& store, uint64_t from, uint64_
     if (!c) return c.error();
     if (!*c) break;
     auto cb = decode_controller_block(as_bytes(**c), limits);
-    if (!cb) break;
+    if (!cb)  // stored by us after checking: not decoding is damage, not the end of the range
+      return Error("storage_corrupt", "stored controller block " + std::to_string(i) +
+                                          " does not decode: " + cb.error().reason);
     BlockBundle b;
     b.controller.assign((*c)->begin(), (*c)->end());
     bool complete = true;

@@ -368,6 +368,20 @@ TEST(Sync, AFailingReadIsAnErrorNotAShorterRange) {
   EXPECT_EQ(body.error().code, "storage_io") << body.error().to_string();
 }
 
+// A stored controller block that no longer decodes is damage: an error, not the end of the range.
+TEST(Sync, AStoredBlockThatDoesNotDecodeIsAnErrorNotTheEndOfTheRange) {
+  TempDir dir;
+  const Chain c = grow({}, 5);
+  auto s = open_store(dir, {});
+  ASSERT_TRUE(s);
+  put_blocks(*s, c, 5);
+  ASSERT_TRUE(s->put(dc_keys::controller(3), std::string_view("not a block")).ok());
+  auto body = serve_range(*s, 1, 256, 5, kLimits);
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.error().code, "storage_corrupt") << body.error().to_string();
+  EXPECT_TRUE(serve_range(*s, 4, 256, 5, kLimits).ok()) << "the blocks after it still serve";
+}
+
 // ---- BlockPuller ----
 
 TEST(SyncPuller, CatchesUpFromAPeerInRangesOfAtMostKMaxRangeBlocks) {
