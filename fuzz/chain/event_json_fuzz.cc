@@ -2,8 +2,9 @@
 // core::parse_json_body, then chain::event_from_json for the object or each array item.
 //
 // Oracles:
-//  * parse_json_body's nesting pre-scan is exact: a body is accepted iff nlohmann accepts it,
-//    it has no NUL byte, and its text nests at most max_depth arrays/objects (limits 32 and 3);
+//  * parse_json_body is exact: a body is accepted iff nlohmann accepts it, it has no NUL byte,
+//    its text nests at most max_depth arrays/objects (limits 32 and 3), and no object repeats a
+//    key (counted here another way: key events in the text against entries in the value);
 //  * an accepted event round-trips through event_to_json -> event_from_json (field form) and the
 //    {"raw": hex} form with the same hash; its encoding decodes back to the same event.
 #include <cstddef>
@@ -21,19 +22,31 @@ using nlohmann::json;
 
 namespace {
 
+size_t entries(const json& j) {
+  size_t n = j.is_object() ? j.size() : 0;
+  if (j.is_structured())
+    for (const auto& item : j) n += entries(item);
+  return n;
+}
+
 // Nesting depth of the text as nlohmann's parser sees it (every array or object opened is one
-// level). Not the depth of the resulting value: with a duplicate key, a deeper first value is
-// replaced by a later one. nullopt when nlohmann rejects the text.
-std::optional<size_t> text_depth(std::string_view body) {
-  size_t max = 0;
-  json::parser_callback_t cb = [&max](int depth, json::parse_event_t ev, json&) {
+// level), and whether some object repeats a key (the text has more keys than the value has
+// object entries). nullopt when nlohmann rejects the text.
+struct TextShape {
+  size_t depth = 0;
+  bool repeated_key = false;
+};
+std::optional<TextShape> text_shape(std::string_view body) {
+  size_t max = 0, keys = 0;
+  json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json&) {
     if (ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start)
       max = std::max(max, static_cast<size_t>(depth) + 1);
+    if (ev == json::parse_event_t::key) ++keys;
     return true;
   };
   json j = json::parse(body, cb, /*allow_exceptions=*/false);
   if (j.is_discarded()) return std::nullopt;
-  return max;
+  return TextShape{max, keys != entries(j)};
 }
 
 void check_event(const json& j) {
@@ -58,11 +71,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto shallow = core::parse_json_body(body, kShallow);
   if (shallow) FUZZ_CHECK(deep.ok() && *deep == *shallow);
   if (deep || size < 1024) {
-    // The pre-scan agrees with the real parser: accepted iff valid and nested at most max_depth.
-    // (nlohmann reads a NUL as the end of the input, so a body with one is never valid.)
-    auto d = body.find('\0') == std::string_view::npos ? text_depth(body) : std::nullopt;
-    FUZZ_CHECK(deep.ok() == (d && *d <= 32));
-    FUZZ_CHECK(shallow.ok() == (d && *d <= kShallow));
+    // Accepted iff valid, nested at most max_depth and without a repeated key. (nlohmann reads a
+    // NUL as the end of the input, so a body with one is never valid.)
+    auto t = body.find('\0') == std::string_view::npos ? text_shape(body) : std::nullopt;
+    const bool fine = t && !t->repeated_key;
+    FUZZ_CHECK(deep.ok() == (fine && t->depth <= 32));
+    FUZZ_CHECK(shallow.ok() == (fine && t->depth <= kShallow));
   }
   if (!deep) return 0;
 
