@@ -206,7 +206,7 @@ Bytes encode_event_batch(const std::vector<const Event*>& events) {
 Result<std::vector<Event>> decode_event_batch(ByteSpan bytes, size_t max_events) {
   codec::Reader r(bytes);
   uint64_t n = 0;
-  if (!r.varint(n)) return Error("malformed", "batch: missing event count");
+  if (!r.varint(n)) return r.error("batch: event count");  // truncated, non-minimal, too long
   if (n > max_events)
     return Error("too_large", "batch: at most " + std::to_string(max_events) + " events");
   std::vector<Event> items;

@@ -155,6 +155,11 @@ TEST(EventBatch, RoundTripLimitsAndErrors) {
   enc.pop_back();
   EXPECT_EQ(decode_event_batch(enc).error().code, "malformed");
   EXPECT_FALSE(decode_event_batch(Bytes{}).ok());
+  // The count's own fault is named (it used to say "missing event count" for all of them).
+  EXPECT_NE(decode_event_batch(Bytes{0x82, 0x00}).error().reason.find("non-minimal varint"),
+            std::string::npos);
+  EXPECT_NE(decode_event_batch(Bytes{0x82}).error().reason.find("truncated varint"),
+            std::string::npos);
 }
 
 TEST(EventJson, ServedJsonWithHashIsAcceptedBackOnlyIfTheHashMatches) {
