@@ -139,8 +139,15 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
     EXPECT_TRUE(is_error(post_body(c, "/s/beta/event", j.dump()), 400, "bad_signature"));
   }
 
-  // Nonce reuse: the applied event again, and a different event with the same nonce.
-  EXPECT_TRUE(is_error(post_body(c, ev, json_of(first).dump()), 409, "nonce_used"));
+  // Nonce reuse: the applied event again is answered with its status (a client that timed out
+  // learns it was applied); a different event with the same nonce is refused.
+  {
+    JsonReply again = post_body(c, ev, json_of(first).dump());
+    EXPECT_EQ(again.status, 200u) << again.raw;
+    EXPECT_EQ(again.str("status"), "applied") << again.raw;
+    EXPECT_EQ(again.str("hash"), hex(first.hash())) << again.raw;
+    EXPECT_TRUE(again.body.value("known", false)) << again.raw;
+  }
   EXPECT_TRUE(is_error(
       post_body(c, ev, json_of(chain::make_transfer(alpha, a, 1, fee, b.public_key(), 11)).dump()),
       409, "nonce_used"));
@@ -151,10 +158,17 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
           c, ev,
           json_of(chain::make_transfer(alpha, a, 2, fee, b.public_key(), 2'000'000'000)).dump()),
       400, "insufficient_balance"));
-  EXPECT_TRUE(is_error(
-      post_body(c, ev,
-                json_of(chain::make_transfer(alpha, pauper, 1, fee, b.public_key(), 1)).dump()),
-      400, "insufficient_balance"));
+  const chain::Event unpaid = chain::make_transfer(alpha, pauper, 1, fee, b.public_key(), 1);
+  EXPECT_TRUE(is_error(post_body(c, ev, json_of(unpaid).dump()), 400, "insufficient_balance"));
+  // A refused event is remembered with its reason (RecentRefusals): a client that lost the
+  // answer can tell "refused" from "never arrived".
+  {
+    JsonReply r = get_json(c, "/s/alpha/event/" + hex(unpaid.hash()));
+    EXPECT_EQ(r.status, 200u) << r.raw;
+    EXPECT_EQ(r.str("status"), "refused") << r.raw;
+    EXPECT_EQ(r.str("error"), "insufficient_balance") << r.raw;
+    EXPECT_FALSE(r.str("reason").empty()) << r.raw;
+  }
 
   // A nonce beyond the window the mempool holds for a sender.
   EXPECT_TRUE(is_error(
@@ -178,6 +192,8 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
     ASSERT_EQ(r.body["results"].size(), 3u);
     EXPECT_EQ(r.body["results"][0].value("error", ""), "bad_signature");
     EXPECT_EQ(r.body["results"][1].value("error", ""), "nonce_used");
+    EXPECT_EQ(r.body["results"][1].value("status", ""), "applied");  // and what became of it
+    EXPECT_FALSE(r.body["results"][1].contains("hash")) << "an item with a hash is accepted";
     for (const auto& item : r.body["results"]) EXPECT_FALSE(item.value("reason", "").empty());
     std::string bin = binary_batch({next}, 0, 1);
     EXPECT_TRUE(is_error(
@@ -204,10 +220,15 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
   ASSERT_EQ(post_body(c, ev, json_of(next).dump()).status, 202u);
   EXPECT_TRUE(wait_applied(c, "alpha", {next.hash()}, 10s));
 
-  // The same pending event twice (a nonce gap keeps it pending): 409 duplicate.
+  // The same pending event twice (a nonce gap keeps it pending): answered "pending", known.
   const chain::Event gap = chain::make_transfer(alpha, a, 10, fee, b.public_key(), 1);
   EXPECT_EQ(post_body(c, ev, json_of(gap).dump()).status, 202u);
-  EXPECT_TRUE(is_error(post_body(c, ev, json_of(gap).dump()), 409, "duplicate"));
+  {
+    JsonReply again = post_body(c, ev, json_of(gap).dump());
+    EXPECT_EQ(again.status, 200u) << again.raw;
+    EXPECT_EQ(again.str("status"), "pending") << again.raw;
+    EXPECT_TRUE(again.body.value("known", false)) << again.raw;
+  }
   EXPECT_EQ(get_event(c, "alpha", gap.hash()).status, "pending");
 
   // In one batch: a new event twice and a badly signed one twice. The first copy is admitted,
@@ -225,6 +246,7 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
     EXPECT_EQ(r.body["results"][0].value("hash", ""), hex(gap2.hash()));
     EXPECT_EQ(r.body["results"][1].value("error", ""), "bad_signature");
     EXPECT_EQ(r.body["results"][2].value("error", ""), "duplicate");
+    EXPECT_EQ(r.body["results"][2].value("status", ""), "pending");
     EXPECT_EQ(r.body["results"][3].value("error", ""), "bad_signature");
   }
 }

@@ -149,6 +149,9 @@ void submit_worker(uint16_t port, const std::string& sym, const TransferPlan& pl
           if (r.status == 202 && r.str("hash") == hex(evs[i].hash())) {
             ++out.accepted;
             out.accepted_hashes.insert(evs[i].hash());
+          } else if (r.status == 200 && r.body.is_object() && r.body.value("known", false) &&
+                     r.str("hash") == hex(evs[i].hash())) {
+            ++out.known;  // sent again: answered with its status, not refused
           } else
             refused(std::to_string(r.status) + " " + r.raw);
         }
@@ -216,6 +219,7 @@ SubmitResult submit_plan(uint16_t port, const std::string& sym, const TransferPl
     all.json_batches += p.json_batches;
     all.binary_batches += p.binary_batches;
     all.refusals.insert(all.refusals.end(), p.refusals.begin(), p.refusals.end());
+    all.known += p.known;
     all.transport_errors.insert(all.transport_errors.end(), p.transport_errors.begin(),
                                 p.transport_errors.end());
   }

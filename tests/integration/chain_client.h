@@ -75,6 +75,7 @@ struct SubmitResult {
   size_t accepted = 0;
   std::set<Hash32> accepted_hashes;
   std::vector<std::string> refusals;  // per-event errors the node answered with
+  size_t known = 0;  // single posts of an event the node already had (200, "known": true)
   std::vector<std::string> transport_errors;
   uint64_t connections_opened = 0;
   size_t single = 0, json_batches = 0, binary_batches = 0;

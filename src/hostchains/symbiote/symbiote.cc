@@ -162,6 +162,7 @@ Result<CommitStatus> SymbioteConnector::check(const std::string& tx) {
     return Error("rpc_error", "event " + tx + ": HTTP " + std::to_string(status) + ": " +
                                   str_of(j, "error") + ": " + str_of(j, "reason"));
   const std::string st = str_of(j, "status");
+  if (st == "refused") return out;  // refused at admission: the host holds nothing (kUnknown)
   if (st == "pending") {
     out.state = CommitStatus::State::kPending;
     return out;

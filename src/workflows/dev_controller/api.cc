@@ -78,6 +78,19 @@ json record_json(const chain::EventRecord& r) {
 
 }  // namespace
 
+json DevController::known_event_json(const chain::Event& e, const Error& refusal) const {
+  if (refusal.code != "duplicate" && refusal.code != "nonce_used") return nullptr;
+  const Hash32 h = e.hash();
+  const std::string hex = codec::hex_encode(h);
+  if (refusal.code == "duplicate") return {{"hash", hex}, {"status", "pending"}, {"known", true}};
+  auto rec = chain::load_event_record(*store_, h);
+  if (!rec || !*rec) return nullptr;  // another event used the nonce (or a read error: refuse)
+  json j = record_json(**rec);
+  j["hash"] = hex;
+  j["known"] = true;
+  return j;
+}
+
 Result<json> DevController::account_json(const chain::AccountId& id) const {
   auto read = store_->account(id);
   if (!read) return read.error();
@@ -326,6 +339,12 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
       return Response::json(j);
     }
     if (pending) return Response::json({{"hash", req.param("hash")}, {"status", "pending"}});
+    if (auto refusal = refusals_.find(*h))
+      return Response::json({{"hash", req.param("hash")},
+                             {"status", "refused"},
+                             {"error", refusal->code},
+                             {"reason", refusal->reason},
+                             {"refused_ms", refusal->at_ms}});
     return Response::error(404, "not_found", "unknown event " + req.param("hash"));
   }));
 
@@ -335,8 +354,11 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
     auto e = chain::event_from_json(*j);
     if (!e) return error_response(e.error());
     auto h = submit(*e);
-    if (!h) return error_response(h.error());
-    return Response::json({{"hash", codec::hex_encode(*h)}, {"status", "pending"}}, 202);
+    if (h) return Response::json({{"hash", codec::hex_encode(*h)}, {"status", "pending"}}, 202);
+    // Sent again (a client that timed out): answered with what became of it, not refused.
+    if (auto known = known_event_json(*e, h.error()); !known.is_null())
+      return Response::json(known);
+    return error_response(h.error());
   }));
 
   // A batch: a JSON array of events, or (Content-Type application/octet-stream) the canonical
@@ -374,7 +396,14 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
         ++accepted;
         results.push_back({{"hash", codec::hex_encode(*h)}});
       } else {
-        results.push_back({{"error", h.error().code}, {"reason", h.error().reason}});
+        json item = {{"error", h.error().code}, {"reason", h.error().reason}};
+        // A known event keeps its error code (forwarding reads it, ForwardAnswers) and no
+        // "hash" (an item with one is an accepted event, D14), and says what became of it.
+        if (auto known = known_event_json(*decoded[next - 1], h.error()); !known.is_null()) {
+          item["status"] = known["status"];
+          item["known"] = true;
+        }
+        results.push_back(std::move(item));
       }
     }
     // "orders": whether this node orders events into blocks (see EventForwarder).

@@ -690,6 +690,15 @@ std::vector<Result<Hash32>> DevController::submit_batch(
     if (!out[i] && out[i].error().code != "duplicate") refused.push_back(h);
   }
   if (!refused.empty()) journal_->release(refused);
+  // Remembered for GET /event (RecentRefusals): every refusal of the event itself or of the moment,
+  // but not "duplicate" (it is pending) and not a resubmission of an event the chain decided
+  // (answered from its record). Only refused events pay for this.
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (out[i] || out[i].error().code == "duplicate") continue;
+    const Hash32 h = events[i]->hash();
+    if (out[i].error().code == "nonce_used" && decided(h)) continue;
+    refusals_.record(h, out[i].error().code, out[i].error().reason, unix_time_ms());
+  }
   return out;
 }
 

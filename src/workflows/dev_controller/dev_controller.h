@@ -99,6 +99,10 @@ class DevController final : public core::Workflow {
   Result<nlohmann::json> account_json(const chain::AccountId& id) const;
   // null when the block is not stored.
   Result<nlohmann::json> controller_block_json(uint64_t index) const;
+  // What to answer an event sent again that admission refused as `refusal`: pending here
+  // ("duplicate") or decided by the chain ("nonce_used" with its record): {"hash", "status",
+  // "known": true, ...}; null when the event is not known.
+  nlohmann::json known_event_json(const chain::Event& e, const Error& refusal) const;
   // Whether this symbiote stopped (a storage fault or a bad block) and why.
   bool halted() const;
   std::string halted_reason() const;
@@ -178,7 +182,9 @@ class DevController final : public core::Workflow {
   // Producer: the instant blocks it made, until ordered (instant_book.h).
   std::mutex awaiting_mu_;
   InstantBook book_{InstantBook::Backoff{}};
-  EvidenceWaiting evidence_waiting_;  // blocks of their window not stored yet
+  EvidenceWaiting evidence_waiting_;
+  RecentRefusals refusals_;  // admission refusals, for GET /event (thread-safe)  // blocks of their
+                             // window not stored yet
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> started_{false};

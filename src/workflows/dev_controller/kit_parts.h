@@ -8,6 +8,7 @@
 #include "workflows/kit/mempool.h"
 #include "workflows/kit/peer_scores.h"
 #include "workflows/kit/peers.h"
+#include "workflows/kit/recent_refusals.h"
 
 namespace klyn::dev_controller {
 using kit::AdmissionJournal;
@@ -22,6 +23,7 @@ using kit::Mempool;
 using kit::MempoolLimits;
 using kit::PeerScores;
 using kit::PendingEvent;
+using kit::RecentRefusals;
 // dev_controller's checkpoint proofs are signed by the controller under this domain.
 inline constexpr std::string_view kCheckpointProofDomain = "KLY-DC-CHECKPOINT-PROOF-v1";
 }  // namespace klyn::dev_controller
