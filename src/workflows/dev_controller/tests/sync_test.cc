@@ -522,15 +522,12 @@ TEST(SyncPuller, APeerThatIsDownOrAnswers500DoesNotStopCatchUp) {
   EXPECT_EQ(good.targets().at(0), kPath + "/sync/blocks?from=1&limit=256");
 }
 
-// ---- found bugs (DISABLED_: they fail today) ----
+// ---- regressions: bugs these tests found (fixed) ----
 
-// Options::on_conflict promises a call only when "a peer serves a validly signed controller block
-// at an index this node has stored with a different hash". look_for_conflict hands on whatever
-// bytes the probe answer holds (probe_conflict only compares them with ours): a peer whose next
-// block is a signed fork but which answers the probe with a forged block, or with a signed block
-// at another index, makes the puller report evidence that is none. dev_controller.cc re-checks
-// with check_equivocation, so today it costs a false call, not a false alarm; a user of the
-// puller that trusts the contract would raise one.
+// Options::on_conflict promises a call only when a peer serves a validly signed controller block
+// at an index this node has stored with a different hash. It used to hand on whatever the probe
+// answer held, so a peer whose next block is a signed fork but which answers the probe with a
+// forged block, or with a signed block at another index, was reported (probe_conflict now checks).
 TEST(SyncPuller, OnConflictIsCalledOnlyWithASignedBlockAtOurTipsIndex) {
   const Chain ours = grow({}, 10);
   const Chain theirs = grow(prefix(ours, 5), 5, /*ms=*/99);

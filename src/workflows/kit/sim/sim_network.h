@@ -1,8 +1,9 @@
 #pragma once
 // A seeded, single-threaded network of simulated nodes with a virtual clock, for the simulation of
 // any workflow's state machines (test-only; the libhotstuff habit of docs/STYLE.md). A workflow
-// defines its own message kinds (a uint32_t each) and its nodes. Nodes are SimHandlers; everything they do happens inside
-// on_message()/on_timer() calls made by SimNetwork::step(), in an order fixed by the seed.
+// defines its own message kinds (a uint32_t each) and its nodes. Nodes are SimHandlers; everything
+// they do happens inside on_message()/on_timer() calls made by SimNetwork::step(), in an order
+// fixed by the seed.
 //
 // Fault model (applied when a message is sent, and again at delivery for partitions):
 // * every message is delayed by a uniform random time in [min_delay_ms, max_delay_ms], so two

@@ -235,6 +235,30 @@ class CheckpointerLogic : public ::testing::Test {
         << "the checkpointer does not run its rounds";
   }
 
+  // Runs a checkpointer until its first commit was sent and "kills" it right after the connector
+  // returned, before the transaction id is stored (the crash window of K4), then writes back what
+  // the store held at that instant and reopens the store: the state a restart finds.
+  void crash_right_after_the_first_send() {
+    std::optional<std::string> at_return;
+    std::atomic<bool> sent{false};
+    {
+      auto o = options();
+      o.after_commit_sent = [&] {
+        auto v = store_->get(std::string(kPrefix) + "ckpt:" + kLinkName);
+        if (v && *v) at_return = **v;
+        sent = true;
+      };
+      auto c = make(std::move(o));
+      ASSERT_TRUE(c->load().ok());
+      c->start();
+      ASSERT_TRUE(eventually([&] { return sent.load(); }));
+    }  // the process "dies" here
+    ASSERT_TRUE(at_return.has_value());
+    ASSERT_TRUE(store_->put(std::string(kPrefix) + "ckpt:" + kLinkName, *at_return).ok());
+    open_store();
+    ASSERT_TRUE(stored_record()->intent());
+  }
+
   std::optional<CommitRecord> stored_record() {
     auto v = store_->get(std::string(kPrefix) + "ckpt:" + kLinkName);
     if (!v || !*v) return std::nullopt;
@@ -484,28 +508,11 @@ TEST_F(CheckpointerLogic, AnIntentSentBeforeACrashIsAdoptedWhenTheHostchainShows
   add_blocks(1, 10);
   final_ = 10;
   std::optional<CommitRecord> at_send;
-  std::optional<std::string> at_return;
-  std::atomic<bool> sent{false};
   hc_->before_commit = [&](const hostchains::Checkpoint&) { at_send = stored_record(); };
-  {
-    auto o = options();
-    o.after_commit_sent = [&] {
-      auto v = store_->get(std::string(kPrefix) + "ckpt:" + kLinkName);
-      if (v && *v) at_return = **v;
-      sent = true;
-    };
-    auto c = make(std::move(o));
-    ASSERT_TRUE(c->load().ok());
-    c->start();
-    ASSERT_TRUE(eventually([&] { return sent.load(); }));
-  }  // the process "dies" here
+  ASSERT_NO_FATAL_FAILURE(crash_right_after_the_first_send());
   ASSERT_TRUE(at_send.has_value()) << "K4: the intent must be durable before the send";
   EXPECT_TRUE(at_send->intent());
   EXPECT_EQ(at_send->index, 10u);
-  ASSERT_TRUE(at_return.has_value());
-  ASSERT_TRUE(store_->put(std::string(kPrefix) + "ckpt:" + kLinkName, *at_return).ok());
-  open_store();
-  ASSERT_TRUE(stored_record()->intent());
 
   hc_->include("tx0", 1);  // the hostchain has it (not deep yet)
   auto c = make(options());
@@ -526,23 +533,7 @@ TEST_F(CheckpointerLogic, AnIntentSentBeforeACrashIsAdoptedWhenTheHostchainShows
 TEST_F(CheckpointerLogic, AnIntentNotFoundAfterACrashIsNotSentAgainAtOnce) {
   add_blocks(1, 10);
   final_ = 10;
-  std::optional<std::string> at_return;
-  std::atomic<bool> sent{false};
-  {
-    auto o = options();
-    o.after_commit_sent = [&] {
-      auto v = store_->get(std::string(kPrefix) + "ckpt:" + kLinkName);
-      if (v && *v) at_return = **v;
-      sent = true;
-    };
-    auto c = make(std::move(o));
-    ASSERT_TRUE(c->load().ok());
-    c->start();
-    ASSERT_TRUE(eventually([&] { return sent.load(); }));
-  }
-  ASSERT_TRUE(at_return.has_value());
-  ASSERT_TRUE(store_->put(std::string(kPrefix) + "ckpt:" + kLinkName, *at_return).ok());
-  open_store();
+  ASSERT_NO_FATAL_FAILURE(crash_right_after_the_first_send());
 
   // tx0 is not (yet) visible on the hostchain: e.g. still in its mempool.
   auto c = make(options());

@@ -126,8 +126,7 @@ TEST(SimNetwork, APartitionCutsBothWaysUntilItHealsAndNothingIsDroppedAfterTheGl
     net.send(1, 0, 1, 2, {});
   });
   net.at(600, [&] { net.send(0, 1, 1, 3, {}); });  // the partition healed; drops still apply
-  for (int i = 0; i < 50; ++i)
-    net.at(2'000 + i, [&, i] { net.send(1, 2, 1, 100 + i, {}); });
+  for (int i = 0; i < 50; ++i) net.at(2'000 + i, [&, i] { net.send(1, 2, 1, 100 + i, {}); });
   net.run_until(5'000);
   EXPECT_GE(net.stats().cut, 2u);
   for (const auto& line : a.log) EXPECT_EQ(line.find("req=2 "), std::string::npos) << line;
