@@ -269,11 +269,20 @@ int down(const Layout& l, double wait_seconds) {
                     n.dir + ": kill " + std::to_string(*pid) + ": " + std::strerror(errno));
     pids.push_back(pid);
   }
+  // A signalled node counts as stopped once its process is gone or a zombie, not merely once it
+  // stops looking like a node: while it exits, /proc/<pid>/cmdline is already empty but it may
+  // still hold its files (the database lock) and its port.
+  auto exiting_or_running = [&](size_t i) {
+    if (!pids[i]) return false;
+    const std::string stat = slurp("/proc/" + std::to_string(*pids[i]) + "/stat");
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+    return stat[paren + 2] != 'Z' && stat[paren + 2] != 'X';
+  };
   auto wait_all = [&](Clock::time_point until) {
     while (true) {
       bool any = false;
-      for (size_t i = 0; i < pids.size(); ++i)
-        any = any || (pids[i] && is_node_process(*pids[i], l.dir_of(l.nodes[i])));
+      for (size_t i = 0; i < pids.size(); ++i) any = any || exiting_or_running(i);
       if (!any || Clock::now() >= until) return !any;
       std::this_thread::sleep_for(20ms);
     }
@@ -281,7 +290,7 @@ int down(const Layout& l, double wait_seconds) {
   std::vector<bool> killed(pids.size(), false);
   if (!wait_all(after_seconds(wait_seconds))) {
     for (size_t i = 0; i < pids.size(); ++i)
-      if (pids[i] && is_node_process(*pids[i], l.dir_of(l.nodes[i]))) {
+      if (exiting_or_running(i)) {
         ::kill(*pids[i], SIGKILL);
         killed[i] = true;
       }
@@ -290,7 +299,7 @@ int down(const Layout& l, double wait_seconds) {
   bool all_stopped = true;
   for (size_t i = 0; i < l.nodes.size(); ++i) {
     const NodeEntry& n = l.nodes[i];
-    if (pids[i] && is_node_process(*pids[i], l.dir_of(n))) {
+    if (exiting_or_running(i)) {
       all_stopped = false;
       std::cout << n.dir << ": still running (pid " << *pids[i] << ")\n";
       continue;
