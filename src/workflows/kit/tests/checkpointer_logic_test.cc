@@ -15,6 +15,7 @@
 #include "codec/hex.h"
 #include "crypto/hash.h"
 #include "workflows/kit/checkpointer.h"
+#include "workflows/kit/tests/loopback.h"
 
 using namespace klyn;
 using namespace klyn::kit;
@@ -22,6 +23,7 @@ using namespace std::chrono_literals;
 using klyn::chain::testing::key;
 using klyn::chain::testing::small_genesis;
 using klyn::chain::testing::TempDir;
+using klyn::kit::testing::wait_until;
 using nlohmann::json;
 
 namespace {
@@ -138,17 +140,6 @@ class FakeConnector : public hostchains::Connector {
   std::shared_ptr<FakeHostchain> h_;
 };
 
-// Polls `pred` until it holds or `timeout` passes; returns whether it held.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 3000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
-
 Hash32 local_hash(uint64_t i) {
   Hash32 h{};
   h[0] = static_cast<uint8_t>(i);
@@ -231,7 +222,7 @@ class CheckpointerLogic : public ::testing::Test {
   // Waits for `n` more audits (one per interval): time enough for the checkpointer to act.
   void let_rounds_pass(int n = 8) {
     const int start = hc_->reads(1);
-    ASSERT_TRUE(eventually([&] { return hc_->reads(1) >= start + n; }))
+    ASSERT_TRUE(wait_until([&] { return hc_->reads(1) >= start + n; }))
         << "the checkpointer does not run its rounds";
   }
 
@@ -251,7 +242,7 @@ class CheckpointerLogic : public ::testing::Test {
       auto c = make(std::move(o));
       ASSERT_TRUE(c->load().ok());
       c->start();
-      ASSERT_TRUE(eventually([&] { return sent.load(); }));
+      ASSERT_TRUE(wait_until([&] { return sent.load(); }));
     }  // the process "dies" here
     ASSERT_TRUE(at_return.has_value());
     ASSERT_TRUE(store_->put(std::string(kPrefix) + "ckpt:" + kLinkName, *at_return).ok());
@@ -332,7 +323,7 @@ TEST_F(CheckpointerLogic, CommitsOnlyAtMultiplesOfEveryForABlockItHolds) {
 
   add_blocks(20, 20);
   c->wake();
-  ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 1; }));
   let_rounds_pass();
   c->stop();
   ASSERT_EQ(hc_->commit_count(), 1u);
@@ -352,9 +343,9 @@ TEST_F(CheckpointerLogic, NeverCommitsAtOrBelowTheLastCommittedIndexAcrossRestar
     auto c = make(options());
     ASSERT_TRUE(c->load().ok());
     c->start();
-    ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 1; }));
+    ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 1; }));
     hc_->include("tx0", kConfirmations);
-    ASSERT_TRUE(eventually([&] { return proofs_made() == 1; }));
+    ASSERT_TRUE(wait_until([&] { return proofs_made() == 1; }));
     for (uint64_t f : {10, 15, 19}) {
       final_ = f;
       c->wake();
@@ -363,9 +354,9 @@ TEST_F(CheckpointerLogic, NeverCommitsAtOrBelowTheLastCommittedIndexAcrossRestar
     }
     final_ = 20;
     c->wake();
-    ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 2; }));
+    ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 2; }));
     hc_->include("tx1", kConfirmations);
-    ASSERT_TRUE(eventually([&] { return proofs_made() == 2; }));
+    ASSERT_TRUE(wait_until([&] { return proofs_made() == 2; }));
   }
   // A restart keeps the last committed index (and the proofs).
   final_ = 29;
@@ -377,7 +368,7 @@ TEST_F(CheckpointerLogic, NeverCommitsAtOrBelowTheLastCommittedIndexAcrossRestar
   EXPECT_EQ(hc_->commit_count(), 2u) << "20 is committed already, 30 is not final";
   final_ = 30;
   c->wake();
-  ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 3; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 3; }));
   c->stop();
   std::vector<uint64_t> indexes;
   for (const auto& cp : hc_->commits) indexes.push_back(cp.index);
@@ -425,23 +416,23 @@ TEST_F(CheckpointerLogic, OneUnconfirmedCommitAtATimeThenAProofAndTheNextTarget)
   auto c = make(options());
   ASSERT_TRUE(c->load().ok());
   c->start();
-  ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 1; }));
 
   // Target 30 is due, but tx0 is pending, then included too shallow.
   final_ = 30;
   c->wake();
   int checks = hc_->checks();
-  ASSERT_TRUE(eventually([&] { return hc_->checks() >= checks + 5; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->checks() >= checks + 5; }));
   EXPECT_EQ(hc_->commit_count(), 1u) << "a second commit while tx0 is pending";
   hc_->include("tx0", kConfirmations - 1);
   checks = hc_->checks();
-  ASSERT_TRUE(eventually([&] { return hc_->checks() >= checks + 5; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->checks() >= checks + 5; }));
   EXPECT_EQ(hc_->commit_count(), 1u) << "a second commit while tx0 is too shallow";
   EXPECT_EQ(proofs_made(), 0u);
   EXPECT_TRUE(c->proofs().empty());
 
   hc_->include("tx0", kConfirmations);
-  ASSERT_TRUE(eventually([&] { return proofs_made() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return proofs_made() == 1; }));
   CheckpointProof made;
   {
     std::lock_guard lock(mu_);
@@ -459,7 +450,7 @@ TEST_F(CheckpointerLogic, OneUnconfirmedCommitAtATimeThenAProofAndTheNextTarget)
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].encode(kDomain), made.encode(kDomain));
 
-  ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 2; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 2; }));
   let_rounds_pass();
   c->stop();
   ASSERT_EQ(hc_->commit_count(), 2u);
@@ -483,9 +474,9 @@ TEST_F(CheckpointerLogic, ADroppedCommitIsSentAgainOnlyAfterEnoughChecksThroughA
   auto c = make(options());
   ASSERT_TRUE(c->load().ok());
   c->start();
-  ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 1; }));
   hc_->set_state("tx0", hostchains::CommitStatus::State::kUnknown);
-  ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 2; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 2; }));
   let_rounds_pass();
   c->stop();
   ASSERT_EQ(hc_->commit_count(), 2u) << "tx1 is pending: no third commit";
@@ -519,10 +510,10 @@ TEST_F(CheckpointerLogic, AnIntentSentBeforeACrashIsAdoptedWhenTheHostchainShows
   ASSERT_TRUE(c->load().ok());
   EXPECT_EQ(link_state(*c)["pending_commit"]["index"], 10);
   c->start();
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["last_commit"]["tx"] == "tx0"; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["last_commit"]["tx"] == "tx0"; }));
   EXPECT_EQ(stored_record()->tx, "tx0") << "the adopted transaction is stored";
   hc_->include("tx0", kConfirmations);
-  ASSERT_TRUE(eventually([&] { return proofs_made() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return proofs_made() == 1; }));
   let_rounds_pass();
   c->stop();
   EXPECT_EQ(hc_->commit_count(), 1u) << "no second commit of an adopted intent";
@@ -541,7 +532,7 @@ TEST_F(CheckpointerLogic, AnIntentNotFoundAfterACrashIsNotSentAgainAtOnce) {
   c->start();
   c->wake();
   // Well past kUnseenChecksBeforeResend (30) look-ups of the intent: the 10-minute rule holds.
-  ASSERT_TRUE(eventually([&] { return hc_->reads(10) >= 40; }, 5000ms));
+  ASSERT_TRUE(wait_until([&] { return hc_->reads(10) >= 40; }, 5000ms));
   EXPECT_EQ(hc_->commit_count(), 1u) << "an unseen intent was sent again right after a restart";
   auto rec = stored_record();
   ASSERT_TRUE(rec.has_value());
@@ -552,7 +543,7 @@ TEST_F(CheckpointerLogic, AnIntentNotFoundAfterACrashIsNotSentAgainAtOnce) {
 
   // It shows up late: adopted, still no second commit.
   hc_->include("tx0", 1);
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["last_commit"]["tx"] == "tx0"; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["last_commit"]["tx"] == "tx0"; }));
   let_rounds_pass();
   c->stop();
   EXPECT_EQ(hc_->commit_count(), 1u);
@@ -570,7 +561,7 @@ TEST_F(CheckpointerLogic, ADeepCommitEqualToTheLocalBlockAdvancesFinality) {
   EXPECT_EQ(link_state(*c)["final_index"], 0) << "too shallow to count";
 
   hc_->put({{symbiote_, 10, local_hash(10)}, "h10", kConfirmations});
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["final_index"] == 10; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["final_index"] == 10; }));
   json st = link_state(*c);
   EXPECT_EQ(st["final_hash"], codec::hex_encode(local_hash(10)));
   EXPECT_EQ(st["final_tx"], "h10");
@@ -580,7 +571,7 @@ TEST_F(CheckpointerLogic, ADeepCommitEqualToTheLocalBlockAdvancesFinality) {
   // A deeper one advances it; one of a block not held here does not (but is seen).
   hc_->put({{symbiote_, 20, local_hash(20)}, "h20", 5});
   hc_->put({{symbiote_, 50, other_hash(50)}, "h50", 5});
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["highest_seen"] == 50; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["highest_seen"] == 50; }));
   let_rounds_pass(2);
   c->stop();
   st = link_state(*c);
@@ -597,7 +588,7 @@ TEST_F(CheckpointerLogic, ADifferingCommitWithoutAProofIsOnlyCountedAsForeign) {
   auto c = make(options(/*committer=*/false));
   ASSERT_TRUE(c->load().ok());
   c->start();
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["foreign_commits"] == 1; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["foreign_commits"] == 1; }));
   let_rounds_pass();
   c->stop();
   json st = link_state(*c);
@@ -625,7 +616,7 @@ TEST_F(CheckpointerLogic, ADifferingCommitNamedByACommitterProofRaisesAMismatch)
   EXPECT_EQ(alarm_count(), 0u) << "K3: the read-back must show the commit at the required depth";
 
   hc_->put({{symbiote_, 10, other_hash(10)}, "txX", kConfirmations});
-  ASSERT_TRUE(eventually([&] { return alarm_count() >= 1; }));
+  ASSERT_TRUE(wait_until([&] { return alarm_count() >= 1; }));
   c->stop();
   Alarm a;
   {
@@ -667,7 +658,7 @@ TEST_F(CheckpointerLogic, AProofNotSignedByTheCommitterIsRefused) {
   ASSERT_FALSE(r3.ok());
   EXPECT_EQ(r3.error().code, "bad_proof");
 
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["foreign_commits"] == 1; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["foreign_commits"] == 1; }));
   let_rounds_pass();
   c->stop();
   EXPECT_TRUE(c->proofs().empty());
@@ -688,7 +679,7 @@ TEST_F(CheckpointerLogic, AFailingCommitShowsRetryingAndIsSentOnceTheConnectorRe
   auto c = make(options());
   ASSERT_TRUE(c->load().ok());
   c->start();
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["status"] == "retrying"; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["status"] == "retrying"; }));
   json st = link_state(*c);
   EXPECT_EQ(st["last_error"], "unreachable: fake hostchain down");
   EXPECT_EQ(st["pending_commit"]["index"], 10) << "the intent is kept";
@@ -700,8 +691,8 @@ TEST_F(CheckpointerLogic, AFailingCommitShowsRetryingAndIsSentOnceTheConnectorRe
     EXPECT_EQ(hc_->commit_attempts, 1) << "retried before the back-off ended";
     hc_->commit_error.reset();
   }
-  ASSERT_TRUE(eventually([&] { return hc_->commit_count() == 1; }, 5000ms));
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["status"] == "ok"; }));
+  ASSERT_TRUE(wait_until([&] { return hc_->commit_count() == 1; }, 5000ms));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["status"] == "ok"; }));
   let_rounds_pass();
   c->stop();
   st = link_state(*c);
@@ -719,14 +710,14 @@ TEST_F(CheckpointerLogic, AFailingReadBackShowsRetryingAndTheAuditResumes) {
   auto c = make(options(/*committer=*/false));
   ASSERT_TRUE(c->load().ok());
   c->start();
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["status"] == "retrying"; }));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["status"] == "retrying"; }));
   EXPECT_EQ(link_state(*c)["last_error"], "bad_response: garbled");
   EXPECT_EQ(link_state(*c)["final_index"], 0);
   {
     std::lock_guard lock(hc_->mu);
     hc_->read_error.reset();
   }
-  ASSERT_TRUE(eventually([&] { return link_state(*c)["final_index"] == 10; }, 5000ms));
+  ASSERT_TRUE(wait_until([&] { return link_state(*c)["final_index"] == 10; }, 5000ms));
   c->stop();
   EXPECT_EQ(link_state(*c)["status"], "ok");
   EXPECT_FALSE(link_state(*c).contains("last_error"));
@@ -747,7 +738,7 @@ TEST_F(CheckpointerLogic, AConfirmedCommitWithoutAStoredProofGetsItsProofAfterAR
     auto c = make(options());
     ASSERT_TRUE(c->load().ok());
     c->start();
-    ASSERT_TRUE(eventually([&] { return stored_record() && !stored_record()->intent(); }));
+    ASSERT_TRUE(wait_until([&] { return stored_record() && !stored_record()->intent(); }));
   }
   CommitRecord r = *stored_record();
   ASSERT_EQ(r.tx, "tx0");
@@ -763,7 +754,7 @@ TEST_F(CheckpointerLogic, AConfirmedCommitWithoutAStoredProofGetsItsProofAfterAR
   auto c = make(options());
   ASSERT_TRUE(c->load().ok());
   c->start();
-  const bool made = eventually([&] { return proofs_made() == 1; }, 1000ms);
+  const bool made = wait_until([&] { return proofs_made() == 1; }, 1000ms);
   c->stop();
   EXPECT_TRUE(made) << "the confirmed commit tx0 never gets its proof";
   EXPECT_EQ(c->proofs().size(), 1u);
