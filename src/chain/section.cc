@@ -35,6 +35,8 @@ Status encode_value(const nlohmann::json& v, const std::string& path, size_t dep
     case nlohmann::json::value_t::number_float:
       return Error("bad_section", path + ": only whole non-negative numbers are allowed");
     case nlohmann::json::value_t::string:
+      if (!is_utf8(v.get_ref<const std::string&>()))
+        return Error("bad_section", path + ": strings must be valid UTF-8");
       w.u8(kString);
       w.string(v.get_ref<const std::string&>());
       break;
@@ -51,6 +53,7 @@ Status encode_value(const nlohmann::json& v, const std::string& path, size_t dep
       w.u8(kObject);
       w.varint(v.size());
       for (const auto& [key, item] : v.items()) {
+        if (!is_utf8(key)) return Error("bad_section", path + ": keys must be valid UTF-8");
         w.string(key);
         KLYN_TRY(encode_value(item, path + "." + key, depth + 1, w));
       }
@@ -86,6 +89,7 @@ bool decode_value(codec::Reader& r, size_t depth, nlohmann::json& out) {
     case kString: {
       std::string s;
       if (!r.string(s, kSectionMaxBytes)) return false;
+      if (!is_utf8(s)) return r.fail("a string that is not valid UTF-8");
       out = std::move(s);
       return true;
     }
@@ -110,6 +114,7 @@ bool decode_value(codec::Reader& r, size_t depth, nlohmann::json& out) {
       for (uint64_t i = 0; i < n; ++i) {
         std::string key;
         if (!r.string(key, kSectionMaxBytes)) return false;
+        if (!is_utf8(key)) return r.fail("a key that is not valid UTF-8");
         if (i > 0 && key <= previous) return r.fail("object keys not sorted or repeated");
         nlohmann::json item;
         if (!decode_value(r, depth + 1, item)) return false;
@@ -124,6 +129,25 @@ bool decode_value(codec::Reader& r, size_t depth, nlohmann::json& out) {
 }
 
 }  // namespace
+
+bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<uint8_t>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
+    if (n == 9 || s.size() - i <= n) return false;  // bad lead byte, or truncated
+    uint32_t cp = n == 0 ? c : c & (0x3f >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      auto cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
 
 Result<Bytes> encode_section(const nlohmann::json& value, const std::string& path) {
   codec::Writer w;

@@ -29,8 +29,8 @@ struct GenesisParams {
   std::vector<std::string> fund_derived;  // LABEL:COUNT:AMOUNT
   uint32_t max_events_per_instant_block = 5000;
   std::vector<std::string> hostchains;  // TYPE:NETWORK[:ADDRESS]
-  uint32_t inclusion_window = 0;        // 0 = the manifest's default
-  std::string extra_config;             // appended to the node-local config (devnet tables)
+  uint32_t inclusion_window = 50;
+  std::string extra_config;  // appended to the node-local config (devnet tables)
   bool phantom = true;
   bool overwrite = false;
 };
@@ -60,7 +60,6 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
   chain::Manifest& m = g.manifest;
   m.name = p.alias;
   std::tie(m.workflow, m.workflow_version) = default_workflow();
-  m.controller = *controller;
   m.fee.per_event = p.fee;
   m.fee.generator_share_permille = p.generator_share;
   if (p.fee_rest != "burn") {
@@ -68,11 +67,13 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
     if (!rest) return Error("usage", "--fee-rest: " + rest.error().reason);
     m.fee.rest_to = *rest;
   }
-  m.instant_producer_stake = p.instant_freeze;
   m.unstake_delay = p.unstake_delay;
   m.checkpoint_every = p.checkpoint_every;
-  m.limits.max_events_per_instant_block = p.max_events_per_instant_block;
-  if (p.inclusion_window) m.limits.inclusion_window = p.inclusion_window;
+  // The default workflow's section (dev_controller/params.h); absent keys take its defaults.
+  KLYN_TRY(chain::set_section(m, {{"controller", ck->address},
+                                  {"instant_producer_stake", p.instant_freeze},
+                                  {"max_events_per_instant_block", p.max_events_per_instant_block},
+                                  {"inclusion_window", p.inclusion_window}}));
   for (const auto& h : p.hostchains) {
     auto a = h.find(':');
     if (a == std::string::npos || a == 0 || a + 1 == h.size())
@@ -118,8 +119,11 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
     }
   }
   for (auto& [id, a] : accounts) g.accounts.push_back(a);
-  auto check = chain::decode_genesis(g.encode());  // validates
+  auto check = chain::decode_genesis(g.encode());  // validates the common manifest
   if (!check) return check.error();
+  auto workflow = builtin_workflows().create(m.workflow, m.workflow_version);
+  if (!workflow) return workflow.error();
+  if (auto st = (*workflow)->check_manifest(m); !st) return Error("usage", st.error().reason);
 
   auto gpath = dir.genesis(p.alias);
   auto cpath = dir.symbiote_config(p.alias);
@@ -178,7 +182,8 @@ void add_genesis_options(CLI::App* c, GenesisParams& p) {
                 "symbiote:<id>, bitcoin:litecoin-regtest, evm:1337:0x<contract>");
   c->add_option("--inclusion-window", p.inclusion_window,
                 "controller blocks before an omitted instant block is censorship evidence")
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   c->add_option("--fund", p.fund, "ADDRESS=AMOUNT initial balance (repeatable)");
   c->add_option(
       "--fund-derived", p.fund_derived,

@@ -217,13 +217,11 @@ Result<Layout> create(const NewOptions& o) {
   chain::Manifest& m = g.manifest;
   m.name = o.symbiote;
   std::tie(m.workflow, m.workflow_version) = default_workflow();
-  auto controller = crypto::parse_address(l.nodes[0].address);
-  if (!controller) return controller.error();
-  m.controller = *controller;
   m.fee.per_event = 1;
   m.fee.generator_share_permille = 500;
-  m.instant_producer_stake = kInstantStake;
   m.unstake_delay = 10;
+  KLYN_TRY(chain::set_section(
+      m, {{"controller", l.nodes[0].address}, {"instant_producer_stake", kInstantStake}}));
   std::map<chain::AccountId, chain::GenesisAccount> acc;
   for (const auto& n : l.nodes) {
     auto id = crypto::parse_address(n.address);
@@ -235,8 +233,11 @@ Result<Layout> create(const NewOptions& o) {
     acc[id].balance += kAccountBalance;
   }
   for (auto& [id, a] : acc) g.accounts.push_back(a);
-  auto check = chain::decode_genesis(g.encode());  // validates
+  auto check = chain::decode_genesis(g.encode());  // validates the common manifest
   if (!check) return check.error();
+  auto workflow = builtin_workflows().create(m.workflow, m.workflow_version);
+  if (!workflow) return workflow.error();
+  KLYN_TRY((*workflow)->check_manifest(m));
   l.id = codec::hex_encode(g.id());
   const std::string genesis_json = chain::genesis_to_json(g);
 

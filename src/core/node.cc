@@ -114,6 +114,8 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
     auto wf = registry.create(h.workflow_name, h.workflow_version);
     if (!wf) return fail(2, sc.file + ": symbiote " + sc.alias + ": " + wf.error().reason);
     h.workflow = std::move(*wf);
+    if (auto st = h.workflow->check_manifest(genesis->manifest); !st)
+      return fail(2, sc.genesis_path.string() + ": " + st.error().reason);
 
     std::shared_ptr<const crypto::KeyPair> key;
     if (!sc.key.empty()) {

@@ -21,6 +21,15 @@ net::Handler SymbioteRoutes::unknown_symbiote_handler() {
   };
 }
 
+Status Workflow::check_manifest(const chain::Manifest& manifest) const {
+  auto section = chain::section_of(manifest);
+  if (!section) return Error("bad_genesis", section.error().reason);
+  if (!section->empty())
+    return Error("bad_genesis", "manifest." + manifest.workflow + ": workflow " +
+                                    manifest.workflow + " takes no parameters");
+  return Status();
+}
+
 Status WorkflowRegistry::add(std::string name, std::string version, WorkflowFactory factory) {
   auto key = std::make_pair(std::move(name), std::move(version));
   if (factories_.count(key))

@@ -82,6 +82,13 @@ class Workflow {
   // A short summary for GET /info and GET /symbiotes (height, state root, role, ...).
   virtual nlohmann::json summary() const = 0;
 
+  // Whether `manifest` (its section, manifest.<workflow>, and the common fields this workflow
+  // relies on) is one this workflow can run. Called on an instance that was never prepared: by
+  // the node before prepare(), by `klyn74r init` before it writes a genesis. The error names the
+  // JSON path ("manifest.dev_controller.inclusion_window: must be 0..1048576"). Default: only an
+  // empty section.
+  virtual Status check_manifest(const chain::Manifest& manifest) const;
+
   // `klyn74r replay`: re-applies the blocks `live` (a stopped node's database, opened read-only
   // and checked) holds up to its applied height into `fresh` (an empty database of `genesis`),
   // verifying everything again as a node that receives them would. Called on an instance that was

@@ -1,5 +1,7 @@
 // Configuration and key errors stop `klyn74r run` before anything starts: exit code 2 and a
 // message naming the file, the key and the reason.
+#include <nlohmann/json.hpp>
+
 #include "chain/genesis.h"
 #include "test_chain.h"
 
@@ -57,6 +59,34 @@ TEST(ConfigErrors, GenesisPinsAWorkflowVersionTheNodeDoesNotHave) {
   node.write_file("GENESIS/alpha.json", chain::genesis_to_json(*g));
   ProcessResult r = run_expecting_refusal(node);
   EXPECT_TRUE(mentions(r.output, {"alpha", "9.9.9", "dev_controller " + have}));
+}
+
+// The workflow checks its own manifest section before the node starts (core::Workflow::
+// check_manifest): a value out of range or an unknown key names the genesis file and the JSON path.
+TEST(ConfigErrors, AWorkflowSectionTheWorkflowRefusesNamesFileAndPath) {
+  NodeProcess node("cfg-section");
+  ASSERT_TRUE(node.init(true));
+  const std::string file = (node.dir() / "GENESIS/alpha.json").string();
+  auto text = node.read_file("GENESIS/alpha.json");
+  auto j = nlohmann::json::parse(text);
+  ASSERT_TRUE(j["manifest"].contains("dev_controller")) << text;  // init writes layout 2
+  j["manifest"]["dev_controller"]["max_events_per_instant_block"] = 0;
+  node.write_file("GENESIS/alpha.json", j.dump(2));
+  ProcessResult r = run_expecting_refusal(node);
+  EXPECT_TRUE(mentions(
+      r.output, {"GENESIS/alpha.json", "manifest.dev_controller.max_events_per_instant_block",
+                 "must be 1..100000"}));
+  j["manifest"]["dev_controller"]["max_events_per_instant_block"] = 10;
+  j["manifest"]["dev_controller"]["controler"] = "typo";
+  node.write_file("GENESIS/alpha.json", j.dump(2));
+  r = run_expecting_refusal(node);
+  EXPECT_TRUE(mentions(r.output,
+                       {"GENESIS/alpha.json", "manifest.dev_controller.controler", "unknown key"}));
+  // Fixed, it runs.
+  j["manifest"]["dev_controller"].erase("controler");
+  node.write_file("GENESIS/alpha.json", j.dump(2));
+  ASSERT_TRUE(node.start());
+  EXPECT_TRUE(node.stop().exited_with(0));
 }
 
 TEST(ConfigErrors, WrongKeystorePasswordIsClearAndExitsTwo) {

@@ -127,7 +127,7 @@ TEST(Devnet, GenesisNewTakesHostchainsAndInclusionWindow) {
             (nlohmann::json{{"type", "symbiote"}, {"network", id}, {"address", ""}}));
   EXPECT_EQ(m["hostchains"][1],
             (nlohmann::json{{"type", "evm"}, {"network", "1337"}, {"address", "0xabc"}}));
-  EXPECT_EQ(m["limits"]["inclusion_window"], 7);
+  EXPECT_EQ(m["dev_controller"]["inclusion_window"], 7);
   auto bad = n.cli(
       {"genesis", "new", "--alias", "hc2", "--controller-key", "ctl", "--hostchain", "symbiote"});
   EXPECT_FALSE(bad.exited_with(0)) << bad.describe();

@@ -260,7 +260,7 @@ TEST(Network, ProducersOnOtherNodesMakeInstantBlocksAndAllNodesAgree) {
   ASSERT_TRUE(ctl.start());
   const chain::SymbioteId sym = symbiote_id(ctl.http(), "pr");
   const uint64_t fee = c.genesis.manifest.fee.per_event;
-  const uint64_t freeze = c.genesis.manifest.instant_producer_stake;
+  const uint64_t freeze = section_number(c.genesis, "instant_producer_stake");
   ASSERT_TRUE(setup_producer(p1, ctl, "pr"));
   ASSERT_TRUE(setup_producer(p2, ctl, "pr"));
   ASSERT_TRUE(setup_producer(u, ctl, "pr"));
@@ -331,8 +331,8 @@ TEST(Network, AControllerThatSkipsAStakedProducerLeavesEvidenceOnEveryNode) {
   ASSERT_TRUE(ctl.start());
   const chain::SymbioteId sym = symbiote_id(ctl.http(), "cs");
   const uint64_t fee = c.genesis.manifest.fee.per_event;
-  const uint64_t freeze = c.genesis.manifest.instant_producer_stake;
-  const uint64_t window = c.genesis.manifest.limits.inclusion_window;
+  const uint64_t freeze = section_number(c.genesis, "instant_producer_stake");
+  const uint64_t window = section_number(c.genesis, "inclusion_window");
   ASSERT_TRUE(setup_producer(p, ctl, "cs"));
   ASSERT_TRUE(fund_and_stake(ctl, "cs", sym, c.accounts[0], 1, *p.key, fee, 10 * freeze, freeze));
   // The controller turns bad: it acknowledges the producer's blocks but never orders them.

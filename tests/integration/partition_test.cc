@@ -31,7 +31,7 @@ TEST(Partition, AControllerCutOffForTwentySecondsUnderLoadLosesAndRejectsNothing
   ASSERT_TRUE(ctl.start());
   const chain::SymbioteId sym = symbiote_id(ctl.http(), alias);
   const uint64_t fee = c.genesis.manifest.fee.per_event;
-  const uint64_t freeze = c.genesis.manifest.instant_producer_stake;
+  const uint64_t freeze = section_number(c.genesis, "instant_producer_stake");
 
   // Producers reach the controller only through `to_ctl`; the controller reaches each producer
   // only through its own link. Producers reach each other directly.

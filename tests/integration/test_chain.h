@@ -34,6 +34,12 @@ struct TestChain {
 // --fund-derived LABEL:COUNT:BALANCE; reads the genesis back.
 ::testing::AssertionResult setup_chain(NodeProcess& node, const ChainOptions& o, TestChain& out);
 
+// A number the genesis' workflow section holds ("instant_producer_stake", "inclusion_window" of
+// dev_controller's, workflows/dev_controller/params.h). Throws when it has none by that name.
+inline uint64_t section_number(const chain::Genesis& g, const std::string& key) {
+  return chain::section_of(g.manifest).value().at(key).get<uint64_t>();
+}
+
 // The addresses of the funded accounts (recipients for plan_transfers).
 inline std::vector<chain::AccountId> ids_of(const TestChain& c) {
   std::vector<chain::AccountId> out;

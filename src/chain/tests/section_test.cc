@@ -22,6 +22,16 @@ Result<json> decode_hex(const std::string& hex) {
   return decode_section(*codec::hex_decode(hex));
 }
 
+// A random valid UTF-8 string: ASCII, with some two-, three- and four-byte characters.
+std::string random_utf8() {
+  static const char* kPieces[] = {"a",    "Z",    " ",        "\"",           "\\",
+                                  "\x01", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+  std::string s;
+  const int n = *rc::gen::inRange(0, 12);
+  for (int i = 0; i < n; ++i) s += kPieces[*rc::gen::inRange(0, 10)];
+  return s;
+}
+
 // A random section value: objects, arrays, strings, integers, booleans, null.
 json random_value(int depth) {
   const int kind = *rc::gen::inRange(0, depth >= 3 ? 4 : 6);
@@ -33,7 +43,7 @@ json random_value(int depth) {
     case 2:
       return *rc::gen::arbitrary<uint64_t>();
     case 3:
-      return *rc::gen::arbitrary<std::string>();
+      return random_utf8();
     case 4: {
       json a = json::array();
       const int n = *rc::gen::inRange(0, 4);
@@ -43,7 +53,7 @@ json random_value(int depth) {
     default: {
       json o = json::object();
       const int n = *rc::gen::inRange(0, 4);
-      for (int i = 0; i < n; ++i) o[*rc::gen::arbitrary<std::string>()] = random_value(depth + 1);
+      for (int i = 0; i < n; ++i) o[random_utf8()] = random_value(depth + 1);
       return o;
     }
   }
@@ -109,6 +119,22 @@ TEST(Section, ValuesWithoutACanonicalFormAreRefusedWithTheirPath) {
   }
   nested.push_back(0x00);
   EXPECT_FALSE(decode_section(nested).ok()) << "V3: decoding is bounded too";
+}
+
+// Found while moving dev_controller's fields into its section: a section string that is not UTF-8
+// decoded, and genesis_to_json then threw on it (the JSON form can only carry UTF-8).
+TEST(Section, StringsAndKeysMustBeUtf8BothWays) {
+  EXPECT_EQ(encode_section(json{{"k", "caf\xc3"}}, "manifest.w").error().reason,
+            "manifest.w.k: strings must be valid UTF-8");
+  EXPECT_EQ(encode_section(json{{"\xff", 1}}, "manifest.w").error().reason,
+            "manifest.w: keys must be valid UTF-8");
+  EXPECT_TRUE(encode_section(json{{"caf\xc3\xa9", "\xf0\x9f\x98\x80"}}, "m").ok());
+  const Bytes bad_string = {0x04, 0x01, 0x80};
+  EXPECT_FALSE(decode_section(bad_string).ok());
+  const Bytes bad_key = {0x06, 0x01, 0x01, 0xc0, 0x00};
+  EXPECT_FALSE(decode_section(bad_key).ok());
+  const Bytes good = {0x06, 0x01, 0x02, 0xc3, 0xa9, 0x00};
+  EXPECT_TRUE(decode_section(good).ok());
 }
 
 RC_GTEST_PROP(Section, EncodingRoundTripsAndIsUnique, ()) {

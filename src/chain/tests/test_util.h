@@ -23,12 +23,13 @@ inline Genesis small_genesis(Amount fee = 10, uint32_t share = 600, bool burn = 
   g.manifest.name = "test";
   g.manifest.workflow = "dev_controller";
   g.manifest.workflow_version = "0.1.0";
-  g.manifest.controller = key(0).public_key();
   g.manifest.fee.per_event = fee;
   g.manifest.fee.generator_share_permille = share;
   if (!burn) g.manifest.fee.rest_to = key(99).public_key();
-  g.manifest.instant_producer_stake = 100;
   g.manifest.unstake_delay = 3;
+  // dev_controller's section (workflows/dev_controller/params.h): chain only stores it.
+  (void)set_section(g.manifest,
+                    {{"controller", key(0).address()}, {"instant_producer_stake", 100}});
   for (uint8_t i = 0; i < 4; ++i)
     g.accounts.push_back({key(i).public_key(), 1'000'000, i == 0 ? 1000u : 0u});
   std::sort(g.accounts.begin(), g.accounts.end(), [](auto& a, auto& b) { return a.id < b.id; });

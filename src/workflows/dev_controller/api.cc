@@ -111,7 +111,7 @@ Result<json> DevController::controller_block_json(uint64_t index) const {
   if (!stored) return stored.error();
   if (!*stored) return json(nullptr);
   const std::string& bytes = **stored;
-  auto cb = decode_controller_block(as_bytes(bytes), BlockLimits::of(ctx_.genesis.manifest));
+  auto cb = decode_controller_block(as_bytes(bytes), params_.block_limits());
   if (!cb)
     return Error("storage_corrupt",
                  "controller block " + std::to_string(index) + ": " + cb.error().reason);
@@ -190,7 +190,7 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
     auto bytes = store_->get(dc_keys::instant(*h));
     if (!bytes) return error_response(bytes.error());
     if (!*bytes) return Response::error(404, "not_found", "no instant block " + req.param("hash"));
-    auto ib = decode_instant_block(as_bytes(**bytes), BlockLimits::of(ctx_.genesis.manifest));
+    auto ib = decode_instant_block(as_bytes(**bytes), params_.block_limits());
     if (!ib) return Response::error(503, "storage_corrupt", ib.error().reason);
     json evs = json::array();
     for (const auto& e : ib->events) evs.push_back(chain::event_to_json(e));
@@ -241,8 +241,8 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
                    if (!range)
                      return Response::error(400, range.error().code, range.error().reason);
                    const auto [from, limit] = *range;
-                   auto body = serve_range(*store_, from, limit, head_.load(),
-                                           BlockLimits::of(ctx_.genesis.manifest));
+                   auto body =
+                       serve_range(*store_, from, limit, head_.load(), params_.block_limits());
                    if (!body) return error_response(body.error());
                    Response resp;
                    resp.status = 200;
@@ -298,9 +298,8 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
                  })));
   // Gossip (binary, node-to-node): a proof anyone can check; recorded and forwarded once.
   KLYN_TRY(r.add(Method::kPost, "/sync/equivocation", sync_route([this](const Request& req) {
-                   const chain::Manifest& m = ctx_.genesis.manifest;
                    auto proof = decode_equivocation(as_bytes(req.body), store_->symbiote_id(),
-                                                    *m.controller, BlockLimits::of(m));
+                                                    params_.controller, params_.block_limits());
                    if (!proof) return error_response(proof.error());
                    auto fresh = raise_equivocation(*proof, "peer " + req.remote_address);
                    if (!fresh)
@@ -332,7 +331,7 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
       auto bytes = store_->get(dc_keys::instant(record.block));
       if (!bytes) return error_response(bytes.error());
       if (*bytes) {
-        auto ib = decode_instant_block(as_bytes(**bytes), BlockLimits::of(ctx_.genesis.manifest));
+        auto ib = decode_instant_block(as_bytes(**bytes), params_.block_limits());
         if (ib && record.position < ib->events.size())
           j["event"] = chain::event_to_json(ib->events[record.position]);
       }

@@ -46,10 +46,6 @@ struct ControllerBlock {
 struct BlockLimits {
   size_t max_events = 100000;
   size_t max_instant_blocks = 1024;
-  static BlockLimits of(const chain::Manifest& m) {
-    return {m.limits.max_events_per_instant_block,
-            m.limits.max_instant_blocks_per_controller_block};
-  }
 };
 
 Result<InstantBlock> decode_instant_block(ByteSpan bytes, const BlockLimits& limits);

@@ -61,25 +61,24 @@ Status DevController::prepare(core::WorkflowContext context) {
     node_id_ = codec::hex_encode(id);
   }
   const chain::Manifest& m = ctx_.genesis.manifest;
-  if (!m.controller)
-    return Error(
-        "bad_genesis",
-        ctx_.config.genesis + ": manifest.controller: dev_controller needs a controller address");
+  auto params = read_params(m);
+  if (!params) return Error("bad_genesis", ctx_.config.genesis + ": " + params.error().reason);
+  params_ = *params;
 
   if (ctx_.config.role == core::SymbioteRole::controller) {
     if (!ctx_.key)
       return Error("config",
                    ctx_.config.file + ": key: role \"controller\" needs the controller's key");
-    if (ctx_.key->public_key() != *m.controller)
+    if (ctx_.key->public_key() != params_.controller)
       return Error("config", ctx_.config.file + ": key: key \"" + ctx_.config.key + "\" (" +
                                  ctx_.key->address() +
                                  ") is not the controller of this symbiote (" +
-                                 crypto::address_of(*m.controller) + ")");
+                                 crypto::address_of(params_.controller) + ")");
     is_controller_ = true;
   } else if (ctx_.config.role == core::SymbioteRole::producer) {
     if (!ctx_.key)
       return Error("config", ctx_.config.file + ": key: role \"producer\" needs a staked key");
-    if (ctx_.key->public_key() == *m.controller)
+    if (ctx_.key->public_key() == params_.controller)
       return Error("config", ctx_.config.file +
                                  ": role: the controller's key makes instant blocks as role "
                                  "\"controller\", not \"producer\"");
@@ -133,9 +132,9 @@ Status DevController::prepare(core::WorkflowContext context) {
   ml.nonce_window = m.limits.nonce_window;
   mempool_ = std::make_unique<Mempool>(ml);
   intake_ = std::make_unique<InstantIntake>(
-      is_controller_, InstantIntake::cap_for(m.limits.inclusion_window,
-                                             m.limits.max_instant_blocks_per_controller_block));
-  verifier_ = std::make_unique<Verifier>(*store_, ctx_.genesis.manifest, sigcache_.get());
+      is_controller_, InstantIntake::cap_for(params_.inclusion_window,
+                                             params_.max_instant_blocks_per_controller_block));
+  verifier_ = std::make_unique<Verifier>(*store_, ctx_.genesis.manifest, params_, sigcache_.get());
   KLYN_TRY(verifier_->init());
   alarms_ = std::make_unique<AlarmBook>(*store_, alarm_book_options());
   KLYN_TRY(alarms_->load());
@@ -147,7 +146,7 @@ Status DevController::prepare(core::WorkflowContext context) {
   {
     Checkpointer::Options co;
     co.symbiote = store_->symbiote_id();
-    co.committer = *m.controller;
+    co.committer = params_.controller;
     co.proof_domain = kCheckpointProofDomain;
     co.mismatch_domain = "KLY-DC-HOSTCHAIN-MISMATCH";
     co.key_prefix = "w:";
@@ -218,11 +217,11 @@ Status DevController::prepare(core::WorkflowContext context) {
     KLYN_TRY(open_signing_mark(tip));
     auto self = store_->account(ctx_.key->public_key());
     if (!self) return self.error();
-    if (self->stake < m.instant_producer_stake)
+    if (self->stake < params_.instant_producer_stake)
       ctx_.log->warn(
           "the controller's account has stake {} < instant_producer {}: its instant blocks will be "
           "skipped until it stakes",
-          self->stake, m.instant_producer_stake);
+          self->stake, params_.instant_producer_stake);
   }
   if (!is_controller_ || recovering_to_) {
     const std::string path = "/s/" + codec::hex_encode(store_->symbiote_id());
@@ -230,15 +229,14 @@ Status DevController::prepare(core::WorkflowContext context) {
     po.peers = peers_;
     po.symbiote_path = path;
     po.symbiote = store_->symbiote_id();
-    po.controller = *m.controller;
-    po.limits = BlockLimits::of(m);
+    po.controller = params_.controller;
+    po.limits = params_.block_limits();
     po.interval = config_.sync_interval;
     po.log = ctx_.log;
     po.node_id = node_id_;
     po.on_conflict = [this](Bytes ours, Bytes theirs, const std::string& peer) {
-      auto proof =
-          check_equivocation(ours, theirs, store_->symbiote_id(), *ctx_.genesis.manifest.controller,
-                             BlockLimits::of(ctx_.genesis.manifest));
+      auto proof = check_equivocation(ours, theirs, store_->symbiote_id(), params_.controller,
+                                      params_.block_limits());
       if (proof) (void)raise_equivocation(*proof, peer);
     };
     puller_ = std::make_unique<BlockPuller>(*store_, po, tip, [this](uint64_t head) {
@@ -261,11 +259,11 @@ Status DevController::prepare(core::WorkflowContext context) {
   if (is_producer_) {
     auto self = store_->account(ctx_.key->public_key());
     if (!self) return self.error();
-    if (self->stake < m.instant_producer_stake)
+    if (self->stake < params_.instant_producer_stake)
       ctx_.log->warn(
           "producer {} has stake {} < instant_producer_stake {}: peers refuse its instant blocks "
           "until it stakes (tx stake)",
-          ctx_.key->address(), self->stake, m.instant_producer_stake);
+          ctx_.key->address(), self->stake, params_.instant_producer_stake);
   }
   journal_ = std::make_unique<AdmissionJournal>(
       *store_, ctx_.chaindata / "admission",
@@ -308,9 +306,9 @@ Status DevController::open_signing_mark(const ChainTip& tip) {
   }
   // Blocks stored after the mark never left the node; they are marked before they are served.
   if (!mk || mk->index < tip.index) KLYN_TRY(signing_mark_->advance(tip.index, tip.hash));
-  ordering_ = std::make_unique<Ordering>(
-      store_->symbiote_id(), *ctx_.key, tip.index + 1, tip.hash,
-      ctx_.genesis.manifest.limits.max_instant_blocks_per_controller_block, config_.phantom_blocks);
+  ordering_ = std::make_unique<Ordering>(store_->symbiote_id(), *ctx_.key, tip.index + 1, tip.hash,
+                                         params_.max_instant_blocks_per_controller_block,
+                                         config_.phantom_blocks);
   return Status();
 }
 
@@ -337,9 +335,9 @@ bool DevController::finish_recovery() {
     note_storage_error("cannot advance the signing mark", st.error());
     return false;
   }
-  ordering_ = std::make_unique<Ordering>(
-      store_->symbiote_id(), *ctx_.key, head_.load() + 1, head_hash,
-      ctx_.genesis.manifest.limits.max_instant_blocks_per_controller_block, config_.phantom_blocks);
+  ordering_ = std::make_unique<Ordering>(store_->symbiote_id(), *ctx_.key, head_.load() + 1,
+                                         head_hash, params_.max_instant_blocks_per_controller_block,
+                                         config_.phantom_blocks);
   ctx_.log->warn("recovered own blocks up to index {} from peers; ordering again", head_.load());
   recovering_to_ = 0;
   return true;
@@ -477,7 +475,7 @@ bool DevController::produce_round() {
   if (unpublished_) return finish_round();
   if (!store_->writable()) return false;  // events wait in the mempool (admission answers 503)
   // Instant blocks of other producers first (they were acknowledged; D3 is the verifier's).
-  const RoundLimits limits = RoundLimits::of(ctx_.genesis.manifest, config_.phantom_blocks);
+  const RoundLimits limits = RoundLimits::of(params_, config_.phantom_blocks);
   std::vector<std::pair<Hash32, Bytes>> offered;
   {
     std::lock_guard lock(instants_mu_);
@@ -525,7 +523,7 @@ void DevController::generation_loop() {
     // started, or until a full instant block is ready): under load this turns a stream of
     // single events into few large blocks, whose signatures and state-root updates are paid
     // per block, not per event.
-    const size_t full = ctx_.genesis.manifest.limits.max_events_per_instant_block;
+    const size_t full = params_.max_events_per_instant_block;
     while (!stopping_ && std::chrono::steady_clock::now() < last_round + config_.batch_window &&
            mempool_->ready_count() < full)
       std::this_thread::sleep_for(500us);
@@ -771,12 +769,11 @@ Result<bool> DevController::raise_alarm(Alarm alarm) {
 
 Result<nlohmann::json> DevController::receive_controller_block(ByteSpan bytes,
                                                                const std::string& source) {
-  const chain::Manifest& m = ctx_.genesis.manifest;
-  auto cb = decode_controller_block(bytes, BlockLimits::of(m));
+  auto cb = decode_controller_block(bytes, params_.block_limits());
   if (!cb) return Error("bad_block", cb.error().reason);
   if (cb->symbiote != store_->symbiote_id())
     return Error("wrong_symbiote", "the block belongs to another symbiote");
-  if (!cb->verify_signature(*m.controller))
+  if (!cb->verify_signature(params_.controller))
     return Error("bad_signature", "the block does not carry the controller's signature");
   if (cb->index == 0 || cb->index > head_.load())
     return nlohmann::json{{"known", false}, {"stored_height", head_.load()}};
@@ -788,8 +785,8 @@ Result<nlohmann::json> DevController::receive_controller_block(ByteSpan bytes,
   if (as_bytes(ours).size() == bytes.size() &&
       std::equal(bytes.begin(), bytes.end(), as_bytes(ours).begin()))
     return nlohmann::json{{"known", true}};
-  auto proof = check_equivocation(as_bytes(ours), bytes, store_->symbiote_id(), *m.controller,
-                                  BlockLimits::of(m));
+  auto proof = check_equivocation(as_bytes(ours), bytes, store_->symbiote_id(), params_.controller,
+                                  params_.block_limits());
   if (!proof) return proof.error();
   auto fresh = raise_equivocation(*proof, source);
   if (!fresh) return fresh.error();
@@ -803,7 +800,7 @@ nlohmann::json DevController::summary() const {
   j["workflow_version"] = version();
   j["id"] = codec::hex_encode(ctx_.id);
   j["role"] = std::string(core::to_string(ctx_.config.role));
-  j["controller"] = crypto::address_of(*ctx_.genesis.manifest.controller);
+  j["controller"] = crypto::address_of(params_.controller);
   j["fee"] = ctx_.genesis.manifest.fee.per_event;  // the minimum fee of every event
   j["height"] = applied_.load();
   j["stored_height"] = head_.load();
@@ -837,17 +834,24 @@ nlohmann::json DevController::summary() const {
   return j;
 }
 
+Status DevController::check_manifest(const chain::Manifest& manifest) const {
+  auto params = read_params(manifest);
+  if (!params) return params.error();
+  return Status();
+}
+
 // Copies each stored controller block (with its instant blocks) of `live` into `fresh` and applies
 // it there with a fresh verifier: every signature, stake and transition is checked again.
 Result<core::Workflow::ReplayResult> DevController::replay(const chain::Genesis& genesis,
                                                            const chain::ChainStore& live,
                                                            chain::ChainStore& fresh) const {
-  const chain::Manifest& m = genesis.manifest;
-  Verifier v(fresh, m, nullptr);
+  auto params = read_params(genesis.manifest);
+  if (!params) return params.error();
+  Verifier v(fresh, genesis.manifest, *params, nullptr);
   KLYN_TRY(v.init());
   auto applied = live.applied_height();
   if (!applied) return applied.error();
-  const BlockLimits limits = BlockLimits::of(m);
+  const BlockLimits limits = params->block_limits();
   ReplayResult out;
   for (uint64_t i = 1; i <= *applied; ++i) {
     auto cbytes = live.get(dc_keys::controller(i));

@@ -69,6 +69,7 @@ class DevController final : public core::Workflow {
   Status start() override;
   void stop() override;
   nlohmann::json summary() const override;
+  Status check_manifest(const chain::Manifest& manifest) const override;
   Result<ReplayResult> replay(const chain::Genesis& genesis, const chain::ChainStore& live,
                               chain::ChainStore& fresh) const override;
 
@@ -153,6 +154,7 @@ class DevController final : public core::Workflow {
 
   core::WorkflowContext ctx_;
   DevControllerConfig config_;
+  Params params_;  // the manifest's dev_controller section, read in prepare()
   std::unique_ptr<chain::ChainStore> store_;
   std::unique_ptr<chain::SignatureCache> sigcache_;
   std::unique_ptr<Mempool> mempool_;

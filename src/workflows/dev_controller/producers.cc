@@ -34,14 +34,13 @@ std::optional<std::vector<Hash32>> DevController::stored_block_instants(uint64_t
   if (index == 0 || index > head_.load()) return std::nullopt;
   auto bytes = store_->get(dc_keys::controller(index));
   if (!bytes || !*bytes) return std::nullopt;  // a read error is the store's fault (halts)
-  auto cb = decode_controller_block(as_bytes(**bytes), BlockLimits::of(ctx_.genesis.manifest));
+  auto cb = decode_controller_block(as_bytes(**bytes), params_.block_limits());
   if (!cb) return std::nullopt;
   return cb->instant_blocks;
 }
 
 Result<json> DevController::receive_instant(ByteSpan bytes) {
-  const chain::Manifest& m = ctx_.genesis.manifest;
-  auto ib = decode_offered_instant(bytes, store_->symbiote_id(), BlockLimits::of(m));
+  auto ib = decode_offered_instant(bytes, store_->symbiote_id(), params_.block_limits());
   if (!ib) return ib.error();
   const Hash32 h = InstantBlock::hash_of(bytes);
   auto ack_at = [&](uint64_t height) {
@@ -60,7 +59,7 @@ Result<json> DevController::receive_instant(ByteSpan bytes) {
   }
   auto producer = store_->account(ib->producer);
   if (!producer) return producer.error();
-  KLYN_TRY(judge_offered_instant(*ib, m, *producer));
+  KLYN_TRY(judge_offered_instant(*ib, params_, *producer));
   const uint64_t height = head_.load();
   const auto& censored = config_.fault_censor_producers;
   const bool order = std::find(censored.begin(), censored.end(), ib->producer) == censored.end();
@@ -112,7 +111,7 @@ void DevController::offer_instant(const Hash32& hash, const Bytes& encoded) {
     if (!j.is_object() || !j.contains("ack") || !j["ack"].is_string()) continue;
     auto raw = codec::hex_decode(j["ack"].get<std::string>());
     if (!raw) continue;
-    auto a = decode_received_ack(*raw, store_->symbiote_id(), *ctx_.genesis.manifest.controller);
+    auto a = decode_received_ack(*raw, store_->symbiote_id(), params_.controller);
     if (a && a->instant == hash) ack = *a;
   }
   if (!ack) return;  // offered again with back-off (InstantBook::due)
@@ -121,7 +120,6 @@ void DevController::offer_instant(const Hash32& hash, const Bytes& encoded) {
 }
 
 void DevController::production_loop() {
-  const chain::Manifest& m = ctx_.genesis.manifest;
   auto last_resend = std::chrono::steady_clock::now();
   while (!stopping_) {
     mempool_->wait_ready(config_.block_interval);
@@ -130,11 +128,11 @@ void DevController::production_loop() {
     // Batch like the controller does (see generation_loop): wait briefly for a fuller block.
     auto until = std::chrono::steady_clock::now() + config_.batch_window;
     while (!stopping_ && std::chrono::steady_clock::now() < until &&
-           mempool_->ready_count() < m.limits.max_events_per_instant_block)
+           mempool_->ready_count() < params_.max_events_per_instant_block)
       std::this_thread::sleep_for(500us);
     // Nothing is taken while the instant block could not be kept (disk full): the events wait.
     const bool can_store = store_->writable().ok();
-    auto evs = can_store ? mempool_->take(m.limits.max_events_per_instant_block)
+    auto evs = can_store ? mempool_->take(params_.max_events_per_instant_block)
                          : std::vector<PendingEvent>{};
     if (!can_store) std::this_thread::sleep_for(config_.block_interval);
     if (!evs.empty()) {
@@ -175,13 +173,12 @@ void DevController::production_loop() {
 }
 
 void DevController::after_applied(uint64_t index) {
-  const chain::Manifest& m = ctx_.genesis.manifest;
   std::vector<CensorshipEvidence> made, recheck;
   {
     std::lock_guard lock(awaiting_mu_);
     if (book_.empty() && evidence_waiting_.empty()) return;
     made = book_.applied(index, stored_block_instants(index).value_or(std::vector<Hash32>{}),
-                         m.limits.inclusion_window);
+                         params_.inclusion_window);
     recheck = evidence_waiting_.take();
   }
   for (const auto& ev : made) (void)receive_evidence(ev, "local");
@@ -190,9 +187,8 @@ void DevController::after_applied(uint64_t index) {
 
 Result<json> DevController::receive_evidence(const CensorshipEvidence& ev,
                                              const std::string& source) {
-  const chain::Manifest& m = ctx_.genesis.manifest;
   auto step = judge_evidence(
-      ev, store_->symbiote_id(), m, [this](uint64_t i) { return stored_block_instants(i); },
+      ev, store_->symbiote_id(), params_, [this](uint64_t i) { return stored_block_instants(i); },
       [this](const Hash32& h) { return alarms_->contains(h); },
       [this](const chain::AccountId& id) { return store_->account(id); }, source, unix_time_ms());
   if (!step) return step.error();
@@ -220,7 +216,7 @@ Result<json> DevController::receive_evidence(const CensorshipEvidence& ev,
         "CENSORSHIP EVIDENCE: instant block {} of {} was acknowledged by the controller "
         "at height {} and left out of the next {} blocks",
         codec::hex_encode(instant), crypto::address_of(producer), acked_at,
-        m.limits.inclusion_window);
+        params_.inclusion_window);
     if (ctx_.bus && ctx_.bus->has_subscribers("censorship_evidence"))
       ctx_.bus->publish("censorship_evidence", {{"symbiote", ctx_.alias},
                                                 {"instant_block", codec::hex_encode(instant)},

@@ -53,22 +53,22 @@ Result<InstantBlock> decode_offered_instant(ByteSpan bytes, const SymbioteId& sy
   return ib;
 }
 
-Status judge_offered_instant(const InstantBlock& ib, const chain::Manifest& m,
+Status judge_offered_instant(const InstantBlock& ib, const Params& p,
                              const chain::Account& producer) {
-  if (ib.producer == *m.controller)
+  if (ib.producer == p.controller)
     return Error("bad_block", "the controller's own instant blocks are not taken from peers");
-  if (producer.stake < m.instant_producer_stake)
+  if (producer.stake < p.instant_producer_stake)
     return Error("not_staked", "producer " + crypto::address_of(ib.producer) + " has stake " +
                                    std::to_string(producer.stake) + " < " +
-                                   std::to_string(m.instant_producer_stake) + " needed");
+                                   std::to_string(p.instant_producer_stake) + " needed");
   if (!ib.verify_signature())
     return Error("bad_signature", "the instant block's signature does not verify");
   return Status();
 }
 
-RoundLimits RoundLimits::of(const chain::Manifest& m, bool phantom) {
-  return {m.limits.max_events_per_instant_block,
-          phantom ? 256 : m.limits.max_instant_blocks_per_controller_block};
+RoundLimits RoundLimits::of(const Params& p, bool phantom) {
+  return {p.max_events_per_instant_block,
+          phantom ? 256 : p.max_instant_blocks_per_controller_block};
 }
 
 std::optional<Round> make_round(std::vector<std::pair<Hash32, Bytes>> offered, Mempool& mempool,
@@ -158,13 +158,13 @@ Result<AppliedBlock> apply_next_block(Verifier& verifier, Mempool& mempool,
 }
 
 Result<EvidenceStep> judge_evidence(const CensorshipEvidence& ev, const SymbioteId& symbiote,
-                                    const chain::Manifest& m, const BlockInstants& stored,
+                                    const Params& p, const BlockInstants& stored,
                                     const std::function<bool(const Hash32&)>& known,
                                     const AccountReader& account, const std::string& source,
                                     uint64_t now_ms) {
   using V = EvidenceStep::Verdict;
-  const uint64_t window = m.limits.inclusion_window;
-  auto c = check_censorship(ev, symbiote, *m.controller, BlockLimits::of(m), window, stored);
+  const uint64_t window = p.inclusion_window;
+  auto c = check_censorship(ev, symbiote, p.controller, p.block_limits(), window, stored);
   EvidenceStep step;
   step.producer = c.producer;
   step.reason = c.reason;
@@ -179,7 +179,7 @@ Result<EvidenceStep> judge_evidence(const CensorshipEvidence& ev, const Symbiote
   }
   auto producer = account(c.producer);
   if (!producer) return producer.error();
-  if (producer->stake < m.instant_producer_stake) {
+  if (producer->stake < p.instant_producer_stake) {
     step.reason = "producer " + crypto::address_of(c.producer) +
                   " is not staked: its blocks need not be ordered";
     return step;

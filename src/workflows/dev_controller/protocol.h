@@ -38,6 +38,7 @@
 #include "workflows/dev_controller/censorship.h"
 #include "workflows/dev_controller/kit_parts.h"
 #include "workflows/dev_controller/ordering.h"
+#include "workflows/dev_controller/params.h"
 #include "workflows/dev_controller/verifier.h"
 
 namespace klyn::dev_controller {
@@ -75,17 +76,17 @@ Result<InstantBlock> decode_offered_instant(ByteSpan bytes, const SymbioteId& sy
 // own (the controller makes its own), from a producer whose committed account holds at least
 // the manifest's instant_producer_stake, validly signed. Errors: bad_block, not_staked,
 // bad_signature.
-Status judge_offered_instant(const InstantBlock& ib, const chain::Manifest& m,
+Status judge_offered_instant(const InstantBlock& ib, const Params& p,
                              const chain::Account& producer);
 
 // ---- the controller's round ----
 
 struct RoundLimits {
-  size_t events_per_instant_block = 1;  // manifest.limits.max_events_per_instant_block
+  size_t events_per_instant_block = 1;  // Params::max_events_per_instant_block
   // Instant blocks per round: with phantom blocks 256 (ordered into as many controller blocks as
   // the manifest's per-block limit needs), without, the manifest's per-block limit.
   size_t instant_blocks = 1;
-  static RoundLimits of(const chain::Manifest& m, bool phantom);
+  static RoundLimits of(const Params& p, bool phantom);
 };
 
 struct Round {
@@ -154,7 +155,7 @@ struct EvidenceStep {
 // instant_producer_stake (an unstaked producer's blocks need not be ordered). `source` and
 // `now_ms` go into the alarm. A read error of the producer's account is returned.
 Result<EvidenceStep> judge_evidence(const CensorshipEvidence& ev, const SymbioteId& symbiote,
-                                    const chain::Manifest& m, const BlockInstants& stored,
+                                    const Params& p, const BlockInstants& stored,
                                     const std::function<bool(const Hash32&)>& known,
                                     const AccountReader& account, const std::string& source,
                                     uint64_t now_ms);

@@ -16,9 +16,13 @@ std::string journal_entry(uint64_t seq) {
 }
 }  // namespace dc_keys
 
-Verifier::Verifier(chain::ChainStore& store, const chain::Manifest& manifest,
+Verifier::Verifier(chain::ChainStore& store, const chain::Manifest& manifest, const Params& params,
                    chain::SignatureCache* sigcache)
-    : store_(store), manifest_(manifest), sigcache_(sigcache), limits_(BlockLimits::of(manifest)) {}
+    : store_(store),
+      manifest_(manifest),
+      params_(params),
+      sigcache_(sigcache),
+      limits_(params.block_limits()) {}
 
 Status Verifier::init() {
   auto acc = store_.lthash();
@@ -87,7 +91,7 @@ Result<AppliedBlock> Verifier::apply_next(const CommitWith& commit_with) {
   if (cb->index != index || cb->symbiote != store_.symbiote_id() || cb->prev_hash != prev)
     return Error("bad_block", "controller block " + std::to_string(index) +
                                   " does not link to the applied chain");
-  if (!manifest_.controller || !cb->verify_signature(*manifest_.controller))
+  if (!cb->verify_signature(params_.controller))
     return Error("bad_block",
                  "controller block " + std::to_string(index) + " is not signed by the controller");
 
@@ -125,10 +129,9 @@ Result<AppliedBlock> Verifier::apply_next(const CommitWith& commit_with) {
     auto producer_read = store_.account(ib->producer);
     if (!producer_read) return producer_read.error();
     const chain::Account& producer = *producer_read;
-    if (producer.stake < manifest_.instant_producer_stake) {
+    if (producer.stake < params_.instant_producer_stake) {
       skip("producer " + crypto::address_of(ib->producer) + " has stake " +
-           std::to_string(producer.stake) + " < " +
-           std::to_string(manifest_.instant_producer_stake));
+           std::to_string(producer.stake) + " < " + std::to_string(params_.instant_producer_stake));
       continue;
     }
     if (!ib->verify_signature()) {

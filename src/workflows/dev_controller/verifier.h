@@ -12,6 +12,7 @@
 #include "chain/state.h"
 #include "chain/store.h"
 #include "workflows/dev_controller/blocks.h"
+#include "workflows/dev_controller/params.h"
 
 namespace klyn::dev_controller {
 
@@ -41,7 +42,7 @@ struct AppliedBlock {
 
 class Verifier {
  public:
-  Verifier(chain::ChainStore& store, const chain::Manifest& manifest,
+  Verifier(chain::ChainStore& store, const chain::Manifest& manifest, const Params& params,
            chain::SignatureCache* sigcache);
   Status init();  // loads the accumulator
   // Applies block applied_height()+1 if it is stored. Error "not_available" when it is not;
@@ -74,6 +75,7 @@ class Verifier {
                       Deferrals& deferred, AppliedBlock& out) const;
   chain::ChainStore& store_;
   const chain::Manifest& manifest_;
+  const Params params_;
   chain::SignatureCache* sigcache_;
   BlockLimits limits_;
   chain::LtHash acc_;

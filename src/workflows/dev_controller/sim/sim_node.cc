@@ -42,20 +42,20 @@ const char* to_string(Role r) {
   return "?";
 }
 
-SimNode::SimNode(SimNetwork& net, const chain::Genesis& genesis, const NodeConfig& config,
-                 Role role, const crypto::KeyPair* key, std::string dir)
+SimNode::SimNode(SimNetwork& net, const chain::Genesis& genesis, const Params& params,
+                 const NodeConfig& config, Role role, const crypto::KeyPair* key, std::string dir)
     : net_(net),
       genesis_(genesis),
       m_(genesis.manifest),
+      p_(params),
       config_(config),
       role_(role),
       key_(key),
       dir_(std::move(dir)),
-      limits_(BlockLimits::of(genesis.manifest)),
-      intake_(
-          role == Role::kController,
-          InstantIntake::cap_for(genesis.manifest.limits.inclusion_window,
-                                 genesis.manifest.limits.max_instant_blocks_per_controller_block)),
+      limits_(params.block_limits()),
+      intake_(role == Role::kController,
+              InstantIntake::cap_for(params.inclusion_window,
+                                     params.max_instant_blocks_per_controller_block)),
       book_(InstantBook::Backoff{config.resend_interval_ms, config.resend_max_ms}) {
   id_ = net_.add_node(this);
 }
@@ -72,15 +72,15 @@ Status SimNode::open() {
   MempoolLimits ml;
   ml.nonce_window = m_.limits.nonce_window;
   mempool_ = std::make_unique<Mempool>(ml);
-  verifier_ = std::make_unique<Verifier>(*store_, m_, sigcache_.get());
+  verifier_ = std::make_unique<Verifier>(*store_, m_, p_, sigcache_.get());
   KLYN_TRY(verifier_->init());
   alarms_ = std::make_unique<AlarmBook>(*store_, alarm_book_options());
   KLYN_TRY(alarms_->load());
   tip_ = {0, store_->symbiote_id()};
   if (role_ == Role::kController)
-    ordering_ = std::make_unique<Ordering>(store_->symbiote_id(), *key_, 1, tip_.hash,
-                                           m_.limits.max_instant_blocks_per_controller_block,
-                                           config_.phantom);
+    ordering_ =
+        std::make_unique<Ordering>(store_->symbiote_id(), *key_, 1, tip_.hash,
+                                   p_.max_instant_blocks_per_controller_block, config_.phantom);
   return Status();
 }
 
@@ -252,7 +252,7 @@ void SimNode::on_events_result(const SimMessage& m) {
 
 void SimNode::produce_round() {
   if (alarms_->halting()) return;
-  const RoundLimits limits = RoundLimits::of(m_, config_.phantom);
+  const RoundLimits limits = RoundLimits::of(p_, config_.phantom);
   auto round = make_round(intake_.next(limits.instant_blocks), *mempool_, *ordering_,
                           store_->symbiote_id(), *key_, net_.now(), limits);
   if (!round) return;
@@ -332,7 +332,7 @@ void SimNode::pull_failed() {
 
 void SimNode::note_seen(ByteSpan controller_block) {
   auto cb = decode_controller_block(controller_block, limits_);
-  if (cb && cb->symbiote == store_->symbiote_id() && cb->verify_signature(*m_.controller))
+  if (cb && cb->symbiote == store_->symbiote_id() && cb->verify_signature(p_.controller))
     seen_blocks_[cb->index].insert(ControllerBlock::hash_of(controller_block));
 }
 
@@ -348,13 +348,13 @@ void SimNode::on_blocks(const SimMessage& m) {
     if (!ours) return;
     Bytes mine(ours->begin(), ours->end());
     auto theirs =
-        probe_conflict(*range, mine, tip_.index, store_->symbiote_id(), *m_.controller, limits_);
+        probe_conflict(*range, mine, tip_.index, store_->symbiote_id(), p_.controller, limits_);
     if (!theirs) return;
-    auto proof = check_equivocation(mine, *theirs, store_->symbiote_id(), *m_.controller, limits_);
+    auto proof = check_equivocation(mine, *theirs, store_->symbiote_id(), p_.controller, limits_);
     if (proof) raise_equivocation(*proof, "peer " + std::to_string(m.from));
     return;
   }
-  RangeStep step = judge_range(tip_, store_->symbiote_id(), *m_.controller, *range, limits_);
+  RangeStep step = judge_range(tip_, store_->symbiote_id(), p_.controller, *range, limits_);
   if (step.probe) {
     pull_phase_ = PullPhase::kConflict;
     pull_request_ = next_request();
@@ -412,7 +412,7 @@ void SimNode::raise_equivocation(const EquivocationProof& proof, const std::stri
 }
 
 void SimNode::on_equivocation(const SimMessage& m) {
-  auto proof = decode_equivocation(m.body, store_->symbiote_id(), *m_.controller, limits_);
+  auto proof = decode_equivocation(m.body, store_->symbiote_id(), p_.controller, limits_);
   if (proof) raise_equivocation(*proof, "peer " + std::to_string(m.from));
 }
 

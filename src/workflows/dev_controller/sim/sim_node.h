@@ -96,8 +96,8 @@ class SimNode final : public SimHandler {
  public:
   // `key`: the controller's key (controller), the producer's staked key (producer), null for a
   // follower. `dir`: an empty directory for this node's RocksDB.
-  SimNode(SimNetwork& net, const chain::Genesis& genesis, const NodeConfig& config, Role role,
-          const crypto::KeyPair* key, std::string dir);
+  SimNode(SimNetwork& net, const chain::Genesis& genesis, const Params& params,
+          const NodeConfig& config, Role role, const crypto::KeyPair* key, std::string dir);
   ~SimNode() override;
 
   Status open();  // store, verifier, alarm book, ordering
@@ -186,6 +186,7 @@ class SimNode final : public SimHandler {
   SimNetwork& net_;
   const chain::Genesis& genesis_;
   const chain::Manifest& m_;
+  const Params p_;  // m_'s dev_controller section
   NodeConfig config_;
   Role role_;
   const crypto::KeyPair* key_;

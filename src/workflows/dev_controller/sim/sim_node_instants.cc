@@ -28,7 +28,7 @@ void SimNode::on_instant(const SimMessage& m) {
     if (role_ == Role::kController) reply(m, MsgKind::kInstantAck, ack_at(*first));
     return;
   }
-  if (!judge_offered_instant(*ib, m_, store_->account(ib->producer).value())) return;
+  if (!judge_offered_instant(*ib, p_, store_->account(ib->producer).value())) return;
   switch (intake_.take(h, m.body, tip_.index, !censored_.count(ib->producer))) {
     case InstantIntake::Taken::kBusy:
     case InstantIntake::Taken::kKnown:
@@ -43,14 +43,14 @@ void SimNode::on_instant(const SimMessage& m) {
 
 void SimNode::on_ack(const SimMessage& m) {
   if (role_ != Role::kProducer) return;
-  auto a = decode_received_ack(m.body, store_->symbiote_id(), *m_.controller);
+  auto a = decode_received_ack(m.body, store_->symbiote_id(), p_.controller);
   if (!a || !book_.acknowledged(*a, net_.now())) return;
   acks_[a->instant] = *a;
 }
 
 void SimNode::produce_instant() {
   if (alarms_->halting()) return;
-  auto evs = mempool_->take(m_.limits.max_events_per_instant_block);
+  auto evs = mempool_->take(p_.max_events_per_instant_block);
   if (evs.empty()) return;
   MadeInstant made = make_instant_block(std::move(evs), store_->symbiote_id(), *key_, net_.now());
   if (auto st = store_->put(dc_keys::instant(made.hash), sv(made.encoded)); !st)
@@ -79,15 +79,14 @@ std::optional<std::vector<Hash32>> SimNode::stored_block_instants(uint64_t index
 void SimNode::after_applied(uint64_t index) {
   // DevController::after_applied: evidence made now, and evidence waiting for its window.
   if (book_.empty() && evidence_waiting_.empty()) return;
-  const auto made =
-      book_.applied(index, stored_block_instants(index).value_or(std::vector<Hash32>{}),
-                    m_.limits.inclusion_window);
+  const auto made = book_.applied(
+      index, stored_block_instants(index).value_or(std::vector<Hash32>{}), p_.inclusion_window);
   const auto waiting = evidence_waiting_.take();
   for (size_t i = 0; i < made.size() + waiting.size(); ++i) {
     const bool mine = i < made.size();
     const CensorshipEvidence& ev = mine ? made[i] : waiting[i - made.size()];
     auto step = judge_evidence(
-        ev, store_->symbiote_id(), m_, [this](uint64_t k) { return stored_block_instants(k); },
+        ev, store_->symbiote_id(), p_, [this](uint64_t k) { return stored_block_instants(k); },
         [this](const Hash32& h) { return alarms_->contains(h); },
         [this](const chain::AccountId& id) { return store_->account(id); },
         mine ? "local" : "waiting", net_.now());

@@ -48,11 +48,12 @@ struct ModelAccount {
 
 // Property 2: replays node `n`'s applied blocks with an independent model of TRANSFER and checks
 // every event record, then the final balances, nonces and stakes.
-void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& out) {
+void check_model(SimNode& n, const chain::Genesis& g, const Params& params,
+                 std::vector<std::string>& out) {
   const std::string who = "node " + std::to_string(n.id()) + ": ";
   std::map<AccountId, ModelAccount> model;
   for (const auto& a : g.accounts) model[a.id] = {a.balance, a.stake, 0};
-  const BlockLimits limits = BlockLimits::of(g.manifest);
+  const BlockLimits limits = params.block_limits();
   chain::ChainStore& store = n.store();
   const uint64_t applied = store.applied_height().value();
   size_t applied_events = 0;
@@ -110,7 +111,7 @@ void check_model(SimNode& n, const chain::Genesis& g, std::vector<std::string>& 
         return;
       }
       const bool staked =
-          model[ib->producer].stake >= g.manifest.instant_producer_stake && ib->verify_signature();
+          model[ib->producer].stake >= params.instant_producer_stake && ib->verify_signature();
       for (uint32_t pos = 0; pos < ib->events.size(); ++pos) {
         const chain::Event& e = ib->events[pos];
         const Hash32 eh = e.hash();
@@ -175,14 +176,19 @@ SimReport run_simulation(const SimParams& p) {
   g.manifest.name = "sim";
   g.manifest.workflow = "dev_controller";
   g.manifest.workflow_version = "0.1.0";
-  g.manifest.controller = keys[kControllerKey].public_key();
   g.manifest.fee.per_event = kFee;
   g.manifest.fee.generator_share_permille = kSharePermille;
-  g.manifest.instant_producer_stake = 100;
   g.manifest.unstake_delay = 3;
-  g.manifest.limits.max_events_per_instant_block = static_cast<uint32_t>(uni(1, 4));
-  g.manifest.limits.max_instant_blocks_per_controller_block = static_cast<uint32_t>(uni(1, 3));
-  g.manifest.limits.inclusion_window = p.censor ? 3 : 20;
+  Params params;
+  params.controller = keys[kControllerKey].public_key();
+  params.instant_producer_stake = 100;
+  params.max_events_per_instant_block = static_cast<uint32_t>(uni(1, 4));
+  params.max_instant_blocks_per_controller_block = static_cast<uint32_t>(uni(1, 3));
+  params.inclusion_window = p.censor ? 3 : 20;
+  if (auto st = write_params(g.manifest, params); !st) {
+    violation("the simulated genesis: " + st.error().to_string());
+    return report;
+  }
   g.accounts.push_back({keys[kControllerKey].public_key(), 1'000'000, 1000});
   for (uint8_t c = 0; c < kClients; ++c)
     g.accounts.push_back({keys[kFirstClient + c].public_key(), kClientBalance, 0});
@@ -240,7 +246,7 @@ SimReport run_simulation(const SimParams& p) {
         (std::filesystem::path(p.dir) / ("s" + std::to_string(p.seed) + "-n" + std::to_string(i)))
             .string());
     std::filesystem::remove_all(dirs.back());
-    nodes.push_back(std::make_unique<SimNode>(net, g, nc, role, k, dirs.back()));
+    nodes.push_back(std::make_unique<SimNode>(net, g, params, nc, role, k, dirs.back()));
     if (auto st = nodes.back()->open(); !st) {
       violation("node " + std::to_string(i) + " does not open: " + st.error().to_string());
       return report;
@@ -384,7 +390,7 @@ SimReport run_simulation(const SimParams& p) {
     for (const auto& f : n->failures()) violation(who + f);
   }
   // (2) every event applied at most once, exactly as an independent model says.
-  for (auto& n : nodes) check_model(*n, g, report.violations);
+  for (auto& n : nodes) check_model(*n, g, params, report.violations);
   for (uint8_t c = 0; c < kClients; ++c)
     report.events_applied +=
         ctrl.store().account(keys[kFirstClient + c].public_key()).value().nonce;
@@ -462,7 +468,7 @@ SimReport run_simulation(const SimParams& p) {
         continue;
       }
       for (const auto& [h, ack] : n->acks())
-        if (ack.height + g.manifest.limits.inclusion_window <= n->applied_height() &&
+        if (ack.height + params.inclusion_window <= n->applied_height() &&
             std::none_of(held.begin(), held.end(), [&](const Alarm& a) { return a.id == h; }))
           violation(who + "instant block " + short_hex(h) + " acknowledged at " +
                     std::to_string(ack.height) + " and left out up to " +
@@ -470,16 +476,15 @@ SimReport run_simulation(const SimParams& p) {
       for (const auto& a : held) {
         auto ev = decode_evidence(a.evidence);
         auto c =
-            ev ? check_censorship(*ev, sym, *g.manifest.controller, BlockLimits::of(g.manifest),
-                                  g.manifest.limits.inclusion_window,
-                                  [&](uint64_t i) -> std::optional<std::vector<Hash32>> {
-                                    auto b = ctrl.store().get(dc_keys::controller(i)).value();
-                                    if (!b) return std::nullopt;
-                                    auto cb = decode_controller_block(as_bytes(*b),
-                                                                      BlockLimits::of(g.manifest));
-                                    if (!cb) return std::nullopt;
-                                    return cb->instant_blocks;
-                                  })
+            ev ? check_censorship(
+                     *ev, sym, params.controller, params.block_limits(), params.inclusion_window,
+                     [&](uint64_t i) -> std::optional<std::vector<Hash32>> {
+                       auto b = ctrl.store().get(dc_keys::controller(i)).value();
+                       if (!b) return std::nullopt;
+                       auto cb = decode_controller_block(as_bytes(*b), params.block_limits());
+                       if (!cb) return std::nullopt;
+                       return cb->instant_blocks;
+                     })
                : CensorshipCheck{};
         if (c.verdict != CensorshipCheck::Verdict::kValid ||
             c.producer != keys[kFirstProducer].public_key())
@@ -515,8 +520,7 @@ SimReport run_simulation(const SimParams& p) {
                     std::to_string(index) + " but holds no proof");
       }
       for (const auto& a : alarms) {
-        auto proof = decode_equivocation(a.evidence, sym, *g.manifest.controller,
-                                         BlockLimits::of(g.manifest));
+        auto proof = decode_equivocation(a.evidence, sym, params.controller, params.block_limits());
         if (!proof)
           violation(who + "holds an invalid proof: " + proof.error().reason);
         else if (proof->index != fork_index || (proof->first_hash != *ctrl.alt_block_hash() &&
@@ -533,11 +537,11 @@ SimReport run_simulation(const SimParams& p) {
   std::ostringstream s;
   s << "seed " << p.seed << ": " << n_nodes << " nodes (";
   for (auto& n : nodes) s << (n->id() ? "," : "") << to_string(n->role())[0];
-  s << ") phantom=" << nc.phantom << " limits=" << g.manifest.limits.max_events_per_instant_block
-    << "ev/" << g.manifest.limits.max_instant_blocks_per_controller_block
-    << "ib events=" << n_events << " twins=" << twins << " drop=" << faults.drop
-    << " dup=" << faults.duplicate << " delay<=" << faults.max_delay_ms
-    << " partition=" << partition_desc << " heal=" << faults.heal_ms << " height=" << report.height
+  s << ") phantom=" << nc.phantom << " limits=" << params.max_events_per_instant_block << "ev/"
+    << params.max_instant_blocks_per_controller_block << "ib events=" << n_events
+    << " twins=" << twins << " drop=" << faults.drop << " dup=" << faults.duplicate
+    << " delay<=" << faults.max_delay_ms << " partition=" << partition_desc
+    << " heal=" << faults.heal_ms << " height=" << report.height
     << " applied=" << report.events_applied << " converged=+" << report.converged_ms << "ms"
     << " msgs=" << net.stats().sent << " dropped=" << net.stats().dropped
     << " cut=" << net.stats().cut;
@@ -546,7 +550,7 @@ SimReport run_simulation(const SimParams& p) {
   std::set<Hash32> ordered;
   for (uint64_t i = 1; i <= ctrl.stored_head(); ++i) {
     auto bytes = ctrl.store().get(dc_keys::controller(i)).value();
-    auto cb = bytes ? decode_controller_block(as_bytes(*bytes), BlockLimits::of(g.manifest))
+    auto cb = bytes ? decode_controller_block(as_bytes(*bytes), params.block_limits())
                     : Result<ControllerBlock>(Error("missing", ""));
     if (cb) ordered.insert(cb->instant_blocks.begin(), cb->instant_blocks.end());
   }

@@ -102,12 +102,13 @@ TEST(Protocol, PhantomRoundsOrderEveryReadyEventAtOnce) {
   Controller c;
   for (uint64_t n = 1; n <= 9; ++n) c.admit(1, n);
   auto round = make_round({}, c.mempool, c.ordering, c.sym, key(0), 5,
-                          RoundLimits::of(c.g.manifest, /*phantom=*/true));
+                          RoundLimits::of(read_params(c.g.manifest).value(), /*phantom=*/true));
   ASSERT_TRUE(round.has_value());
   EXPECT_EQ(c.mempool.ready_count(), 0u);
   EXPECT_EQ(round->last - round->first + 1, round->controller_blocks.size());
-  EXPECT_EQ(RoundLimits::of(c.g.manifest, false).instant_blocks,
-            c.g.manifest.limits.max_instant_blocks_per_controller_block);
+  const Params params = read_params(c.g.manifest).value();
+  EXPECT_EQ(RoundLimits::of(params, false).instant_blocks,
+            params.max_instant_blocks_per_controller_block);
 }
 
 TEST(Protocol, AValidRangeIsStoredWholeAndMovesTheTip) {
@@ -198,7 +199,7 @@ TEST(Protocol, AProbeAnswerConflictsOnlyWithASignedDifferentBlockAtTheTipIndex) 
 
 TEST(Protocol, OfferedInstantBlocksAreTakenOnlyFromStakedProducersValidlySigned) {
   auto g = small_genesis();
-  const chain::Manifest& m = g.manifest;
+  const Params m = read_params(g.manifest).value();
   MadeInstant made = make_instant_block({transfer(g.id(), 1, 1)}, g.id(), key(1), 1);
   auto ib = decode_offered_instant(made.encoded, g.id(), {});
   ASSERT_TRUE(ib.ok());
@@ -250,7 +251,9 @@ TEST(Protocol, AnAcknowledgementCountsOnlyFromTheControllerForThisSymbiote) {
 
 TEST(Protocol, EvidenceBecomesAnAlarmOnlyWhenCompleteNewAndOfAStakedProducer) {
   auto g = small_genesis();
-  g.manifest.limits.inclusion_window = 2;
+  Params params = read_params(g.manifest).value();
+  params.inclusion_window = 2;
+  ASSERT_TRUE(write_params(g.manifest, params).ok());
   MadeInstant made = make_instant_block({transfer(g.id(), 1, 1)}, g.id(), key(1), 1);
   const CensorshipEvidence ev{make_ack(g.id(), made.hash, 3, key(0)).encode(), made.encoded};
   std::map<uint64_t, std::vector<Hash32>> blocks{{4, {}}};  // block 5 not stored yet
@@ -260,7 +263,7 @@ TEST(Protocol, EvidenceBecomesAnAlarmOnlyWhenCompleteNewAndOfAStakedProducer) {
     return it->second;
   };
   bool known = false;
-  chain::Amount stake = g.manifest.instant_producer_stake;
+  chain::Amount stake = params.instant_producer_stake;
   auto account = [&](const chain::AccountId&) -> Result<chain::Account> {
     chain::Account a;
     a.stake = stake;
@@ -268,8 +271,8 @@ TEST(Protocol, EvidenceBecomesAnAlarmOnlyWhenCompleteNewAndOfAStakedProducer) {
   };
   auto judge = [&] {
     return judge_evidence(
-               ev, g.id(), g.manifest, stored, [&](const Hash32&) { return known; }, account,
-               "local", 77)
+               ev, g.id(), params, stored, [&](const Hash32&) { return known; }, account, "local",
+               77)
         .value();
   };
   using V = EvidenceStep::Verdict;

@@ -42,7 +42,7 @@ namespace {
 
 const chain::Genesis kGenesis = small_genesis();  // key(0) is the controller
 const SymbioteId kSym = kGenesis.id();
-const BlockLimits kLimits = BlockLimits::of(kGenesis.manifest);
+const BlockLimits kLimits = read_params(kGenesis.manifest).value().block_limits();
 const std::string kPath = "/s/" + codec::hex_encode(kSym);
 
 std::string str(ByteSpan b) {

@@ -18,7 +18,8 @@ class VerifierTest : public ::testing::Test {
   void SetUp() override {
     genesis_ = small_genesis();  // key(0) is controller with stake 1000; producer stake needed: 100
     store_ = std::move(*chain::ChainStore::open(dir_.path("db"), genesis_));
-    verifier_ = std::make_unique<Verifier>(*store_, genesis_.manifest, &cache_);
+    verifier_ = std::make_unique<Verifier>(*store_, genesis_.manifest,
+                                           read_params(genesis_.manifest).value(), &cache_);
     ASSERT_TRUE(verifier_->init().ok());
     ordering_ = std::make_unique<Ordering>(genesis_.id(), controller_, 1, genesis_.id(), 4, true);
   }
