@@ -1,0 +1,289 @@
+#pragma once
+// A seeded simulation of dev_symbiland validators running the shipped consensus::Core on the
+// kit's SimNetwork (delays, drops, duplicates, reordering, partitions that heal), with
+// crash-and-restart from the durable state and Twins (two copies of one validator running with
+// the same key: a byzantine validator that equivocates without any code of its own).
+//
+// The executor does what the node shell does with effects, in order: Persist goes to the node's
+// "disk" (kept across crashes), Send to the network, ArmTimer to the virtual clock, Commit to the
+// node's committed chain. It checks, on every run:
+//  * safety (B4): no two honest nodes commit different blocks at one height; each node's chain is
+//    linked by parent hashes from genesis;
+//  * B5: every vote or timeout an honest node sends is the one its disk already holds;
+//  * no honest validator signs two different votes, or two different timeouts, in one round.
+// Liveness is the caller's check (heights after the heal time).
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "crypto/hash.h"
+#include "workflows/dev_symbiland/consensus/core.h"
+#include "workflows/dev_symbiland/tests/fixtures.h"
+#include "workflows/kit/sim/sim_network.h"
+
+namespace klyn::dev_symbiland::testing {
+
+namespace ksim = klyn::kit::sim;
+
+struct SimParams {
+  uint64_t seed = 1;
+  size_t validators = 4;
+  size_t twins = 0;         // validators 0..twins-1 run twice (byzantine)
+  ksim::FaultModel faults;  // heal_ms: from then on no drops or partitions
+  bool partition = false;   // one partition before heal_ms, twins split across it
+  size_t crashes = 0;       // honest validators crashed and restarted before heal_ms
+  bool amnesia = false;     // a crashed validator restarts WITHOUT its safety state (a bug)
+  uint64_t run_ms = 20000;
+  uint64_t base_timeout_ms = 100;
+  uint32_t max_backoff = 4;  // timers up to 1.6 s: liveness is checked within seconds of the heal
+};
+
+struct SimResult {
+  std::vector<std::string> violations;
+  std::vector<uint64_t> heights_at_heal, heights;  // per honest node
+  size_t evidence = 0, refused = 0;
+  std::string describe() const {
+    std::ostringstream s;
+    s << "heights at heal:";
+    for (auto h : heights_at_heal) s << ' ' << h;
+    s << "; at end:";
+    for (auto h : heights) s << ' ' << h;
+    s << "; evidence " << evidence << ", refused " << refused;
+    for (const auto& v : violations) s << "\n  " << v;
+    return s.str();
+  }
+};
+
+class SimValidator;
+
+// The committed history everyone must agree on, and who signed what.
+struct Observer {
+  std::map<uint64_t, Hash32> committed;  // height -> hash, from honest nodes
+  std::map<std::pair<Round, uint32_t>, std::set<Hash32>> honest_votes;
+  std::map<std::pair<Round, uint32_t>, std::set<Bytes>> honest_timeouts;
+  std::vector<std::string> violations;
+  std::set<uint32_t> byzantine;  // validator indices that run as twins
+  void violation(std::string s) {
+    if (violations.size() < 20) violations.push_back(std::move(s));
+  }
+};
+
+inline App test_app(uint32_t node) {
+  auto counter = std::make_shared<uint64_t>(0);
+  App app;
+  // The "state after applying the parent" of this app: a hash chain over payloads.
+  auto root_after = [](const Block& parent) {
+    Bytes data(parent.state_root.begin(), parent.state_root.end());
+    data.insert(data.end(), parent.payload.begin(), parent.payload.end());
+    return crypto::blake2b256("TEST-STATE", data);
+  };
+  app.propose = [counter, node, root_after](const Block& parent, const Hash32&) {
+    codec::Writer w;
+    w.u32(node);
+    w.u64(++*counter);
+    return App::Body{std::move(w).take(), root_after(parent)};
+  };
+  app.check = [root_after](const Block& b, const Block& parent) -> Status {
+    if (b.state_root != root_after(parent)) return Error("bad_state_root", "wrong state root");
+    if (b.payload.size() != 12) return Error("bad_payload", "not a test payload");
+    return Status();
+  };
+  return app;
+}
+
+class SimValidator final : public ksim::SimHandler {
+ public:
+  SimValidator(ksim::SimNetwork& net, const Validators& v, std::optional<uint32_t> index,
+               Observer& obs, std::vector<SimValidator*>& all, const SimParams& p)
+      : net_(net), v_(v), index_(index), obs_(obs), all_(all), p_(p) {
+    id_ = net_.add_node(this);
+  }
+
+  void boot(bool amnesia = false) {
+    CoreOptions o;
+    o.self = index_;
+    o.key = index_ ? &v_.keys[*index_] : nullptr;
+    o.base_timeout_ms = p_.base_timeout_ms;
+    o.max_backoff = p_.max_backoff;
+    Restored r;
+    if (disk_) {
+      r.safety = amnesia ? SafetyState{} : disk_->state;
+      r.high_qc = disk_->high_qc;
+      r.last_tc = disk_->last_tc;
+    }
+    if (!chain_.empty()) r.committed_tip = chain_.back();
+    App app = test_app(id_);
+    app.stored = [this](const Hash32& h) -> std::optional<Block> {
+      auto it = by_hash_.find(h);
+      if (it == by_hash_.end()) return std::nullopt;
+      return chain_[it->second];
+    };
+    core_ = std::make_unique<Core>(*v_.certifier, o, std::move(app), std::move(r));
+    ++incarnation_;
+    down_ = false;
+    execute(core_->start(net_.now()));
+  }
+  void crash() { down_ = true; }
+  bool down() const { return down_; }
+  bool honest() const { return !index_ || !obs_.byzantine.count(*index_); }
+  std::optional<uint32_t> index() const { return index_; }
+  ksim::NodeId id() const { return id_; }
+  uint64_t height() const { return chain_.empty() ? 0 : chain_.back().height; }
+  const Core& core() const { return *core_; }
+  size_t evidence = 0, refused = 0;
+
+  void on_message(const ksim::SimMessage& m) override {
+    if (down_) return;
+    execute(core_->on_message(uint64_t{m.from}, m.kind, m.body, net_.now()));
+  }
+  void on_timer(uint64_t tag) override {
+    if (down_ || tag >> 48 != incarnation_) return;  // a timer of an earlier life
+    const bool propose = (tag >> 47) & 1;
+    execute(core_->on_timer(tag & ((uint64_t{1} << 47) - 1), net_.now(), propose));
+  }
+
+ private:
+  void send(const effect::Send& s) {
+    using To = effect::Send::To;
+    for (SimValidator* n : all_) {
+      if (n == this) continue;
+      if (s.to == To::kValidator && n->index_ != s.id) continue;
+      if (s.to == To::kPeer && n->id_ != s.id) continue;
+      net_.send(id_, n->id_, s.kind, 0, s.body);
+    }
+  }
+
+  void execute(const Effects& effects) {
+    for (const Effect& e : effects) {
+      if (auto* p = std::get_if<effect::Persist>(&e)) {
+        disk_ = *p;
+      } else if (auto* s = std::get_if<effect::Send>(&e)) {
+        if (honest() && index_) check_signed(*s);
+        send(*s);
+      } else if (auto* t = std::get_if<effect::ArmTimer>(&e)) {
+        net_.schedule(id_, t->delay_ms, incarnation_ << 48 | uint64_t{t->propose} << 47 | t->round);
+      } else if (auto* c = std::get_if<effect::Commit>(&e)) {
+        commit(*c);
+      } else if (std::holds_alternative<effect::Evidence>(e)) {
+        ++evidence;
+      } else if (std::holds_alternative<effect::Refused>(e)) {
+        ++refused;
+      }
+    }
+  }
+
+  void check_signed(const effect::Send& s) {
+    if (s.kind == kVote) {
+      auto v = Vote::decode(s.body);
+      if (!disk_ || disk_->state.last_vote != s.body)
+        obs_.violation("B5: validator " + std::to_string(*index_) +
+                       " sent a vote its disk does not hold");
+      if (v) {
+        auto& blocks = obs_.honest_votes[{v->round, v->voter}];
+        blocks.insert(v->block);
+        if (blocks.size() > 1)
+          obs_.violation("honest validator " + std::to_string(v->voter) + " voted twice in round " +
+                         std::to_string(v->round));
+      }
+    } else if (s.kind == kTimeout) {
+      auto t = Timeout::decode(s.body);
+      if (t && t->voter == *index_) {
+        if (!disk_ || disk_->state.last_timeout != s.body)
+          obs_.violation("B5: validator " + std::to_string(*index_) +
+                         " sent a timeout its disk does not hold");
+        auto& sent = obs_.honest_timeouts[{t->round, t->voter}];
+        sent.insert(s.body);
+        if (sent.size() > 1)
+          obs_.violation("honest validator " + std::to_string(t->voter) +
+                         " signed two timeouts in round " + std::to_string(t->round));
+      }
+    }
+  }
+
+  void commit(const effect::Commit& c) {
+    for (const Block& b : c.blocks) {
+      const Hash32 h = b.hash();
+      const Hash32 parent = chain_.empty() ? v_.symbiote : chain_.back().hash();
+      if (b.height != height() + 1 || b.parent != parent)
+        obs_.violation("node " + std::to_string(id_) + " committed height " +
+                       std::to_string(b.height) + " not linked to its height " +
+                       std::to_string(height()));
+      by_hash_.emplace(h, chain_.size());
+      chain_.push_back(b);
+      if (!honest()) continue;
+      auto [it, first] = obs_.committed.try_emplace(b.height, h);
+      if (!first && it->second != h)
+        obs_.violation("SAFETY: two blocks committed at height " + std::to_string(b.height));
+    }
+  }
+
+  ksim::SimNetwork& net_;
+  const Validators& v_;
+  std::optional<uint32_t> index_;
+  Observer& obs_;
+  std::vector<SimValidator*>& all_;
+  const SimParams& p_;
+  ksim::NodeId id_ = 0;
+  uint64_t incarnation_ = 0;
+  bool down_ = false;
+  std::unique_ptr<Core> core_;
+  std::optional<effect::Persist> disk_;
+  std::vector<Block> chain_;  // committed blocks (durable)
+  std::map<Hash32, size_t> by_hash_;
+};
+
+// One seeded run. `v` is shared by all nodes: its caches are a pure function's memo.
+inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
+  ksim::SimNetwork net(p.seed, p.faults);
+  Observer obs;
+  for (uint32_t i = 0; i < p.twins; ++i) obs.byzantine.insert(i);
+  std::vector<SimValidator*> all;
+  std::vector<std::unique_ptr<SimValidator>> nodes;
+  for (uint32_t i = 0; i < p.validators; ++i)
+    nodes.push_back(std::make_unique<SimValidator>(net, v, i, obs, all, p));
+  for (uint32_t i = 0; i < p.twins; ++i)
+    nodes.push_back(std::make_unique<SimValidator>(net, v, i, obs, all, p));
+  nodes.push_back(  // one follower
+      std::make_unique<SimValidator>(net, v, std::nullopt, obs, all, p));
+  for (auto& n : nodes) all.push_back(n.get());
+
+  const uint64_t heal = p.faults.heal_ms;
+  if (p.partition && heal > 0) {
+    // Twins on different sides: each copy can gather votes from its side.
+    ksim::Partition part;
+    part.from_ms = net.uniform(0, heal / 2);
+    part.heal_ms = heal;
+    for (auto& n : nodes)
+      if (net.chance(0.5)) part.side.insert(n->id());
+    for (uint32_t i = 0; i < p.twins; ++i) {
+      part.side.insert(nodes[i]->id());
+      part.side.erase(nodes[p.validators + i]->id());
+    }
+    net.add_partition(std::move(part));
+  }
+  for (size_t c = 0; c < p.crashes && heal > 0; ++c) {
+    const uint32_t who = static_cast<uint32_t>(net.uniform(p.twins, p.validators - 1));
+    const uint64_t at = net.uniform(1, heal), back = at + net.uniform(1, heal / 2 + 1);
+    net.at(at, [&, who] { nodes[who]->crash(); });
+    net.at(back, [&, who] { nodes[who]->boot(p.amnesia); });
+  }
+  for (auto& n : nodes) n->boot();
+
+  SimResult r;
+  net.run_until(heal);
+  for (auto& n : nodes)
+    if (n->honest()) r.heights_at_heal.push_back(n->height());
+  net.run_until(p.run_ms);
+  for (auto& n : nodes) {
+    if (n->honest()) r.heights.push_back(n->height());
+    r.evidence += n->evidence;
+    r.refused += n->refused;
+  }
+  r.violations = obs.violations;
+  return r;
+}
+
+}  // namespace klyn::dev_symbiland::testing
