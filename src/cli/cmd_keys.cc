@@ -1,5 +1,6 @@
 // klyn74r keys new | list | show
 #include "cli/cli_common.h"
+#include "codec/hex.h"
 #include "core/keystore.h"
 #include "core/password.h"
 
@@ -14,6 +15,7 @@ void add_keys_commands(CLI::App& app) {
   auto password_file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto moderate = std::make_shared<bool>(false);
+  auto bls_key = std::make_shared<bool>(false);
 
   auto* knew =
       keys->add_subcommand("new", "create a new Ed25519 key (Argon2id + XChaCha20-Poly1305)");
@@ -22,6 +24,9 @@ void add_keys_commands(CLI::App& app) {
   knew->add_option("--password-file", *password_file, "file whose first line is the password");
   knew->add_flag("--plain", *plain, "store UNENCRYPTED (devnet only)");
   knew->add_flag("--moderate", *moderate, "stronger (slower) Argon2id parameters");
+  knew->add_flag("--bls", *bls_key,
+                 "a BLS12-381 key (a dev_symbiland validator's vote key); prints its public key "
+                 "and proof of possession for the genesis");
   knew->callback([=] {
     core::Keystore ks(std::filesystem::path(*dir) / "KEYS");
     core::KeyProtection prot = core::KeyProtection::unencrypted();
@@ -36,13 +41,17 @@ void add_keys_commands(CLI::App& app) {
       prot = core::KeyProtection::with_password(
           pw.view(), *moderate ? core::KdfLimits::moderate() : core::KdfLimits::interactive());
     }
-    auto info = ks.create(*name, prot);
+    auto info = *bls_key ? ks.create_bls(*name, prot) : ks.create(*name, prot);
     if (!info) std::exit(report(kExitConfig, info.error().reason));
-    std::cout << nlohmann::json({{"name", info->name},
-                                 {"address", info->address},
-                                 {"encrypted", info->encrypted}})
-                     .dump()
-              << "\n";
+    nlohmann::json out = {
+        {"name", info->name}, {"address", info->address}, {"encrypted", info->encrypted}};
+    if (*bls_key) {
+      auto sk = ks.load_bls(*name, pw.view(), core::PlainKeys::allow);
+      if (!sk) std::exit(report(kExitConfig, sk.error().reason));
+      out["bls_key"] = info->address.substr(4);
+      out["pop"] = codec::hex_encode(sk->prove_possession().to_bytes());
+    }
+    std::cout << out.dump() << "\n";
   });
 
   auto* klist =

@@ -203,7 +203,28 @@ Result<KeyInfo> Keystore::create(std::string_view name, const KeyProtection& pro
   if (!is_valid_key_name(name))
     return Error("bad_key_name",
                  "key name must match ^[A-Za-z0-9_.-]{1,64}$, got \"" + std::string(name) + "\"");
-  return write_new(name, crypto::KeyPair::generate(), protection);
+  auto kp = crypto::KeyPair::generate();
+  return write_new(name, kp.seed(), kp.address(), protection);
+}
+
+std::string bls_address(const bls::PublicKey& pk) {
+  return "bls:" + codec::hex_encode(pk.to_bytes());
+}
+
+Result<KeyInfo> Keystore::create_bls(std::string_view name, const KeyProtection& protection) {
+  if (!is_valid_key_name(name))
+    return Error("bad_key_name",
+                 "key name must match ^[A-Za-z0-9_.-]{1,64}$, got \"" + std::string(name) + "\"");
+  sodium_ready();
+  crypto::Seed ikm{};
+  randombytes_buf(ikm.data(), ikm.size());
+  auto sk = bls::SecretKey::key_gen(ikm);
+  sodium_memzero(ikm.data(), ikm.size());
+  if (!sk) return Error("io", "BLS key generation failed: " + sk.error().reason);
+  crypto::Seed secret = sk->to_bytes();
+  auto info = write_new(name, secret, bls_address(sk->public_key()), protection);
+  sodium_memzero(secret.data(), secret.size());
+  return info;
 }
 
 Result<KeyInfo> Keystore::import(std::string_view name, const crypto::Seed& seed,
@@ -211,11 +232,12 @@ Result<KeyInfo> Keystore::import(std::string_view name, const crypto::Seed& seed
   if (!is_valid_key_name(name))
     return Error("bad_key_name",
                  "key name must match ^[A-Za-z0-9_.-]{1,64}$, got \"" + std::string(name) + "\"");
-  return write_new(name, crypto::KeyPair::from_seed(seed), protection);
+  auto kp = crypto::KeyPair::from_seed(seed);
+  return write_new(name, kp.seed(), kp.address(), protection);
 }
 
-Result<KeyInfo> Keystore::write_new(std::string_view name, const crypto::KeyPair& kp,
-                                    const KeyProtection& protection) {
+Result<KeyInfo> Keystore::write_new(std::string_view name, const crypto::Seed& secret,
+                                    std::string address, const KeyProtection& protection) {
   sodium_ready();
   fs::path path = file_of(name);
   std::error_code ec;
@@ -228,14 +250,14 @@ Result<KeyInfo> Keystore::write_new(std::string_view name, const crypto::KeyPair
 
   KeyInfo info;
   info.name = std::string(name);
-  info.address = kp.address();
+  info.address = std::move(address);
   info.file = path;
   info.encrypted = !protection.plain;
 
   json doc = {{"version", kVersion}, {"name", info.name}, {"address", info.address}};
   std::string seed_hex;
   if (protection.plain) {
-    seed_hex = codec::hex_encode(kp.seed());
+    seed_hex = codec::hex_encode(secret);
     doc["plain_seed"] = seed_hex;
     doc["warning"] = kPlainWarning;
   } else {
@@ -255,9 +277,9 @@ Result<KeyInfo> Keystore::write_new(std::string_view name, const crypto::KeyPair
     std::string ad = associated_data(info.name, info.address);
     std::array<uint8_t, 32 + crypto_aead_xchacha20poly1305_ietf_ABYTES> ct;
     unsigned long long ct_len = 0;
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        ct.data(), &ct_len, kp.seed().data(), kp.seed().size(),
-        reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nullptr, nonce.data(), key);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(ct.data(), &ct_len, secret.data(), secret.size(),
+                                               reinterpret_cast<const uint8_t*>(ad.data()),
+                                               ad.size(), nullptr, nonce.data(), key);
     sodium_memzero(key, sizeof key);
     doc["kdf"] = {{"alg", kKdfAlg},
                   {"opslimit", lim.opslimit},
@@ -316,8 +338,8 @@ Result<KeyInfo> Keystore::info(std::string_view name) const {
   return parsed->info;
 }
 
-Result<crypto::KeyPair> Keystore::load(std::string_view name, std::string_view password,
-                                       PlainKeys plain) const {
+Result<crypto::Seed> Keystore::secret_of(std::string_view name, std::string_view password,
+                                         PlainKeys plain, bool bls, KeyInfo& out) const {
   sodium_ready();
   if (!is_valid_key_name(name))
     return Error("bad_key_name",
@@ -325,7 +347,11 @@ Result<crypto::KeyPair> Keystore::load(std::string_view name, std::string_view p
   auto parsed = read_key_file(file_of(name), name);
   if (!parsed) return parsed.error();
   const KeyInfo& info = parsed->info;
-
+  if (info.is_bls() != bls)
+    return Error("wrong_key_kind",
+                 "key " + info.name + " is " + (info.is_bls() ? "a BLS12-381" : "an Ed25519") +
+                     " key, not " + (bls ? "a BLS12-381" : "an Ed25519") + " key");
+  out = info;
   crypto::Seed seed{};
   if (!info.encrypted) {
     if (plain != PlainKeys::allow)
@@ -339,30 +365,51 @@ Result<crypto::KeyPair> Keystore::load(std::string_view name, std::string_view p
           "UNSAFE: using UNENCRYPTED development key '{}' ({}) from {} - never use it for real "
           "funds",
           info.name, info.address, info.file.string());
-  } else {
-    uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-    if (!derive_key(password, parsed->salt.data(), parsed->opslimit, parsed->memlimit, key))
-      return Error("io", "Argon2id key derivation failed (out of memory?)");
-    std::string ad = associated_data(info.name, info.address);
-    unsigned long long seed_len = 0;
-    int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
-        seed.data(), &seed_len, nullptr, parsed->ciphertext.data(), parsed->ciphertext.size(),
-        reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), parsed->nonce.data(), key);
-    sodium_memzero(key, sizeof key);
-    if (rc != 0 || seed_len != seed.size()) {
-      sodium_memzero(seed.data(), seed.size());
-      // AEAD cannot tell a wrong password from an edited name/address/ciphertext.
-      return Error("bad_password", "cannot decrypt key " + info.name +
-                                       ": wrong password, or the file was modified (its name "
-                                       "and address are authenticated)");
-    }
+    return seed;
   }
-  crypto::KeyPair kp = crypto::KeyPair::from_seed(seed);
-  sodium_memzero(seed.data(), seed.size());
+  uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+  if (!derive_key(password, parsed->salt.data(), parsed->opslimit, parsed->memlimit, key))
+    return Error("io", "Argon2id key derivation failed (out of memory?)");
+  std::string ad = associated_data(info.name, info.address);
+  unsigned long long seed_len = 0;
+  int rc = crypto_aead_xchacha20poly1305_ietf_decrypt(
+      seed.data(), &seed_len, nullptr, parsed->ciphertext.data(), parsed->ciphertext.size(),
+      reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), parsed->nonce.data(), key);
+  sodium_memzero(key, sizeof key);
+  if (rc != 0 || seed_len != seed.size()) {
+    sodium_memzero(seed.data(), seed.size());
+    // AEAD cannot tell a wrong password from an edited name/address/ciphertext.
+    return Error("bad_password", "cannot decrypt key " + info.name +
+                                     ": wrong password, or the file was modified (its name "
+                                     "and address are authenticated)");
+  }
+  return seed;
+}
+
+Result<crypto::KeyPair> Keystore::load(std::string_view name, std::string_view password,
+                                       PlainKeys plain) const {
+  KeyInfo info;
+  auto seed = secret_of(name, password, plain, /*bls=*/false, info);
+  if (!seed) return seed.error();
+  crypto::KeyPair kp = crypto::KeyPair::from_seed(*seed);
+  sodium_memzero(seed->data(), seed->size());
   if (kp.address() != info.address)
     return corrupt(
         name, "stored address " + info.address + " does not match the key (" + kp.address() + ")");
   return kp;
+}
+
+Result<bls::SecretKey> Keystore::load_bls(std::string_view name, std::string_view password,
+                                          PlainKeys plain) const {
+  KeyInfo info;
+  auto secret = secret_of(name, password, plain, /*bls=*/true, info);
+  if (!secret) return secret.error();
+  auto sk = bls::SecretKey::from_bytes(*secret);
+  sodium_memzero(secret->data(), secret->size());
+  if (!sk) return corrupt(name, "not a BLS12-381 secret key: " + sk.error().reason);
+  if (bls_address(sk->public_key()) != info.address)
+    return corrupt(name, "stored public key " + info.address + " does not match the key");
+  return sk;
 }
 
 }  // namespace klyn::core

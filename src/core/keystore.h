@@ -10,6 +10,10 @@
 //    "kdf":{"alg":"argon2id13","opslimit":2,"memlimit":67108864,"salt":"<hex16>"},
 //    "cipher":{"alg":"xchacha20poly1305-ietf","nonce":"<hex24>","ciphertext":"<hex48>"}}
 //
+// A BLS12-381 key (a dev_symbiland validator's vote key) has the same form; its "address" is
+// "bls:" followed by the 96 hex digits of its public key, and what is encrypted is its 32-byte
+// secret scalar. load() refuses it and load_bls() refuses an Ed25519 key (wrong_key_kind).
+//
 // Plain form (devnets only; refused by load() unless plain keys are allowed):
 //   {"version":1,"name":"dev","address":"...","plain_seed":"<hex32>",
 //    "warning":"UNENCRYPTED DEVELOPMENT KEY - never use for real funds"}
@@ -29,6 +33,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "crypto/bls12_381/signature.h"
 #include "crypto/ed25519.h"
 
 namespace spdlog {
@@ -68,7 +73,11 @@ struct KeyInfo {
   bool encrypted = true;
   std::filesystem::path file;
   std::string problem;  // list(): why the file could not be read; empty when fine
+  bool is_bls() const { return address.rfind("bls:", 0) == 0; }
 };
+
+// The keystore "address" of a BLS public key: "bls:<96 hex>".
+std::string bls_address(const bls::PublicKey& pk);
 
 enum class PlainKeys { refuse, allow };
 
@@ -87,6 +96,9 @@ class Keystore {
   Result<KeyInfo> import(std::string_view name, const crypto::Seed& seed,
                          const KeyProtection& protection);
 
+  // A new random BLS12-381 key (KeyGen from 32 random bytes).
+  Result<KeyInfo> create_bls(std::string_view name, const KeyProtection& protection);
+
   // Every KEYS/*.json, sorted by name, read without decrypting. Unreadable files are listed
   // with `problem` set. A missing directory is an empty list.
   Result<std::vector<KeyInfo>> list() const;
@@ -97,10 +109,16 @@ class Keystore {
   // equal the stored one (else keystore_corrupt).
   Result<crypto::KeyPair> load(std::string_view name, std::string_view password,
                                PlainKeys plain = PlainKeys::refuse) const;
+  // The same for a BLS key (its public key must match the stored address).
+  Result<bls::SecretKey> load_bls(std::string_view name, std::string_view password,
+                                  PlainKeys plain = PlainKeys::refuse) const;
 
  private:
-  Result<KeyInfo> write_new(std::string_view name, const crypto::KeyPair& kp,
+  Result<KeyInfo> write_new(std::string_view name, const crypto::Seed& secret, std::string address,
                             const KeyProtection& protection);
+  // The 32 secret bytes of a key file, decrypted (or read from a plain file if allowed).
+  Result<crypto::Seed> secret_of(std::string_view name, std::string_view password, PlainKeys plain,
+                                 bool bls, KeyInfo& info) const;
   std::filesystem::path dir_;
   std::shared_ptr<spdlog::logger> log_;
 };

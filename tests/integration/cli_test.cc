@@ -1,5 +1,7 @@
 // The client subcommands against a running node: what `make run` tells a newcomer to paste.
 #include "cli/cli_common.h"
+#include "codec/hex.h"
+#include "crypto/bls12_381/signature.h"
 #include "test_chain.h"
 
 namespace klyn::itest {
@@ -10,6 +12,30 @@ nlohmann::json last_json(const std::string& output) {
   const auto brace = output.rfind("\n{");
   const std::string text = brace == std::string::npos ? output : output.substr(brace + 1);
   return nlohmann::json::parse(text, nullptr, false);
+}
+
+// `keys new --bls`: a validator's vote key, encrypted in the keystore; the printed public key and
+// proof of possession are what a dev_symbiland genesis lists, and the proof verifies.
+TEST(Cli, KeysNewBlsPrintsAPublicKeyAndAProofOfPossessionThatVerifies) {
+  NodeProcess node("cli-bls");
+  ASSERT_TRUE(node.init());
+  const auto pw_file = node.temp_dir() / "password";
+  node.write_file("../password", "a validator's password\n");
+  ProcessResult r = node.cli({"keys", "new", "vote", "--bls", "--password-file", pw_file.string()});
+  ASSERT_TRUE(r.exited_with(0)) << r.describe();
+  auto j = last_json(r.output);
+  ASSERT_TRUE(j.is_object()) << r.output;
+  EXPECT_EQ(j["encrypted"], true);
+  EXPECT_EQ(j["address"], "bls:" + j["bls_key"].get<std::string>());
+  auto pk_bytes = codec::hex_decode(j["bls_key"].get<std::string>());
+  auto pop_bytes = codec::hex_decode(j["pop"].get<std::string>());
+  ASSERT_TRUE(pk_bytes.ok() && pop_bytes.ok()) << r.output;
+  auto pk = bls::PublicKey::from_bytes(*pk_bytes);
+  auto pop = bls::Signature::from_bytes(*pop_bytes);
+  ASSERT_TRUE(pk.ok() && pop.ok()) << r.output;
+  EXPECT_TRUE(bls::pop_verify(*pk, *pop));
+  ProcessResult list = node.cli({"keys", "list"});
+  EXPECT_NE(list.output.find("vote\tbls:"), std::string::npos) << list.describe();
 }
 
 TEST(Cli, TxTransferWaitAndQueryAgainstARunningNode) {

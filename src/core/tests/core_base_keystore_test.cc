@@ -308,5 +308,34 @@ TEST(CoreBaseKeystore, PasswordSources) {
   ::unsetenv("KLYN_TEST_PW");
 }
 
+// A dev_symbiland validator's BLS12-381 vote key lives in the same keystore, encrypted the same
+// way; its "address" is its public key, and neither kind of key loads as the other.
+TEST(CoreBaseKeystore, BlsKeysAreEncryptedLoadedAndKeptApartFromEd25519Keys) {
+  TempDir t;
+  Keystore ks(t.path / "KEYS");
+  auto info = ks.create_bls("vote", fast("pw"));
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_TRUE(info->is_bls());
+  EXPECT_EQ(info->address.size(), 4u + 96u);
+  EXPECT_TRUE(info->encrypted);
+  auto sk = ks.load_bls("vote", "pw");
+  ASSERT_TRUE(sk.ok()) << sk.error().to_string();
+  EXPECT_EQ(bls_address(sk->public_key()), info->address);
+  // It signs, and its proof of possession verifies.
+  EXPECT_TRUE(bls::pop_verify(sk->public_key(), sk->prove_possession()));
+  EXPECT_EQ(ks.load_bls("vote", "wrong").error().code, "bad_password");
+  EXPECT_EQ(ks.load("vote", "pw").error().code, "wrong_key_kind");
+  ASSERT_TRUE(ks.create("acct", fast("pw")).ok());
+  EXPECT_EQ(ks.load_bls("acct", "pw").error().code, "wrong_key_kind");
+  EXPECT_EQ(ks.create_bls("vote", fast("pw")).error().code, "key_exists");
+  // Plain (devnet) BLS keys follow the plain-key rule.
+  ASSERT_TRUE(ks.create_bls("dev-vote", KeyProtection::unencrypted()).ok());
+  EXPECT_EQ(ks.load_bls("dev-vote", "").error().code, "plain_key_refused");
+  EXPECT_TRUE(ks.load_bls("dev-vote", "", PlainKeys::allow).ok());
+  auto list = ks.list();
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 3u);
+}
+
 }  // namespace
 }  // namespace klyn::core
