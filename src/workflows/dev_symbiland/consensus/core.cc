@@ -39,6 +39,12 @@ Core::Core(const Certifier& certifier, CoreOptions options, App app, Restored re
   committed_height_ = tip.block.height;
   committed_round_ = tip.block.round;
   blocks_.emplace(tip.hash, std::move(tip));
+  for (Block& b : restored.uncommitted) {
+    if (b.height <= committed_height_ || b.symbiote != cert_.symbiote() || b.epoch != cert_.epoch())
+      continue;
+    const Hash32 h = b.hash();
+    blocks_.try_emplace(h, Known{std::move(b), h});
+  }
   safety_.observe_qc(high_qc_);
   last_tc_ = restored.last_tc;
 }
@@ -130,6 +136,14 @@ Effects Core::on_timer(Round round, uint64_t now_ms, bool propose_timer) {
   return out;
 }
 
+Effects Core::on_executed(uint64_t now_ms) {
+  now_ms_ = now_ms;
+  Effects out;
+  retry_pending(out);
+  if (leads(round_) && safety_.state().last_proposal_round < round_) propose(out);
+  return out;
+}
+
 std::optional<Block> Core::lookup(const Hash32& h) const {
   if (const Known* k = known(h)) return k->block;
   if (app_.stored) return app_.stored(h);
@@ -190,9 +204,11 @@ void Core::propose(Effects& out) {
   if (!direct) b.tc = last_tc_;
   b.proposer = *opt_.self;
   b.created_ms = now_ms_;
-  App::Body body = app_.propose(parent->block, parent->hash);
-  b.payload = std::move(body.payload);
-  b.state_root = body.state_root;
+  b.state_height = Block::state_height_after(parent->block);
+  std::optional<App::Body> body = app_.propose(parent->block, parent->hash, b.state_height);
+  if (!body) return;  // that state is not executed yet: on_executed() proposes
+  b.payload = std::move(body->payload);
+  b.state_root = body->state_root;
   const Hash32 hash = b.hash();
   auto d = safety_.propose(round_, hash);
   if (!d) return refuse(out, std::nullopt, d.error());
@@ -206,6 +222,7 @@ void Core::propose(Effects& out) {
 
 void Core::handle_proposal(Proposal p, PeerId from, Effects& out) {
   const Block& b = p.block;
+  // A retried pending proposal costs no second check: verified ones are remembered.
   if (auto st = cert_.verify_proposal(p); !st) return refuse(out, from, st.error());
   const Hash32 hash = b.hash();
   auto [it, first] = first_proposal_.try_emplace(b.round, hash, p.encode());
@@ -229,8 +246,18 @@ void Core::handle_proposal(Proposal p, PeerId from, Effects& out) {
   if (b.height != parent->block.height + 1)
     return refuse(out, from, Error("bad_block", "height is not its parent's + 1"));
   if (b.height <= committed_height_ && !known(hash)) return;  // competes with committed history
+  if (b.state_height != Block::state_height_after(parent->block))
+    return refuse(
+        out, from,
+        Error("bad_block", "state height " + std::to_string(b.state_height) +
+                               " is not the one its parent implies (" +
+                               std::to_string(Block::state_height_after(parent->block)) + ")"));
   if (app_.check) {
-    if (auto st = app_.check(b, parent->block); !st) return refuse(out, from, st.error());
+    if (auto st = app_.check(b, parent->block); !st) {
+      if (st.error().code != "not_executed") return refuse(out, from, st.error());
+      if (b.round == round_) pending_ = std::make_pair(std::move(p), from);  // on_executed()
+      return;
+    }
   }
   auto kit = blocks_.try_emplace(hash, Known{b, hash}).first;
   try_commit(b.justify, from, out);  // its parent may be the last link a commit waited for
@@ -253,7 +280,8 @@ void Core::vote_for(const Known& k, Effects& out) {
   v.voter = *opt_.self;
   v.signature = opt_.key->sign(vote_message(cert_.symbiote(), v.epoch, v.round, v.block));
   safety_.signed_vote(v);
-  persist(out);  // B5: before the vote leaves
+  out.push_back(effect::KeepBlock{k.block});  // B7: a block certified is on a quorum's disks
+  persist(out);                               // B5: before the vote leaves
   send_vote(v, out);
 }
 

@@ -5,8 +5,9 @@
 // blocks, fetch a block, keep evidence). No I/O, no clock (times come in as arguments), no
 // threads; the node shell and the simulation run this same code.
 //
-// Ordering contract (invariant B5): a Persist effect precedes every Send of a vote or timeout it
-// allows; the executor must finish the Persist (fsync) before executing the effects after it.
+// Ordering contract (invariants B5, B7): a Persist effect precedes every Send of a vote or timeout
+// it allows, and a KeepBlock of the block voted for precedes that Persist; the executor must
+// finish each (fsync) before executing the effects after it.
 //
 // Thread safety: none; one Core per symbiote, driven by one thread.
 
@@ -45,6 +46,13 @@ struct Persist {
   QuorumCert high_qc;
   std::optional<TimeoutCert> last_tc;
 };
+// A block this validator votes for: keep it durably (with the safety state) until it is
+// committed or falls below the committed height, and hand it back in Restored::uncommitted after a
+// restart. Every certified block is thus on the disks of a quorum, so no crash of any number of
+// validators can lose a block a QC certifies (B7): a leader can always extend the highest QC.
+struct KeepBlock {
+  Block block;
+};
 struct Send {
   enum class To { kEveryone, kValidator, kPeer };
   To to = To::kEveryone;
@@ -79,19 +87,25 @@ struct Refused {
 };
 }  // namespace effect
 
-using Effect = std::variant<effect::Persist, effect::Send, effect::ArmTimer, effect::Commit,
-                            effect::Evidence, effect::Refused>;
+using Effect = std::variant<effect::Persist, effect::KeepBlock, effect::Send, effect::ArmTimer,
+                            effect::Commit, effect::Evidence, effect::Refused>;
 using Effects = std::vector<Effect>;
 
-// What consensus asks of the workflow about payloads (events and the state root they lead to).
+// What consensus asks of the workflow about payloads (events) and state. The workflow executes
+// committed blocks (effect::Commit) and tells the core with Core::on_executed(); a block carries
+// the state root after the committed block at its state_height, which this node may not have
+// executed yet when the block is proposed or arrives: then propose answers nullopt and check the
+// error `not_executed`, and the core asks again after on_executed().
 struct App {
   struct Body {
     Bytes payload;
-    Hash32 state_root{};
+    Hash32 state_root{};  // after executing the committed chain up to state_height
   };
-  // The payload and state root of a new block extending `parent` (this node is the leader).
-  std::function<Body(const Block& parent, const Hash32& parent_hash)> propose;
-  // Whether a proposed block's payload and state root are right on its (known) parent.
+  std::function<std::optional<Body>(const Block& parent, const Hash32& parent_hash,
+                                    uint64_t state_height)>
+      propose;
+  // Whether a proposed block's payload and state root (at its state_height) are right on its
+  // (known) parent. Errors: not_executed (not yet: asked again), or any refusal.
   std::function<Status(const Block& block, const Block& parent)> check;
   // A committed block by hash from the node's store (to answer peers that catch up); may be
   // empty (then only blocks in memory are served).
@@ -117,6 +131,8 @@ struct Restored {
   std::optional<Block> committed_tip;  // nullopt = genesis
   std::optional<QuorumCert> high_qc;   // nullopt = the genesis QC
   std::optional<TimeoutCert> last_tc;
+  std::vector<Block>
+      uncommitted;  // the KeepBlock blocks still kept (any order; stale ones ignored)
 };
 
 class Core {
@@ -129,6 +145,9 @@ class Core {
   Effects on_message(PeerId from, uint32_t kind, ByteSpan body, uint64_t now_ms);
   // The timer armed for `round` fired (ArmTimer::propose tells which one).
   Effects on_timer(Round round, uint64_t now_ms, bool propose = false);
+  // The workflow executed the blocks of a Commit: a proposal waiting for that state is made or
+  // checked now.
+  Effects on_executed(uint64_t now_ms);
 
   Round round() const { return round_; }
   const QuorumCert& high_qc() const { return high_qc_; }
@@ -136,6 +155,7 @@ class Core {
   const Hash32& committed_hash() const { return committed_hash_; }
   const SafetyState& safety() const { return safety_.state(); }
   bool is_validator() const { return opt_.self.has_value(); }
+  bool knows(const Hash32& block) const { return known(block) != nullptr; }
 
  private:
   struct Known {

@@ -243,6 +243,7 @@ void Block::encode(codec::Writer& w) const {
   if (tc) tc->encode(w);
   w.u32(proposer);
   w.u64(created_ms);
+  w.u64(state_height);
   w.fixed(state_root);
   w.bytes(payload);
 }
@@ -259,8 +260,13 @@ bool Block::decode(codec::Reader& r) {
   if (!r.boolean(has_tc)) return false;
   tc.reset();
   if (has_tc && !tc.emplace().decode(r)) return false;
-  return r.u32(proposer) && r.u64(created_ms) && r.fixed(state_root) &&
+  return r.u32(proposer) && r.u64(created_ms) && r.u64(state_height) && r.fixed(state_root) &&
          r.bytes(payload, kMaxPayloadBytes);
+}
+
+uint64_t Block::state_height_after(const Block& parent) {
+  if (parent.height == 0) return 0;
+  return parent.round == parent.justify.round + 1 ? parent.height - 1 : parent.state_height;
 }
 
 Bytes Block::encode() const {

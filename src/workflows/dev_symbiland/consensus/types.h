@@ -134,8 +134,17 @@ struct Block {
   std::optional<TimeoutCert> tc;  // TC(round - 1) when the proposer entered `round` by it
   uint32_t proposer = 0;
   uint64_t created_ms = 0;
-  Hash32 state_root{};  // the state after applying the parent (README)
-  Bytes payload;        // the workflow's events; opaque to consensus
+  // The state certified with this block (README "State"): the root after executing the committed
+  // chain up to height state_height, the highest ancestor this block's ancestry proves committed
+  // (state_height_after(parent)).
+  uint64_t state_height = 0;
+  Hash32 state_root{};
+  Bytes payload;  // the workflow's events; opaque to consensus
+
+  // The state_height of a child of `parent`: the grandparent's height when the parent directly
+  // follows its justify (the child's QC on the parent is then a 2-chain committing the
+  // grandparent), else the parent's own state_height.
+  static uint64_t state_height_after(const Block& parent);
 
   void encode(codec::Writer& w) const;
   bool decode(codec::Reader& r);

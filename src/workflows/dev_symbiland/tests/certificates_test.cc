@@ -202,6 +202,7 @@ TEST(Certificates, EveryMessageRoundTripsAndTruncationsAreRefused) {
   p.block.tc = *tc;
   p.block.proposer = v.set().leader(v.symbiote, 1, 3);
   p.block.created_ms = 99;
+  p.block.state_height = 1;
   p.block.state_root = block_hash(4);
   p.block.payload = {1, 2, 3};
   p.signature = v.keys[p.block.proposer].sign(proposal_message(v.symbiote, 1, 3, p.block.hash()));
@@ -235,6 +236,19 @@ TEST(Certificates, EveryMessageRoundTripsAndTruncationsAreRefused) {
   codec::Reader r(w.data());
   Bitmap bm;
   EXPECT_FALSE(bm.decode(r));
+}
+
+TEST(Certificates, TheStateHeightIsTheHighestAncestorTheChainProvesCommitted) {
+  Block genesis;  // height 0
+  EXPECT_EQ(Block::state_height_after(genesis), 0u);
+  Block parent;
+  parent.height = 5;
+  parent.round = 7;
+  parent.justify.round = 6;  // follows its justify directly: a child's QC commits height 4
+  parent.state_height = 3;
+  EXPECT_EQ(Block::state_height_after(parent), 4u);
+  parent.justify.round = 5;  // after a timeout: nothing new is committed by a child's QC
+  EXPECT_EQ(Block::state_height_after(parent), 3u);
 }
 
 TEST(Certificates, AProposalMustComeFromTheRoundsLeaderAndExtendItsJustify) {

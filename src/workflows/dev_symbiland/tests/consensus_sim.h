@@ -31,11 +31,13 @@ namespace ksim = klyn::kit::sim;
 struct SimParams {
   uint64_t seed = 1;
   size_t validators = 4;
-  size_t twins = 0;         // validators 0..twins-1 run twice (byzantine)
-  ksim::FaultModel faults;  // heal_ms: from then on no drops or partitions
-  bool partition = false;   // one partition before heal_ms, twins split across it
-  size_t crashes = 0;       // honest validators crashed and restarted before heal_ms
-  bool amnesia = false;     // a crashed validator restarts WITHOUT its safety state (a bug)
+  size_t twins = 0;             // validators 0..twins-1 run twice (byzantine)
+  ksim::FaultModel faults;      // heal_ms: from then on no drops or partitions
+  bool partition = false;       // one partition before heal_ms, twins split across it
+  size_t crashes = 0;           // honest validators crashed and restarted before heal_ms
+  bool amnesia = false;         // a crashed validator restarts WITHOUT its safety state (a bug)
+  bool crash_together = false;  // every crash at one instant (each restarts at its own time)
+  bool lose_blocks = false;     // a crashed validator restarts WITHOUT its kept blocks (a bug)
   uint64_t run_ms = 20000;
   uint64_t base_timeout_ms = 100;
   uint32_t max_backoff = 4;  // timers up to 1.6 s: liveness is checked within seconds of the heal
@@ -45,6 +47,7 @@ struct SimResult {
   std::vector<std::string> violations;
   std::vector<uint64_t> heights_at_heal, heights;  // per honest node
   size_t evidence = 0, refused = 0;
+  std::vector<std::string> nodes;  // each node's state at the end (for a failing seed)
   std::string describe() const {
     std::ostringstream s;
     s << "heights at heal:";
@@ -53,6 +56,7 @@ struct SimResult {
     for (auto h : heights) s << ' ' << h;
     s << "; evidence " << evidence << ", refused " << refused;
     for (const auto& v : violations) s << "\n  " << v;
+    for (const auto& n : nodes) s << "\n  " << n;
     return s.str();
   }
 };
@@ -71,24 +75,35 @@ struct Observer {
   }
 };
 
-inline App test_app(uint32_t node) {
+// The simulation's app: a payload names its proposer and a counter; the state after height h is
+// a hash chain over the committed payloads up to h. `Roots` is what a node executed: index =
+// height, [0] = the genesis state.
+using Roots = std::vector<Hash32>;
+inline Roots genesis_roots() {
+  return {crypto::blake2b256("TEST-STATE", Bytes{})};
+}
+inline Hash32 next_root(const Hash32& prev, const Bytes& payload) {
+  Bytes data(prev.begin(), prev.end());
+  data.insert(data.end(), payload.begin(), payload.end());
+  return crypto::blake2b256("TEST-STATE", data);
+}
+
+inline App test_app(uint32_t node, std::shared_ptr<const Roots> roots) {
   auto counter = std::make_shared<uint64_t>(0);
   App app;
-  // The "state after applying the parent" of this app: a hash chain over payloads.
-  auto root_after = [](const Block& parent) {
-    Bytes data(parent.state_root.begin(), parent.state_root.end());
-    data.insert(data.end(), parent.payload.begin(), parent.payload.end());
-    return crypto::blake2b256("TEST-STATE", data);
-  };
-  app.propose = [counter, node, root_after](const Block& parent, const Hash32&) {
+  app.propose = [counter, node, roots](const Block&, const Hash32&,
+                                       uint64_t state_height) -> std::optional<App::Body> {
+    if (state_height >= roots->size()) return std::nullopt;  // not executed that far yet
     codec::Writer w;
     w.u32(node);
     w.u64(++*counter);
-    return App::Body{std::move(w).take(), root_after(parent)};
+    return App::Body{std::move(w).take(), (*roots)[state_height]};
   };
-  app.check = [root_after](const Block& b, const Block& parent) -> Status {
-    if (b.state_root != root_after(parent)) return Error("bad_state_root", "wrong state root");
+  app.check = [roots](const Block& b, const Block&) -> Status {
     if (b.payload.size() != 12) return Error("bad_payload", "not a test payload");
+    if (b.state_height >= roots->size()) return Error("not_executed", "not executed yet");
+    if (b.state_root != (*roots)[b.state_height])
+      return Error("bad_state_root", "wrong state root");
     return Status();
   };
   return app;
@@ -114,8 +129,10 @@ class SimValidator final : public ksim::SimHandler {
       r.high_qc = disk_->high_qc;
       r.last_tc = disk_->last_tc;
     }
+    if (!p_.lose_blocks)
+      for (const auto& [h, b] : kept_) r.uncommitted.push_back(b);
     if (!chain_.empty()) r.committed_tip = chain_.back();
-    App app = test_app(id_);
+    App app = test_app(id_, roots_);
     app.stored = [this](const Hash32& h) -> std::optional<Block> {
       auto it = by_hash_.find(h);
       if (it == by_hash_.end()) return std::nullopt;
@@ -134,6 +151,18 @@ class SimValidator final : public ksim::SimHandler {
   uint64_t height() const { return chain_.empty() ? 0 : chain_.back().height; }
   const Core& core() const { return *core_; }
   size_t evidence = 0, refused = 0;
+
+  // Where this node stands, for the failure message of a seed.
+  std::string state() const {
+    std::ostringstream s;
+    s << "node " << id_ << (index_ ? " validator " + std::to_string(*index_) : " follower")
+      << (honest() ? "" : " (twin)") << (down_ ? " DOWN" : "") << ": height " << height()
+      << ", round " << core_->round() << ", high QC round " << core_->high_qc().round
+      << (core_->knows(core_->high_qc().block) ? "" : " (its block unknown)")
+      << ", last voted round " << core_->safety().last_voted_round << ", one-chain round "
+      << core_->safety().one_chain_round;
+    return s.str();
+  }
 
   void on_message(const ksim::SimMessage& m) override {
     if (down_) return;
@@ -157,9 +186,12 @@ class SimValidator final : public ksim::SimHandler {
   }
 
   void execute(const Effects& effects) {
+    bool executed = false;
     for (const Effect& e : effects) {
       if (auto* p = std::get_if<effect::Persist>(&e)) {
         disk_ = *p;
+      } else if (auto* k = std::get_if<effect::KeepBlock>(&e)) {
+        kept_.emplace(k->block.hash(), k->block);
       } else if (auto* s = std::get_if<effect::Send>(&e)) {
         if (honest() && index_) check_signed(*s);
         send(*s);
@@ -167,12 +199,14 @@ class SimValidator final : public ksim::SimHandler {
         net_.schedule(id_, t->delay_ms, incarnation_ << 48 | uint64_t{t->propose} << 47 | t->round);
       } else if (auto* c = std::get_if<effect::Commit>(&e)) {
         commit(*c);
+        executed = true;
       } else if (std::holds_alternative<effect::Evidence>(e)) {
         ++evidence;
       } else if (std::holds_alternative<effect::Refused>(e)) {
         ++refused;
       }
     }
+    if (executed) execute(core_->on_executed(net_.now()));  // as the shell does after applying
   }
 
   void check_signed(const effect::Send& s) {
@@ -181,6 +215,9 @@ class SimValidator final : public ksim::SimHandler {
       if (!disk_ || disk_->state.last_vote != s.body)
         obs_.violation("B5: validator " + std::to_string(*index_) +
                        " sent a vote its disk does not hold");
+      if (v && !kept_.count(v->block))
+        obs_.violation("B7: validator " + std::to_string(*index_) +
+                       " voted for a block its disk does not keep");
       if (v) {
         auto& blocks = obs_.honest_votes[{v->round, v->voter}];
         blocks.insert(v->block);
@@ -213,11 +250,15 @@ class SimValidator final : public ksim::SimHandler {
                        std::to_string(height()));
       by_hash_.emplace(h, chain_.size());
       chain_.push_back(b);
+      roots_->push_back(next_root(roots_->back(), b.payload));  // executed with the commit
       if (!honest()) continue;
       auto [it, first] = obs_.committed.try_emplace(b.height, h);
       if (!first && it->second != h)
         obs_.violation("SAFETY: two blocks committed at height " + std::to_string(b.height));
     }
+    // Kept blocks at or below the committed height are no longer needed (the shell deletes them).
+    for (auto it = kept_.begin(); it != kept_.end();)
+      it = it->second.height <= height() ? kept_.erase(it) : std::next(it);
   }
 
   ksim::SimNetwork& net_;
@@ -231,7 +272,9 @@ class SimValidator final : public ksim::SimHandler {
   bool down_ = false;
   std::unique_ptr<Core> core_;
   std::optional<effect::Persist> disk_;
-  std::vector<Block> chain_;  // committed blocks (durable)
+  std::map<Hash32, Block> kept_;  // effect::KeepBlock (durable)
+  std::vector<Block> chain_;      // committed blocks (durable)
+  std::shared_ptr<Roots> roots_ = std::make_shared<Roots>(genesis_roots());  // executed, durable
   std::map<Hash32, size_t> by_hash_;
 };
 
@@ -264,9 +307,13 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
     }
     net.add_partition(std::move(part));
   }
+  const uint64_t together = p.crash_together && heal > 0 ? net.uniform(heal / 4, heal / 2) : 0;
   for (size_t c = 0; c < p.crashes && heal > 0; ++c) {
-    const uint32_t who = static_cast<uint32_t>(net.uniform(p.twins, p.validators - 1));
-    const uint64_t at = net.uniform(1, heal), back = at + net.uniform(1, heal / 2 + 1);
+    const uint32_t who = p.crash_together
+                             ? static_cast<uint32_t>(p.twins + c % (p.validators - p.twins))
+                             : static_cast<uint32_t>(net.uniform(p.twins, p.validators - 1));
+    const uint64_t at = p.crash_together ? together : net.uniform(1, heal);
+    const uint64_t back = at + net.uniform(1, heal / 2 + 1);
     net.at(at, [&, who] { nodes[who]->crash(); });
     net.at(back, [&, who] { nodes[who]->boot(p.amnesia); });
   }
@@ -281,6 +328,7 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
     if (n->honest()) r.heights.push_back(n->height());
     r.evidence += n->evidence;
     r.refused += n->refused;
+    r.nodes.push_back(n->state());
   }
   r.violations = obs.violations;
   return r;

@@ -122,6 +122,38 @@ TEST(Core, CrashedValidatorsRestartFromTheirDurableStateAndNeverSignTwice) {
   }
 }
 
+// B7: every validator down at once (each comes back at its own time). The block the highest QC
+// certifies is not committed yet and lived in memory; only the kept blocks bring it back, so a
+// leader can extend the highest QC (which safety requires after the timeouts) and commits resume.
+TEST(Core, EveryValidatorCrashingAtOnceLosesNoCertifiedBlock) {
+  auto v = make_validators({1, 1, 1, 1});
+  for (uint64_t s = first_seed(); s < first_seed() + seeds(4); ++s) {
+    SimParams p = faulty(s, 4);
+    p.crashes = 4;
+    p.crash_together = true;
+    SimResult r = run_consensus_sim(p, v);
+    ASSERT_TRUE(r.violations.empty()) << r.describe() << "\n" << replay(p);
+    expect_progress(r, 5, p);
+  }
+}
+
+// The same with the kept blocks thrown away at restart (B7 violated): some seed must stall, or
+// the test above would prove nothing about B7.
+TEST(Core, ValidatorsThatForgetTheBlocksTheyVotedForStallTheSimulation) {
+  auto v = make_validators({1, 1, 1, 1});
+  size_t stalled = 0, runs = 0;
+  for (uint64_t s = 1; s <= 8 && stalled == 0; ++s, ++runs) {
+    SimParams p = faulty(s, 4);
+    p.crashes = 4;
+    p.crash_together = true;
+    p.lose_blocks = true;
+    SimResult r = run_consensus_sim(p, v);
+    for (size_t i = 0; i < r.heights.size(); ++i)
+      stalled += r.heights[i] < r.heights_at_heal[i] + 5;
+  }
+  EXPECT_GT(stalled, 0u) << "losing the voted blocks went unnoticed in " << runs << " seeds";
+}
+
 // The deliberately broken rule: a validator restarting WITHOUT its safety state (S3 violated).
 // The simulation must notice (a second vote or timeout of one round, or a fork) within the seeds
 // `make test` runs; if it did not, the checks above would prove nothing about S3.
@@ -149,7 +181,7 @@ TEST(Core, BadMessagesAreRefusedWithAReasonAndNeverVotedFor) {
   CoreOptions o;
   o.self = 3;
   o.key = &v.keys[3];
-  Core core(*v.certifier, o, test_app(3));
+  Core core(*v.certifier, o, test_app(3, std::make_shared<Roots>(genesis_roots())));
   core.start(0);
   auto refused = [](const Effects& fx) {
     std::string codes;
@@ -175,6 +207,16 @@ TEST(Core, BadMessagesAreRefusedWithAReasonAndNeverVotedFor) {
     EXPECT_EQ(refused(core.on_message(uint64_t{leader}, kProposal, p.encode(), 3)),
               "bad_state_root ");
   }
+  // The leader's, claiming a state height its parent does not imply (to a node that has not seen
+  // the one above: a second proposal of one round would be evidence instead).
+  if (leader != 3) {
+    Core fresh(*v.certifier, o, test_app(3, std::make_shared<Roots>(genesis_roots())));
+    fresh.start(0);
+    Proposal q = sign_proposal(v, leader, 1, 1, genesis, std::nullopt, Bytes(12, 0));
+    q.block.state_height = 1;
+    q.signature = v.keys[leader].sign(proposal_message(v.symbiote, 1, 1, q.block.hash()));
+    EXPECT_EQ(refused(fresh.on_message(uint64_t{leader}, kProposal, q.encode(), 3)), "bad_block ");
+  }
   // A vote with another validator's signature.
   Vote bad = sign_vote(v, 1, 1, p.block.hash());
   bad.voter = 2;
@@ -193,7 +235,7 @@ TEST(Core, EveryVoteAndTimeoutIsPersistedBeforeItIsSent) {
   o.self = 2;
   o.key = &v.keys[2];
   o.base_timeout_ms = 100;
-  Core core(*v.certifier, o, test_app(2));
+  Core core(*v.certifier, o, test_app(2, std::make_shared<Roots>(genesis_roots())));
   std::optional<SafetyState> disk;
   auto run = [&](const Effects& fx) {
     for (const auto& e : fx) {
