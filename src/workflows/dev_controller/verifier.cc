@@ -1,6 +1,7 @@
 #include "workflows/dev_controller/verifier.h"
 
 #include "codec/hex.h"
+#include "workflows/kit/nonce_order.h"
 
 namespace klyn::dev_controller {
 
@@ -37,36 +38,6 @@ Result<uint64_t> Verifier::head() const {
   return *v ? chain::keys::read_be64(**v) : 0;
 }
 
-// D4: an event whose nonce is ahead of its sender's waits (by sender, by nonce) and is applied as
-// soon as its sender's nonce reaches it, within this controller block. The first event met for a
-// (sender, nonce) is the one kept; a twin met later stays undecided (its holders forget it once
-// the nonce is committed).
-void Verifier::apply_or_defer(const chain::Event& e, const Hash32& hash,
-                              const chain::AccountId& producer, const Hash32& block,
-                              uint32_t position, chain::BlockApplier& b, Deferrals& deferred,
-                              AppliedBlock& out) const {
-  Status st = b.apply(e, hash, producer, block, position);
-  if (!st && st.error().code == "nonce_gap") {
-    deferred[e.creator].emplace(e.nonce, Candidate{e, hash, producer, block, position});
-    return;
-  }
-  const chain::AccountId& sender = e.creator;
-  out.decided.emplace_back(sender, hash);
-  if (!st || deferred.empty()) return;
-  auto it = deferred.find(sender);
-  while (it != deferred.end()) {
-    auto next = it->second.find(b.account(sender).nonce + 1);
-    if (next == it->second.end()) break;
-    Candidate d = std::move(next->second);
-    it->second.erase(next);
-    if (it->second.empty()) deferred.erase(it);
-    Status s2 = b.apply(d.event, d.hash, d.producer, d.block, d.position);
-    out.decided.emplace_back(sender, d.hash);
-    if (!s2) break;  // rejected for another reason (recorded): the later ones wait on
-    it = deferred.find(sender);
-  }
-}
-
 Result<AppliedBlock> Verifier::apply_next(const CommitWith& commit_with) {
   auto applied = store_.applied_height();
   if (!applied) return applied.error();
@@ -96,11 +67,11 @@ Result<AppliedBlock> Verifier::apply_next(const CommitWith& commit_with) {
                  "controller block " + std::to_string(index) + " is not signed by the controller");
 
   AppliedBlock out;
-  Deferrals deferred;
   out.index = index;
   out.hash = ControllerBlock::hash_of(as_bytes(bytes));
   skips_.clear();
   chain::BlockApplier b(store_, manifest_, acc_, index);
+  kit::NonceOrder order(b);  // D4
   for (const Hash32& ih : cb->instant_blocks) {
     auto istored = store_.get(dc_keys::instant(ih));
     if (!istored) return istored.error();
@@ -159,18 +130,16 @@ Result<AppliedBlock> Verifier::apply_next(const CommitWith& commit_with) {
     uint32_t pos = 0;
     for (const auto& e : ib->events) {
       const Hash32& eh = hashes[pos];
-      if (!sig_ok[pos]) {
-        b.reject(eh, ih, pos, "bad_signature: event signature does not verify");
-        out.decided.emplace_back(e.creator, eh);
-      } else {
-        apply_or_defer(e, eh, ib->producer, ih, pos, b, deferred, out);
-      }
+      if (!sig_ok[pos])
+        order.reject(e, eh, ih, pos, "bad_signature: event signature does not verify");
+      else
+        order.apply(e, eh, ib->producer, ih, pos);
       ++pos;
     }
   }
   // D4: what is still deferred is neither recorded nor decided; its holders offer it again.
-  for (auto& [sender, by_nonce] : deferred)
-    for (auto& [nonce, d] : by_nonce) out.deferred.push_back({std::move(d.event), d.hash});
+  out.decided = order.decided();
+  for (auto& w : order.take_deferred()) out.deferred.push_back({std::move(w.event), w.hash});
   b.batch().put(dc_keys::kAppliedHash, out.hash);
   out.applied = b.applied();
   out.rejected = b.rejected();

@@ -62,17 +62,6 @@ class Verifier {
   const std::vector<std::string>& last_skips() const { return skips_; }
 
  private:
-  struct Candidate {
-    chain::Event event;
-    Hash32 hash{};
-    chain::AccountId producer{};
-    Hash32 block{};
-    uint32_t position = 0;
-  };
-  using Deferrals = std::map<chain::AccountId, std::map<uint64_t, Candidate>>;
-  void apply_or_defer(const chain::Event& e, const Hash32& hash, const chain::AccountId& producer,
-                      const Hash32& block, uint32_t position, chain::BlockApplier& b,
-                      Deferrals& deferred, AppliedBlock& out) const;
   chain::ChainStore& store_;
   const chain::Manifest& manifest_;
   const Params params_;
