@@ -9,7 +9,7 @@
 #include "codec/hex.h"
 #include "common/clock.h"
 #include "net/http_client.h"
-#include "workflows/dev_controller/admission.h"
+#include "workflows/kit/admission.h"
 #include "workflows/dev_controller/protocol.h"
 
 namespace klyn::dev_controller {
@@ -710,7 +710,7 @@ Status DevController::accepting() const {
 // Admission's checks (admission.h): the event alone, then against the committed account of its
 // sender (pending events of the sender are not counted: the verifier has the final word).
 Result<Hash32> DevController::admission_checks(const chain::Event& e) {
-  return check_admission(e, store_->symbiote_id(), ctx_.genesis.manifest, *mempool_,
+  return kit::check_admission(e, store_->symbiote_id(), ctx_.genesis.manifest, *mempool_,
                          [this](const chain::AccountId& id) { return store_->account(id); });
 }
 

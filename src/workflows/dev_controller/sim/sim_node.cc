@@ -7,7 +7,7 @@
 #include "chain/event.h"
 #include "codec/binary.h"
 #include "codec/hex.h"
-#include "workflows/dev_controller/admission.h"
+#include "workflows/kit/admission.h"
 #include "workflows/dev_controller/protocol.h"
 #include "workflows/dev_controller/sync.h"
 
@@ -170,7 +170,7 @@ void SimNode::on_timer(uint64_t t) {
 std::string SimNode::submit(const chain::Event& e) {
   // The shipped admission checks (admission.h), in the shipped order.
   auto checked =
-      check_admission(e, store_->symbiote_id(), m_, *mempool_,
+      kit::check_admission(e, store_->symbiote_id(), m_, *mempool_,
                       [this](const chain::AccountId& id) { return store_->account(id); });
   if (!checked) return checked.error().code;
   const Hash32 hash = *checked;

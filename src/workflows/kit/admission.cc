@@ -1,10 +1,10 @@
-#include "workflows/dev_controller/admission.h"
+#include "workflows/kit/admission.h"
 
 #include <string>
 
 #include "chain/rules.h"
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 Status check_event_alone(const chain::Event& e, const chain::SymbioteId& symbiote,
                          const chain::Manifest& m) {
@@ -31,7 +31,7 @@ Status check_event_against(const chain::Event& e, const chain::Account& sender) 
 
 Result<Hash32> check_admission(
     const chain::Event& e, const chain::SymbioteId& symbiote, const chain::Manifest& m,
-    const kit::Mempool& mempool,
+    const Mempool& mempool,
     const std::function<Result<chain::Account>(const chain::AccountId&)>& account) {
   KLYN_TRY(check_event_alone(e, symbiote, m));
   Hash32 hash = e.hash();
@@ -42,4 +42,4 @@ Result<Hash32> check_admission(
   return hash;
 }
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit

@@ -1,9 +1,10 @@
 #pragma once
-// Admission (D5, D12): what a node checks before it answers "accepted", on every node and in the
-// simulation alike. The rules that depend on the state are chain's (chain/rules.h), so an event
-// is admitted only if the chain would apply it in the committed state admission read; admission
-// adds what only it knows: size, structure, the nonce not yet used. Signatures and the mempool's
-// own checks (duplicate, nonce window, room) come after these.
+// Admission (dev_controller D5, D12): what a node of any workflow checks before it answers
+// "accepted", in the node and in the simulations alike. The rules that depend on the state are
+// chain's (chain/rules.h), so an event is admitted only if the chain would apply it in the
+// committed state admission read; admission adds what only it knows: size, structure, the nonce
+// not yet used. Signatures and the mempool's own checks (duplicate, nonce window, room) come
+// after these.
 
 #include <functional>
 
@@ -12,7 +13,7 @@
 #include "chain/genesis.h"
 #include "workflows/kit/mempool.h"
 
-namespace klyn::dev_controller {
+namespace klyn::kit {
 
 // Whatever the state: symbiote, size (manifest limit), payload structure, minimum fee.
 // Errors: wrong_symbiote, too_large, the payload's, fee_too_low.
@@ -29,7 +30,7 @@ Status check_event_against(const chain::Event& e, const chain::Account& sender);
 // (batched), then Mempool::add.
 Result<Hash32> check_admission(
     const chain::Event& e, const chain::SymbioteId& symbiote, const chain::Manifest& m,
-    const kit::Mempool& mempool,
+    const Mempool& mempool,
     const std::function<Result<chain::Account>(const chain::AccountId&)>& account);
 
-}  // namespace klyn::dev_controller
+}  // namespace klyn::kit
