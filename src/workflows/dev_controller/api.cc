@@ -1,16 +1,19 @@
 // Public JSON routes of a dev_controller symbiote, under /s/{alias-or-id}/... (§4.7).
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 #include "chain/event_json.h"
 #include "codec/binary.h"
 #include "codec/hex.h"
 #include "core/json_body.h"
 #include "workflows/dev_controller/dev_controller.h"
+#include "workflows/kit/api.h"
 
 namespace klyn::dev_controller {
 
+using kit::error_response;
+using kit::parse_hash;
+using kit::parse_range_query;
+using kit::parse_u64;
 using net::Method;
 using net::Request;
 using net::Response;
@@ -20,60 +23,8 @@ namespace {
 
 constexpr size_t kMaxBatch = 10'000;
 
-unsigned status_for(const std::string& code) {
-  if (code == "duplicate" || code == "nonce_used") return 409;
-  if (code == "mempool_full") return 429;
-  if (code == "stopping" || code == "busy" || code == "halted" || code.starts_with("storage_"))
-    return 503;
-  if (code == "too_large") return 413;
-  if (code == "not_staked") return 403;
-  return 400;
-}
-
-Response error_response(const Error& e) {
-  return Response::error(status_for(e.code), e.code, e.reason);
-}
-
-std::optional<uint64_t> parse_u64(std::string_view s) {
-  uint64_t v = 0;
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// ?from=&limit= of the range routes: from >= 1 (default 1), 1 <= limit <= max_limit.
-Result<std::pair<uint64_t, uint64_t>> parse_range_query(const Request& req, uint64_t default_limit,
-                                                        uint64_t max_limit) {
-  uint64_t from = 1, limit = default_limit;
-  if (auto q = req.query("from")) {
-    auto v = parse_u64(*q);
-    if (!v || *v == 0) return Error("bad_query", "from must be an integer >= 1");
-    from = *v;
-  }
-  if (auto q = req.query("limit")) {
-    auto v = parse_u64(*q);
-    if (!v || *v == 0 || *v > max_limit)
-      return Error("bad_query", "limit must be an integer in 1.." + std::to_string(max_limit));
-    limit = *v;
-  }
-  return std::make_pair(from, limit);
-}
-
-Result<Hash32> parse_hash(const std::string& text, const char* what) {
-  auto h = codec::hex_decode_fixed<32>(text);
-  if (!h) return Error("bad_request", std::string(what) + " must be 64 hex digits");
-  return *h;
-}
-
 json record_json(const chain::EventRecord& r) {
-  json j;
-  j["status"] = r.status == chain::EventStatus::kApplied ? "applied" : "rejected";
-  j["height"] = r.height;
-  j["instant_block"] = codec::hex_encode(r.block);
-  j["position"] = r.position;
-  if (!r.reason.empty()) j["reason"] = r.reason;
-  return j;
+  return kit::record_json(r, "instant_block");
 }
 
 }  // namespace
@@ -92,18 +43,7 @@ json DevController::known_event_json(const chain::Event& e, const Error& refusal
 }
 
 Result<json> DevController::account_json(const chain::AccountId& id) const {
-  auto read = store_->account(id);
-  if (!read) return read.error();
-  const chain::Account& a = *read;
-  json j = {{"address", crypto::address_of(id)},
-            {"balance", a.balance},
-            {"nonce", a.nonce},
-            {"stake", a.stake},
-            {"unstaking", a.unstaking},
-            {"unlock_at", a.unlock_at}};
-  j["delegate"] = a.delegate ? json(crypto::address_of(*a.delegate)) : json(nullptr);
-  j["height"] = applied_.load();
-  return j;
+  return kit::account_json(*store_, id, applied_.load());
 }
 
 Result<json> DevController::controller_block_json(uint64_t index) const {

@@ -1,0 +1,83 @@
+#include "workflows/kit/api.h"
+
+#include <charconv>
+
+#include "codec/hex.h"
+#include "crypto/ed25519.h"
+
+namespace klyn::kit {
+
+unsigned status_for(const std::string& code) {
+  if (code == "duplicate" || code == "nonce_used") return 409;
+  if (code == "mempool_full") return 429;
+  if (code == "stopping" || code == "busy" || code == "halted" || code.starts_with("storage_"))
+    return 503;
+  if (code == "too_large") return 413;
+  if (code == "not_staked") return 403;
+  return 400;
+}
+
+net::Response error_response(const Error& e) {
+  return net::Response::error(status_for(e.code), e.code, e.reason);
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  uint64_t v = 0;
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+Result<std::pair<uint64_t, uint64_t>> parse_range_query(const net::Request& req,
+                                                        uint64_t default_limit,
+                                                        uint64_t max_limit) {
+  uint64_t from = 1, limit = default_limit;
+  if (auto q = req.query("from")) {
+    auto v = parse_u64(*q);
+    if (!v || *v == 0) return Error("bad_query", "from must be an integer >= 1");
+    from = *v;
+  }
+  if (auto q = req.query("limit")) {
+    auto v = parse_u64(*q);
+    if (!v || *v == 0 || *v > max_limit)
+      return Error("bad_query", "limit must be an integer in 1.." + std::to_string(max_limit));
+    limit = *v;
+  }
+  return std::make_pair(from, limit);
+}
+
+Result<Hash32> parse_hash(const std::string& text, const char* what) {
+  auto h = codec::hex_decode_fixed<32>(text);
+  if (!h) return Error("bad_request", std::string(what) + " must be 64 hex digits");
+  return *h;
+}
+
+nlohmann::json record_json(const chain::EventRecord& r, const char* block_key) {
+  nlohmann::json j;
+  j["status"] = r.status == chain::EventStatus::kApplied ? "applied" : "rejected";
+  j["height"] = r.height;
+  j[block_key] = codec::hex_encode(r.block);
+  j["position"] = r.position;
+  if (!r.reason.empty()) j["reason"] = r.reason;
+  return j;
+}
+
+Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain::AccountId& id,
+                                    uint64_t height) {
+  auto read = store.account(id);
+  if (!read) return read.error();
+  const chain::Account& a = *read;
+  nlohmann::json j = {{"address", crypto::address_of(id)},
+                      {"balance", a.balance},
+                      {"nonce", a.nonce},
+                      {"stake", a.stake},
+                      {"unstaking", a.unstaking},
+                      {"unlock_at", a.unlock_at}};
+  j["delegate"] =
+      a.delegate ? nlohmann::json(crypto::address_of(*a.delegate)) : nlohmann::json(nullptr);
+  j["height"] = height;
+  return j;
+}
+
+}  // namespace klyn::kit

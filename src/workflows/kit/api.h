@@ -1,0 +1,37 @@
+#pragma once
+// The public API's conventions every workflow's routes share (docs/api.md): error codes and
+// their HTTP statuses, query and path parsing, and the JSON of accounts and event records.
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "chain/state.h"
+#include "chain/store.h"
+#include "common/result.h"
+#include "net/http_types.h"
+
+namespace klyn::kit {
+
+// The HTTP status of an error code: 409 duplicate / nonce_used, 429 mempool_full, 503 stopping,
+// busy, halted and storage_*, 413 too_large, 403 not_staked, else 400.
+unsigned status_for(const std::string& code);
+// {"error": code, "reason": reason} with status_for(code).
+net::Response error_response(const Error& e);
+// A decimal u64 with nothing else (no sign, no spaces, at most 20 digits).
+std::optional<uint64_t> parse_u64(std::string_view s);
+// ?from=&limit= of the range routes: from >= 1 (default 1), 1 <= limit <= max_limit.
+// Errors: bad_query.
+Result<std::pair<uint64_t, uint64_t>> parse_range_query(const net::Request& req,
+                                                        uint64_t default_limit, uint64_t max_limit);
+// 64 hex digits. Errors: bad_request naming `what`.
+Result<Hash32> parse_hash(const std::string& text, const char* what);
+// {"status", "height", <block_key>: hex, "position", "reason"?} of an event record.
+nlohmann::json record_json(const chain::EventRecord& r, const char* block_key);
+// {"address", "balance", "nonce", "stake", "unstaking", "unlock_at", "delegate", "height"}.
+Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain::AccountId& id,
+                                    uint64_t height);
+
+}  // namespace klyn::kit
