@@ -33,6 +33,13 @@ struct GenesisParams {
   std::string extra_config;  // appended to the node-local config (devnet tables)
   bool phantom = true;
   bool overwrite = false;
+  std::string workflow = "dev_controller";
+  std::vector<std::string> peers;  // written to the node config
+  // dev_symbiland
+  std::vector<std::string> validators;  // ADDRESS:BLS_KEY:POP[:WEIGHT]
+  std::string bls_key;                  // this node's validator key (keystore name)
+  uint64_t base_timeout_ms = 1000;
+  uint64_t min_block_interval_ms = 10;
 };
 
 Result<chain::Amount> parse_amount(const std::string& s, const std::string& what) {
@@ -46,10 +53,128 @@ Result<chain::Amount> parse_amount(const std::string& s, const std::string& what
   }
 }
 
+// --fund and --fund-derived into `accounts`.
+Status add_funds(const GenesisParams& p,
+                 std::map<chain::AccountId, chain::GenesisAccount>& accounts) {
+  for (const auto& f : p.fund) {
+    auto eq = f.find('=');
+    if (eq == std::string::npos) return Error("usage", "--fund " + f + ": expected ADDRESS=AMOUNT");
+    auto id = crypto::parse_address(f.substr(0, eq));
+    if (!id) return Error("usage", "--fund " + f + ": " + id.error().reason);
+    auto amount = parse_amount(f.substr(eq + 1), "--fund");
+    if (!amount) return amount.error();
+    accounts[*id].id = *id;
+    accounts[*id].balance += *amount;
+  }
+  for (const auto& f : p.fund_derived) {
+    auto a = f.find(':'), b = f.rfind(':');
+    if (a == std::string::npos || a == b)
+      return Error("usage", "--fund-derived " + f + ": expected LABEL:COUNT:AMOUNT");
+    auto count = parse_amount(f.substr(a + 1, b - a - 1), "--fund-derived count");
+    auto amount = parse_amount(f.substr(b + 1), "--fund-derived amount");
+    if (!count) return count.error();
+    if (!amount) return amount.error();
+    for (uint64_t i = 0; i < *count; ++i) {
+      auto k = derived_test_key(f.substr(0, a), i);
+      auto& acc = accounts[k.public_key()];
+      acc.id = k.public_key();
+      acc.balance += *amount;
+    }
+  }
+  return Status();
+}
+
+std::string peers_toml(const std::vector<std::string>& peers) {
+  std::string out = "peers = [";
+  for (size_t i = 0; i < peers.size(); ++i) out += (i ? ", \"" : "\"") + peers[i] + "\"";
+  return out + "]\n";
+}
+
+// Checks the genesis with its workflow and writes it and the node config (unless they exist).
+Status write_genesis_and_config(const core::DataDir& dir, const GenesisParams& p,
+                                const chain::Genesis& g, const std::string& toml) {
+  auto check = chain::decode_genesis(g.encode());  // validates the common manifest
+  if (!check) return check.error();
+  auto workflow = builtin_workflows().create(g.manifest.workflow, g.manifest.workflow_version);
+  if (!workflow) return workflow.error();
+  if (auto st = (*workflow)->check_manifest(g.manifest); !st)
+    return Error("usage", st.error().reason);
+  auto gpath = dir.genesis(p.alias);
+  auto cpath = dir.symbiote_config(p.alias);
+  if (!p.overwrite && (std::filesystem::exists(gpath) || std::filesystem::exists(cpath)))
+    return Error("exists", "symbiote " + p.alias + " already exists (" + dir.display(gpath) + ")");
+  KLYN_TRY(core::write_file_atomic(gpath, chain::genesis_to_json(g), 0644, true));
+  return core::write_file_atomic(cpath, toml, 0644, true);
+}
+
+// A dev_symbiland symbiote: its validators (each ADDRESS:BLS_KEY:POP[:WEIGHT], as
+// `klyn74r keys new --bls` prints them) in the manifest section.
+Result<chain::SymbioteId> write_symbiland_symbiote(const core::DataDir& dir,
+                                                   const GenesisParams& p) {
+  chain::Genesis g;
+  chain::Manifest& m = g.manifest;
+  m.name = p.alias;
+  m.workflow = "dev_symbiland";
+  m.workflow_version = workflow_version(m.workflow);
+  m.fee.per_event = p.fee;
+  m.fee.generator_share_permille = p.generator_share;
+  if (p.fee_rest != "burn") {
+    auto rest = crypto::parse_address(p.fee_rest);
+    if (!rest) return Error("usage", "--fee-rest: " + rest.error().reason);
+    m.fee.rest_to = *rest;
+  }
+  m.unstake_delay = p.unstake_delay;
+  if (p.validators.empty())
+    return Error("usage", "--validator ADDRESS:BLS_KEY:POP[:WEIGHT] is required (at least one)");
+  // The workflow's section (dev_symbiland/params.h), checked by the workflow below: a key or
+  // proof that is wrong is refused with its JSON path.
+  nlohmann::json vs = nlohmann::json::array();
+  for (const auto& v : p.validators) {
+    std::vector<std::string> parts;
+    for (size_t at = 0;;) {
+      auto next = v.find(':', at);
+      parts.push_back(v.substr(at, next == std::string::npos ? std::string::npos : next - at));
+      if (next == std::string::npos) break;
+      at = next + 1;
+    }
+    if (parts.size() < 3 || parts.size() > 4)
+      return Error("usage", "--validator " + v + ": expected ADDRESS:BLS_KEY:POP[:WEIGHT]");
+    uint64_t weight = 1;
+    if (parts.size() == 4) {
+      auto w = parse_amount(parts[3], "--validator " + v + ": weight");
+      if (!w) return w.error();
+      weight = *w;
+    }
+    vs.push_back(
+        {{"account", parts[0]}, {"bls_key", parts[1]}, {"pop", parts[2]}, {"weight", weight}});
+  }
+  KLYN_TRY(chain::set_section(m, {{"validators", vs},
+                                  {"base_timeout_ms", p.base_timeout_ms},
+                                  {"min_block_interval_ms", p.min_block_interval_ms},
+                                  {"max_events_per_block", p.max_events_per_instant_block}}));
+  std::map<chain::AccountId, chain::GenesisAccount> accounts;
+  KLYN_TRY(add_funds(p, accounts));
+  for (auto& [id, a] : accounts) g.accounts.push_back(a);
+  std::string toml =
+      "# Node-local settings of symbiote " + p.alias + " (id " + codec::hex_encode(g.id()) +
+      ", dev_symbiland)\nenabled = true\n" + "genesis = \"GENESIS/" + p.alias + ".json\"\n" +
+      peers_toml(p.peers) +
+      "\n[workflow]\n# this node's validator key (keystore name); empty = follower\n" +
+      "bls_key = \"" + p.bls_key + "\"\n" + p.extra_config;
+  KLYN_TRY(write_genesis_and_config(dir, p, g, toml));
+  return g.id();
+}
+
 // Writes GENESIS/<alias>.json and CONFIGS/symbiotes/<alias>.toml; returns the symbiote id.
 Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const GenesisParams& p) {
   if (!core::is_valid_alias(p.alias))
     return Error("usage", "--alias \"" + p.alias + "\": must match [a-z][a-z0-9_-]{0,31}");
+  if (p.workflow == "dev_symbiland") return write_symbiland_symbiote(dir, p);
+  if (p.workflow != "dev_controller")
+    return Error("usage", "--workflow " + p.workflow +
+                              ": this node has dev_controller and "
+                              "dev_symbiland");
+  if (p.controller_key.empty()) return Error("usage", "--controller-key is required");
   core::Keystore ks(dir.keys_dir());
   auto ck = ks.info(p.controller_key);
   if (!ck) return Error("usage", "--controller-key: " + ck.error().reason);
@@ -93,43 +218,8 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
   c.id = *controller;
   c.balance = p.controller_balance;
   c.stake = p.controller_stake ? p.controller_stake : p.instant_freeze;
-  for (const auto& f : p.fund) {
-    auto eq = f.find('=');
-    if (eq == std::string::npos) return Error("usage", "--fund " + f + ": expected ADDRESS=AMOUNT");
-    auto id = crypto::parse_address(f.substr(0, eq));
-    if (!id) return Error("usage", "--fund " + f + ": " + id.error().reason);
-    auto amount = parse_amount(f.substr(eq + 1), "--fund");
-    if (!amount) return amount.error();
-    accounts[*id].id = *id;
-    accounts[*id].balance += *amount;
-  }
-  for (const auto& f : p.fund_derived) {
-    auto a = f.find(':'), b = f.rfind(':');
-    if (a == std::string::npos || a == b)
-      return Error("usage", "--fund-derived " + f + ": expected LABEL:COUNT:AMOUNT");
-    auto count = parse_amount(f.substr(a + 1, b - a - 1), "--fund-derived count");
-    auto amount = parse_amount(f.substr(b + 1), "--fund-derived amount");
-    if (!count) return count.error();
-    if (!amount) return amount.error();
-    for (uint64_t i = 0; i < *count; ++i) {
-      auto k = derived_test_key(f.substr(0, a), i);
-      auto& acc = accounts[k.public_key()];
-      acc.id = k.public_key();
-      acc.balance += *amount;
-    }
-  }
+  KLYN_TRY(add_funds(p, accounts));
   for (auto& [id, a] : accounts) g.accounts.push_back(a);
-  auto check = chain::decode_genesis(g.encode());  // validates the common manifest
-  if (!check) return check.error();
-  auto workflow = builtin_workflows().create(m.workflow, m.workflow_version);
-  if (!workflow) return workflow.error();
-  if (auto st = (*workflow)->check_manifest(m); !st) return Error("usage", st.error().reason);
-
-  auto gpath = dir.genesis(p.alias);
-  auto cpath = dir.symbiote_config(p.alias);
-  if (!p.overwrite && (std::filesystem::exists(gpath) || std::filesystem::exists(cpath)))
-    return Error("exists", "symbiote " + p.alias + " already exists (" + dir.display(gpath) + ")");
-  KLYN_TRY(core::write_file_atomic(gpath, chain::genesis_to_json(g), 0644, true));
   std::string toml = "# Node-local settings of symbiote " + p.alias + " (id " +
                      codec::hex_encode(g.id()) + ")\n" +
                      "enabled = true\n"
@@ -139,22 +229,38 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
                      "key = \"" +
                      p.controller_key +
                      "\"\n"
-                     "role = \"controller\"\n"
-                     "peers = []\n\n"
+                     "role = \"controller\"\n" +
+                     peers_toml(p.peers) +
+                     "\n"
                      "[workflow]\n"
                      "phantom_blocks = " +
                      std::string(p.phantom ? "true" : "false") +
                      "\n"
                      "block_interval_ms = 100\n" +
                      p.extra_config;
-  KLYN_TRY(core::write_file_atomic(cpath, toml, 0644, true));
+  KLYN_TRY(write_genesis_and_config(dir, p, g, toml));
   return g.id();
 }
 
 void add_genesis_options(CLI::App* c, GenesisParams& p) {
   c->add_option("--alias", p.alias, "alias of the new symbiote (its config and genesis file names)")
       ->required();
-  c->add_option("--controller-key", p.controller_key, "keystore key of the controller")->required();
+  c->add_option("--workflow", p.workflow, "dev_controller or dev_symbiland")->capture_default_str();
+  c->add_option("--controller-key", p.controller_key,
+                "keystore key of the controller (dev_controller: required)");
+  c->add_option("--validator", p.validators,
+                "ADDRESS:BLS_KEY:POP[:WEIGHT] a validator (dev_symbiland; repeatable, in index "
+                "order; BLS_KEY and POP as `keys new --bls` prints them)");
+  c->add_option("--bls-key", p.bls_key,
+                "dev_symbiland: this node's validator key (keystore name) for the node config");
+  c->add_option("--base-timeout-ms", p.base_timeout_ms, "dev_symbiland: a round's timer")
+      ->check(CLI::Range(50, 60000))
+      ->capture_default_str();
+  c->add_option("--min-block-interval-ms", p.min_block_interval_ms,
+                "dev_symbiland: at least this between a block and its parent")
+      ->check(CLI::Range(0, 10000))
+      ->capture_default_str();
+  c->add_option("--peer", p.peers, "http://host:port a peer for the node config (repeatable)");
   c->add_option("--fee", p.fee, "minimum fee per event")->capture_default_str();
   c->add_option("--generator-share", p.generator_share,
                 "per-mille of each fee paid to the block producer")
@@ -273,7 +379,8 @@ void add_init_commands(CLI::App& app) {
   auto* gen = app.add_subcommand("genesis", "symbiote genesis files");
   gen->require_subcommand(1);
   auto* gnew = gen->add_subcommand(
-      "new", "found a new dev_controller symbiote: writes its genesis and node config");
+      "new",
+      "found a new symbiote (dev_controller or dev_symbiland): writes its genesis and node config");
   auto p = std::make_shared<GenesisParams>();
   gnew->add_option("--dir", *dir, "data directory")->required();
   add_genesis_options(gnew, *p);

@@ -79,22 +79,31 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
   if (self_host.find(':') != std::string::npos) self_host = "[" + self_host + "]";
   const std::string self_url = "http://" + self_host + ":" + std::to_string(node_cfg->server.port);
   // Keys by name, each decrypted once (a password is asked at most once per key).
-  auto load_key = [&](const std::string& name) -> Result<std::shared_ptr<const crypto::KeyPair>> {
-    if (auto it = keys.find(name); it != keys.end()) return it->second;
+  // The password of key `name` ("" for a plain key).
+  auto password_for = [&](const std::string& name) -> Result<SecretString> {
     auto info = keystore.info(name);
     if (!info) return info.error();
-    SecretString password;
-    if (info->encrypted) {
-      auto pw = passwords.get("keystore password for " + name);
-      if (!pw) return pw.error();
-      password = std::move(*pw);
-    }
-    auto kp = keystore.load(name, password.view(),
+    if (!info->encrypted) return SecretString();
+    return passwords.get("keystore password for " + name);
+  };
+  auto load_key = [&](const std::string& name) -> Result<std::shared_ptr<const crypto::KeyPair>> {
+    if (auto it = keys.find(name); it != keys.end()) return it->second;
+    auto password = password_for(name);
+    if (!password) return password.error();
+    auto kp = keystore.load(name, password->view(),
                             node_cfg->keys.allow_plain_keys ? PlainKeys::allow : PlainKeys::refuse);
     if (!kp) return kp.error();
     auto shared = std::make_shared<const crypto::KeyPair>(std::move(*kp));
     keys.emplace(name, shared);
     return shared;
+  };
+
+  auto load_bls_key = [&](const std::string& name) -> Result<bls::SecretKey> {
+    auto password = password_for(name);
+    if (!password) return password.error();
+    return keystore.load_bls(
+        name, password->view(),
+        node_cfg->keys.allow_plain_keys ? PlainKeys::allow : PlainKeys::refuse);
   };
 
   // Phase 1: everything that can be wrong in files is checked before anything starts.
@@ -139,6 +148,7 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
     ctx.chaindata = dir.chaindata(codec::hex_encode(h.id));
     ctx.signing_mark = dir.signing_mark(codec::hex_encode(h.id));
     ctx.key = key;
+    ctx.load_bls_key = load_bls_key;
     ctx.log = *slog;
     ctx.bus = &bus;
     ctx.cores = node_cfg->server.effective_threads();

@@ -22,6 +22,7 @@
 #include "common/result.h"
 #include "core/config.h"
 #include "core/event_bus.h"
+#include "crypto/bls12_381/signature.h"
 #include "crypto/ed25519.h"
 #include "hostchains/connector.h"
 #include "net/router.h"
@@ -42,7 +43,10 @@ struct WorkflowContext {
   // SIGNING/<id>.mark: where a signer keeps the highest index it signed (chain/signing_mark.h),
   // apart from the chain data so that losing or restoring CHAINDATA does not lose it.
   std::filesystem::path signing_mark;
-  std::shared_ptr<const crypto::KeyPair> key;         // null for a follower
+  std::shared_ptr<const crypto::KeyPair> key;  // null for a follower
+  // Loads another key of the node's keystore by name, a BLS12-381 one (e.g. a BFT validator's
+  // vote key named in [workflow]), asking for its password as for `key`. Never null.
+  std::function<Result<bls::SecretKey>(const std::string& name)> load_bls_key;
   std::shared_ptr<spdlog::logger> log;                // LOGS/<alias>.log (+ console)
   EventBus* bus = nullptr;                            // never null when prepare() is called
   unsigned cores = 2;                                 // executor size hint

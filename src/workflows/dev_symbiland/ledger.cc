@@ -235,7 +235,7 @@ Result<Executed> Ledger::execute_one(const Block& b, const QuorumCert& certifica
     }
   }
   out.decided = order.decided();
-  for (auto& w : order.take_deferred()) out.waiting.push_back(w.hash);
+  for (auto& w : order.take_deferred()) out.waiting.push_back({std::move(w.event), w.hash});
   out.applied = applier.applied();
   out.rejected = applier.rejected();
   // L1: the block's records and the kept blocks it leaves behind, in the state's write.
@@ -302,11 +302,11 @@ App Ledger::app(EventSource source,
     if (state_height > height()) return std::nullopt;
     auto root = state_root(state_height);
     if (!root || !*root) return std::nullopt;  // a read error: the shell sees the store's fault
-    const std::vector<chain::Event> events =
-        source(params_.max_events_per_block, in_flight(parent_hash));
+    const std::set<Hash32> flying = in_flight(parent_hash);
+    const std::vector<chain::Event> events = source(params_.max_events_per_block, flying);
     std::vector<const chain::Event*> ptrs;
     for (const auto& e : events) ptrs.push_back(&e);
-    return App::Body{chain::encode_event_batch(ptrs), **root};
+    return App::Body{chain::encode_event_batch(ptrs), **root, events.empty() && flying.empty()};
   };
   app.check = [this](const Block& b, const Block&) -> Status {
     KLYN_TRY(check_payload(b));

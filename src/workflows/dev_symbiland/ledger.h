@@ -20,6 +20,7 @@
 #include "chain/store.h"
 #include "workflows/dev_symbiland/consensus/core.h"
 #include "workflows/dev_symbiland/params.h"
+#include "workflows/kit/mempool.h"
 
 namespace klyn::dev_symbiland {
 
@@ -40,7 +41,7 @@ struct Executed {
   Hash32 state_root{};
   size_t applied = 0, rejected = 0;
   std::vector<std::pair<chain::AccountId, Hash32>> decided;  // (sender, event hash)
-  std::vector<Hash32> waiting;  // carried but not applicable (a nonce gap): undecided
+  std::vector<kit::PendingEvent> waiting;  // carried but not applicable (a nonce gap): undecided
 };
 
 class Ledger {

@@ -144,6 +144,13 @@ Effects Core::on_executed(uint64_t now_ms) {
   return out;
 }
 
+Effects Core::on_events(uint64_t now_ms) {
+  now_ms_ = now_ms;
+  Effects out;
+  if (leads(round_) && safety_.state().last_proposal_round < round_) propose(out, true);
+  return out;
+}
+
 std::optional<Block> Core::lookup(const Hash32& h) const {
   if (const Known* k = known(h)) return k->block;
   if (app_.stored) return app_.stored(h);
@@ -182,7 +189,7 @@ void Core::handle_tc(const TimeoutCert& tc, Effects& out) {
   process_tc(tc, out);
 }
 
-void Core::propose(Effects& out) {
+void Core::propose(Effects& out, bool events_ready) {
   const Known* parent = known(high_qc_.block);
   if (!parent) return fetch(high_qc_.block, std::nullopt, out);
   const bool direct = high_qc_.round + 1 == round_;
@@ -190,7 +197,9 @@ void Core::propose(Effects& out) {
   if (!direct && !after_tc) return;  // no certificate shows this round began: nothing to justify
   const uint64_t earliest = parent->block.created_ms + opt_.min_block_interval_ms;
   if (parent->block.height > 0 && now_ms_ < earliest) {
-    out.push_back(effect::ArmTimer{round_, earliest - now_ms_, /*propose=*/true});
+    // At most the interval: a parent stamped by a clock far ahead must not stall the round.
+    out.push_back(effect::ArmTimer{round_, std::min(earliest - now_ms_, opt_.min_block_interval_ms),
+                                   /*propose=*/true});
     return;
   }
   Proposal p;
@@ -207,6 +216,12 @@ void Core::propose(Effects& out) {
   b.state_height = Block::state_height_after(parent->block);
   std::optional<App::Body> body = app_.propose(parent->block, parent->hash, b.state_height);
   if (!body) return;  // that state is not executed yet: on_executed() proposes
+  const uint64_t idle_until = parent->block.created_ms + opt_.empty_block_interval_ms;
+  if (body->idle && !events_ready && parent->block.height > 0 && now_ms_ < idle_until) {
+    out.push_back(effect::ArmTimer{
+        round_, std::min(idle_until - now_ms_, opt_.empty_block_interval_ms), /*propose=*/true});
+    return;  // (nothing was taken for it)
+  }
   b.payload = std::move(body->payload);
   b.state_root = body->state_root;
   const Hash32 hash = b.hash();
@@ -286,11 +301,10 @@ void Core::vote_for(const Known& k, Effects& out) {
 }
 
 void Core::send_vote(const Vote& v, Effects& out) {
-  const uint32_t next = cert_.set().leader(cert_.symbiote(), cert_.epoch(), v.round + 1);
-  if (opt_.self && next == *opt_.self)
-    handle_vote(v, std::nullopt, out);
-  else
-    out.push_back(effect::Send{effect::Send::To::kValidator, next, kVote, v.encode()});
+  // To every validator, not only the next leader: each aggregates the quorum itself, so a dead
+  // leader of round r + 1 costs only its own round, not round r's certificate too (README rule 2).
+  out.push_back(effect::Send{effect::Send::To::kEveryone, 0, kVote, v.encode()});
+  handle_vote(v, std::nullopt, out);
 }
 
 void Core::handle_vote(const Vote& v, PeerId from, Effects& out) {
@@ -312,7 +326,6 @@ void Core::handle_vote(const Vote& v, PeerId from, Effects& out) {
       return;
     }
   }
-  if (!leads(v.round + 1)) return;        // only the next leader aggregates
   if (v.round <= high_qc_.round) return;  // a certificate of that round or later exists already
   auto& by_voter = votes_[v.round][v.block];
   auto [slot, added] = by_voter.try_emplace(v.voter, v);

@@ -100,6 +100,9 @@ struct App {
   struct Body {
     Bytes payload;
     Hash32 state_root{};  // after executing the committed chain up to state_height
+    // Nothing to carry and nothing in flight: the block would only keep time (see
+    // CoreOptions::empty_block_interval_ms).
+    bool idle = false;
   };
   std::function<std::optional<Body>(const Block& parent, const Hash32& parent_hash,
                                     uint64_t state_height)>
@@ -121,6 +124,10 @@ struct CoreOptions {
   // A leader proposes no sooner than this after its parent was created (a one-validator set
   // would otherwise make blocks as fast as it can sign them).
   uint64_t min_block_interval_ms = 10;
+  // A leader whose block would be idle (App::Body::idle) waits up to this long after its parent
+  // was created, unless on_events() says there is something to carry (0 = never waits). Keep it
+  // well below base_timeout_ms, or idle rounds time out.
+  uint64_t empty_block_interval_ms = 0;
   size_t max_unlinked_blocks = 100000;  // fetched blocks kept while their ancestors come in
 };
 
@@ -148,6 +155,8 @@ class Core {
   // The workflow executed the blocks of a Commit: a proposal waiting for that state is made or
   // checked now.
   Effects on_executed(uint64_t now_ms);
+  // The workflow has events to propose: a leader waiting out an idle block proposes now.
+  Effects on_events(uint64_t now_ms);
 
   Round round() const { return round_; }
   const QuorumCert& high_qc() const { return high_qc_; }
@@ -156,6 +165,11 @@ class Core {
   const SafetyState& safety() const { return safety_.state(); }
   bool is_validator() const { return opt_.self.has_value(); }
   bool knows(const Hash32& block) const { return known(block) != nullptr; }
+  // A block this core holds in memory (uncommitted ones and the committed tip); null if none.
+  const Block* find(const Hash32& block) const {
+    const Known* k = known(block);
+    return k ? &k->block : nullptr;
+  }
 
  private:
   struct Known {
@@ -173,7 +187,8 @@ class Core {
   void process_qc(const QuorumCert& qc, PeerId from, Effects& out);
   void process_tc(const TimeoutCert& tc, Effects& out);
   void advance(Round to, bool by_tc, Effects& out);
-  void propose(Effects& out);
+  // events_ready: on_events() said there is something to carry (no idle wait).
+  void propose(Effects& out, bool events_ready = false);
   void vote_for(const Known& k, Effects& out);
   void local_timeout(Effects& out);
   void try_commit(const QuorumCert& qc, PeerId from, Effects& out);

@@ -12,6 +12,8 @@
 //  * B5: every vote or timeout an honest node sends is the one its disk already holds;
 //  * no honest validator signs two different votes, or two different timeouts, in one round.
 // Liveness is the caller's check (heights after the heal time).
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -36,8 +38,10 @@ struct SimParams {
   bool partition = false;       // one partition before heal_ms, twins split across it
   size_t crashes = 0;           // honest validators crashed and restarted before heal_ms
   bool amnesia = false;         // a crashed validator restarts WITHOUT its safety state (a bug)
-  bool crash_together = false;  // every crash at one instant (each restarts at its own time)
+  bool crash_together = false;  // every crash, and the follower's, at one instant (each
+                                // restarts at its own time)
   bool lose_blocks = false;     // a crashed validator restarts WITHOUT its kept blocks (a bug)
+  std::optional<uint32_t> down_for_good;  // this validator crashes at 1 s and never comes back
   uint64_t run_ms = 20000;
   uint64_t base_timeout_ms = 100;
   uint32_t max_backoff = 4;  // timers up to 1.6 s: liveness is checked within seconds of the heal
@@ -185,9 +189,31 @@ class SimValidator final : public ksim::SimHandler {
     }
   }
 
+  // KLYN_SL_SIM_TRACE=1: every effect of every node on stderr (to read a failing seed).
+  void trace(const Effect& e) const {
+    static const bool on = std::getenv("KLYN_SL_SIM_TRACE") != nullptr;
+    if (!on) return;
+    std::ostringstream s;
+    s << net_.now() << " n" << id_ << " r" << core_->round() << ": ";
+    if (auto* x = std::get_if<effect::Send>(&e))
+      s << "send kind " << x->kind << " to " << static_cast<int>(x->to) << ":" << x->id;
+    else if (auto* t = std::get_if<effect::ArmTimer>(&e))
+      s << "timer r" << t->round << " +" << t->delay_ms << (t->propose ? " propose" : "");
+    else if (auto* c = std::get_if<effect::Commit>(&e))
+      s << "commit up to " << c->blocks.back().height;
+    else if (auto* r = std::get_if<effect::Refused>(&e))
+      s << "refused " << r->code << ": " << r->reason;
+    else if (std::holds_alternative<effect::Persist>(e))
+      s << "persist";
+    else
+      s << "effect " << e.index();
+    std::fprintf(stderr, "%s\n", s.str().c_str());
+  }
+
   void execute(const Effects& effects) {
     bool executed = false;
     for (const Effect& e : effects) {
+      trace(e);
       if (auto* p = std::get_if<effect::Persist>(&e)) {
         disk_ = *p;
       } else if (auto* k = std::get_if<effect::KeepBlock>(&e)) {
@@ -317,15 +343,26 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
     net.at(at, [&, who] { nodes[who]->crash(); });
     net.at(back, [&, who] { nodes[who]->boot(p.amnesia); });
   }
+  if (p.crash_together && heal > 0) {
+    // The follower too: then no node holds an uncommitted block in memory across the crash.
+    SimValidator* follower = nodes.back().get();
+    const uint64_t back = together + net.uniform(1, heal / 2 + 1);
+    net.at(together, [follower] { follower->crash(); });
+    net.at(back, [follower] { follower->boot(); });
+  }
+  if (p.down_for_good) net.at(1000, [&, who = *p.down_for_good] { nodes[who]->crash(); });
   for (auto& n : nodes) n->boot();
 
   SimResult r;
   net.run_until(heal);
+  auto counted = [&](const SimValidator& n) {
+    return n.honest() && (!p.down_for_good || n.index() != p.down_for_good);
+  };
   for (auto& n : nodes)
-    if (n->honest()) r.heights_at_heal.push_back(n->height());
+    if (counted(*n)) r.heights_at_heal.push_back(n->height());
   net.run_until(p.run_ms);
   for (auto& n : nodes) {
-    if (n->honest()) r.heights.push_back(n->height());
+    if (counted(*n)) r.heights.push_back(n->height());
     r.evidence += n->evidence;
     r.refused += n->refused;
     r.nodes.push_back(n->state());

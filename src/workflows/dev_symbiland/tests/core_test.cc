@@ -122,6 +122,19 @@ TEST(Core, CrashedValidatorsRestartFromTheirDurableStateAndNeverSignTwice) {
   }
 }
 
+// f of n down for good (n = 4, f = 1): the others keep committing, through the rounds the dead
+// validator leads and the rounds whose votes it should have aggregated.
+TEST(Core, OneValidatorDownForGoodDoesNotStopTheOthers) {
+  auto v = make_validators({1, 1, 1, 1});
+  for (uint64_t s = first_seed(); s < first_seed() + seeds(4); ++s) {
+    SimParams p = faulty(s, 4);
+    p.down_for_good = static_cast<uint32_t>(s % 4);
+    SimResult r = run_consensus_sim(p, v);
+    ASSERT_TRUE(r.violations.empty()) << r.describe() << "\n" << replay(p);
+    expect_progress(r, 5, p);
+  }
+}
+
 // B7: every validator down at once (each comes back at its own time). The block the highest QC
 // certifies is not committed yet and lived in memory; only the kept blocks bring it back, so a
 // leader can extend the highest QC (which safety requires after the timeouts) and commits resume.
@@ -258,4 +271,44 @@ TEST(Core, EveryVoteAndTimeoutIsPersistedBeforeItIsSent) {
   EXPECT_EQ(disk->last_voted_round, 1u);
   run(core.on_timer(1, 200));  // the same timeout again, nothing new signed
   EXPECT_EQ(disk->last_voted_round, 1u);
+}
+
+TEST(Core, AnIdleLeaderWaitsTheEmptyBlockIntervalUnlessEventsArrive) {
+  auto v = make_validators({1});  // one validator: it leads every round and certifies alone
+  CoreOptions o;
+  o.self = 0;
+  o.key = &v.keys[0];
+  o.min_block_interval_ms = 0;
+  o.empty_block_interval_ms = 200;
+  App app = test_app(0, std::make_shared<Roots>(genesis_roots()));
+  auto inner = app.propose;
+  app.propose = [inner](const Block& parent, const Hash32& h, uint64_t state_height) {
+    auto body = inner(parent, h, state_height);
+    if (body) body->idle = true;
+    return body;
+  };
+  Core core(*v.certifier, o, std::move(app));
+  auto proposals = [](const Effects& fx) {
+    size_t n = 0;
+    for (const auto& e : fx)
+      if (auto* s = std::get_if<effect::Send>(&e)) n += s->kind == kProposal;
+    return n;
+  };
+  auto propose_timer = [](const Effects& fx) -> std::optional<effect::ArmTimer> {
+    for (const auto& e : fx)
+      if (auto* t = std::get_if<effect::ArmTimer>(&e); t && t->propose) return *t;
+    return std::nullopt;
+  };
+  // Block 1 (on genesis) at once; block 2 would be idle: a timer for the rest of the interval.
+  Effects fx = core.start(1000);
+  EXPECT_EQ(proposals(fx), 1u);
+  ASSERT_EQ(core.round(), 2u);
+  auto t = propose_timer(fx);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->round, 2u);
+  EXPECT_EQ(t->delay_ms, 200u);
+  // Events arrive before it fires: proposed now, and the timer then finds nothing to do.
+  EXPECT_EQ(proposals(core.on_events(1050)), 1u);
+  EXPECT_EQ(core.round(), 3u);
+  EXPECT_EQ(proposals(core.on_timer(2, 1200, true)), 0u);
 }

@@ -224,11 +224,13 @@ TEST(Ledger, TheAppProposesWhatIsNotInFlightAndChecksPayloadsAndStateRoots) {
   auto e2 = chain::make_transfer(c.id, alice, 2, 10, bob.public_key(), 5);
   Block b1 = c.child(std::nullopt, 1, {e1}, root0);  // uncommitted, known to the core
   std::set<Hash32> excluded;
+  bool mempool_empty = false;
   App app = o.ledger->app(
       [&](size_t max, const std::set<Hash32>& exclude) {
         EXPECT_EQ(max, c.params.max_events_per_block);
         excluded = exclude;
         std::vector<chain::Event> out;
+        if (mempool_empty) return out;
         for (const auto& e : {e1, e2})
           if (!exclude.count(e.hash())) out.push_back(e);
         return out;
@@ -243,6 +245,12 @@ TEST(Ledger, TheAppProposesWhatIsNotInFlightAndChecksPayloadsAndStateRoots) {
   EXPECT_EQ(excluded, std::set<Hash32>{e1.hash()});
   EXPECT_EQ(body->state_root, root0);
   EXPECT_EQ(chain::decode_event_batch(body->payload).value().size(), 1u);
+  EXPECT_FALSE(body->idle);
+  mempool_empty = true;
+  body = app.propose(b1, b1.hash(), 0);
+  ASSERT_TRUE(body);
+  EXPECT_FALSE(body->idle) << "e1 is in flight: the chain must go on to commit it";
+  mempool_empty = false;
   EXPECT_FALSE(app.propose(b1, b1.hash(), 1)) << "height 1 is not executed yet";
 
   Block b2 = c.child(b1, 2, {e2}, root0);
@@ -267,4 +275,10 @@ TEST(Ledger, TheAppProposesWhatIsNotInFlightAndChecksPayloadsAndStateRoots) {
   ASSERT_TRUE(o.ledger->execute(effect::Commit{{b1, b2}, b3.justify}).ok());
   EXPECT_EQ(app.stored(b2.hash()).value(), b2);
   EXPECT_FALSE(app.stored(b3.hash()));
+  // Nothing pending and nothing in flight above the tip: an idle block.
+  mempool_empty = true;
+  body = app.propose(b2, b2.hash(), 2);
+  ASSERT_TRUE(body);
+  EXPECT_TRUE(body->idle);
+  EXPECT_EQ(body->state_root, o.ledger->state_root(2).value().value());
 }
