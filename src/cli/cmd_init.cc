@@ -320,7 +320,7 @@ void add_init_commands(CLI::App& app) {
   init->add_option("--dir", *dir, "data directory")->required();
   init->add_flag("--devnet", *devnet,
                  "also create a local devnet: symbiotes alpha and beta (dev_controller, this node "
-                 "their controller) "
+                 "their controller), gamma (dev_symbiland, this node its one validator) "
                  "and funded UNENCRYPTED test keys");
   init->add_option("--port", *port, "API port written to node.toml")->capture_default_str();
   init->callback([=] {
@@ -371,6 +371,27 @@ void add_init_commands(CLI::App& app) {
       auto id = write_symbiote(d, p);
       if (!id) std::exit(report(kExitConfig, id.error().to_string()));
       std::cout << "symbiote " << alias << ": id " << codec::hex_encode(*id) << "\n";
+    }
+    // gamma: a dev_symbiland symbiote beside them, with one validator (this node; a
+    // `klyn74r testnet` gives real sets).
+    if (!std::filesystem::exists(d.genesis("gamma"))) {
+      if (!ks.info("validator")) {
+        auto created = ks.create_bls("validator", core::KeyProtection::unencrypted());
+        if (!created) std::exit(report(kExitConfig, created.error().to_string()));
+      }
+      auto sk = ks.load_bls("validator", "", core::PlainKeys::allow);
+      if (!sk) std::exit(report(kExitConfig, sk.error().to_string()));
+      GenesisParams p;
+      p.alias = "gamma";
+      p.workflow = "dev_symbiland";
+      p.validators = {ks.info("controller")->address + ":" +
+                      codec::hex_encode(sk->public_key().to_bytes()) + ":" +
+                      codec::hex_encode(sk->prove_possession().to_bytes())};
+      p.bls_key = "validator";
+      p.fund = {alice + "=1000000000", bob + "=1000000000"};
+      auto id = write_symbiote(d, p);
+      if (!id) std::exit(report(kExitConfig, id.error().to_string()));
+      std::cout << "symbiote gamma: id " << codec::hex_encode(*id) << " (dev_symbiland)\n";
     }
     std::cout << "devnet keys (UNENCRYPTED, for testing only): controller, alice " << alice
               << ", bob " << bob << ", checkpointer " << checkpointer << "\n";

@@ -1,6 +1,7 @@
 // `klyn74r init --devnet` as `make run` uses it: alpha and beta checkpoint into each other through
 // the `symbiote` connector (this node's own API), and after transfers on both, each sees its
-// commits on the other final and matching its own history.
+// commits on the other final and matching its own history; gamma (dev_symbiland) beside them
+// applies transfers too.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -110,6 +111,17 @@ TEST(Devnet, AlphaAndBetaCheckpointIntoEachOtherAndReachFinality) {
       {"query", "finality", "-s", "alpha", "--node", "http://127.0.0.1:" + std::to_string(port)});
   EXPECT_EQ(q.exit_code, 0) << q.output;
   EXPECT_NE(q.output.find("beta"), std::string::npos) << q.output;
+
+  // gamma, a dev_symbiland symbiote in the same process (this node its one validator), takes the
+  // same events and applies them in blocks its validator certifies.
+  ids["gamma"] = symbiote_id(http, "gamma");
+  ASSERT_TRUE(transfer("gamma"));
+  JsonReply info = get_json(http, "/s/gamma/info");
+  EXPECT_EQ(info.str("workflow"), "dev_symbiland") << info.raw;
+  EXPECT_EQ(info.str("role"), "validator") << info.raw;
+  JsonReply block = get_json(http, "/s/gamma/block/1");
+  ASSERT_EQ(block.status, 200u) << block.raw;
+  EXPECT_EQ(block.body["certificate"]["signers"], nlohmann::json::array({0})) << block.raw;
 }
 
 TEST(Devnet, GenesisNewTakesHostchainsAndInclusionWindow) {

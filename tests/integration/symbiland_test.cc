@@ -6,11 +6,16 @@
 // is not a validator's is refused at start with the file and key.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "chain/event.h"
 #include "chain/event_json.h"
+#include "codec/binary.h"
 #include "codec/hex.h"
+#include "core/keystore.h"
 #include "network_nodes.h"
 #include "node_process.h"
+#include "workflows/dev_symbiland/consensus/core.h"
 
 namespace klyn::itest {
 namespace {
@@ -185,6 +190,75 @@ TEST(SymbilandNetwork, ValidatorsAndAFollowerAgreeSurviveAKill9AndKeepCommitting
   EXPECT_EQ(bad.status, 400u) << bad.raw;
   transfer(v1, net.id, net.alice, 76, 1, net.bob);
   EXPECT_TRUE(net.everyone_has(net.all(), 76));
+
+  // Validator 3 signs two different votes for one round: v0 keeps both as evidence.
+  {
+    core::Keystore ks(net.validators[3]->dir() / "KEYS");
+    auto sk = ks.load_bls("val", "", core::PlainKeys::allow);
+    ASSERT_TRUE(sk.ok()) << sk.error().to_string();
+    const uint64_t round =
+        get_json(net.validators[0]->http(), std::string("/s/") + kAlias + "/info")
+            .body.value("round", uint64_t{0}) +
+        3;
+    for (uint8_t b : {1, 2}) {
+      dev_symbiland::Vote v;
+      v.epoch = 1;
+      v.round = round;
+      v.block.fill(b);
+      v.voter = 3;
+      v.signature = sk->sign(dev_symbiland::vote_message(net.id, 1, round, v.block));
+      codec::Writer w;
+      w.u32(dev_symbiland::kVote);
+      w.raw(v.encode());
+      const Bytes framed = std::move(w).take();
+      JsonReply r =
+          post_body(net.validators[0]->http(), sync, std::string(framed.begin(), framed.end()),
+                    "application/octet-stream");
+      EXPECT_EQ(r.status, 202u) << r.raw;
+    }
+    JsonReply ev;
+    ASSERT_TRUE(wait_until(
+        [&] {
+          ev = get_json(net.validators[0]->http(), std::string("/s/") + kAlias + "/evidence");
+          return ev.status == 200 && ev.body["evidence"].size() == 1;
+        },
+        5s, 20ms))
+        << ev.raw;
+    EXPECT_EQ(ev.body["evidence"][0]["kind"], "double_vote");
+    EXPECT_EQ(ev.body["evidence"][0]["index"], round);
+    EXPECT_NE(ev.body["evidence"][0].value("note", "").find("validator 3"), std::string::npos);
+  }
+
+  // Two of four down: no quorum, so nothing new commits (and nothing forks); back: it resumes.
+  auto info_height = [&](NodeProcess& n) {
+    return get_json(n.http(), std::string("/s/") + kAlias + "/info")
+        .body.value("height", uint64_t{0});
+  };
+  net.validators[2]->kill9();
+  net.validators[3]->kill9();
+  transfer(*net.validators[0], net.id, net.alice, 77, 1, net.bob);
+  std::this_thread::sleep_for(300ms);  // what was certified before may still commit
+  const uint64_t stalled = info_height(*net.validators[0]);
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(info_height(*net.validators[0]), stalled) << "committed without a quorum";
+  EXPECT_EQ(balance(*net.validators[0], net.bob), 76u);
+  ASSERT_TRUE(net.validators[2]->start());
+  ASSERT_TRUE(net.validators[3]->start());
+  connect_all(net.all(), kAlias);
+  EXPECT_TRUE(net.everyone_has(net.all(), 77)) << "after two validators came back";
+
+  // A fresh follower joins from genesis: it verifies the QC chain its peers serve.
+  NodeProcess late("sl-late");
+  ASSERT_TRUE(late.init());
+  late.write_file(std::string("GENESIS/") + kAlias + ".json",
+                  net.validators[0]->read_file(std::string("GENESIS/") + kAlias + ".json"));
+  write_config(late, "");
+  ASSERT_TRUE(late.start());
+  std::vector<NodeProcess*> everyone = net.all();
+  everyone.push_back(&late);
+  connect_all(everyone, kAlias);
+  EXPECT_TRUE(net.everyone_has({&late}, 77));
+  EXPECT_GT(info_height(late), 30u);
 }
 
 TEST(SymbilandNetwork, ABlsKeyThatIsNotAValidatorsIsRefusedAtStartWithTheFileAndKey) {

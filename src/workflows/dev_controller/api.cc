@@ -99,19 +99,7 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/state_root", [this](const Request& req) {
-    uint64_t h = applied_.load();
-    if (auto q = req.query("height")) {
-      auto v = parse_u64(*q);
-      if (!v) return Response::error(400, "bad_query", "height must be a non-negative integer");
-      if (*v > h) return Response::error(404, "not_found", "height " + *q + " is not applied yet");
-      h = *v;
-    }
-    auto root = store_->state_root(h);
-    if (!root) return error_response(root.error());
-    if (!*root)
-      return Response::error(404, "not_found",
-                             "no state root stored for height " + std::to_string(h));
-    return Response::json({{"height", h}, {"state_root", codec::hex_encode(**root)}});
+    return kit::state_root_response(*store_, req, applied_.load());
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/block/controller/{index}", [this](const Request& req) {

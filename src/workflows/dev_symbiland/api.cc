@@ -113,6 +113,10 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
     return Response::json(*j);
   }));
 
+  KLYN_TRY(r.add(Method::kGet, "/state_root", [this](const Request& req) {
+    return kit::state_root_response(*store_, req, ledger_->height());
+  }));
+
   KLYN_TRY(r.add(Method::kGet, "/block/{height}", [this](const Request& req) {
     auto h = kit::parse_u64(req.param("height"));
     if (!h || *h == 0) return Response::error(400, "bad_request", "height must be an integer >= 1");
@@ -171,6 +175,7 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
       const chain::EventRecord& record = **rec;
       json j = kit::record_json(record, "block");
       j["hash"] = req.param("hash");
+      j["committed"] = true;  // BFT: applied here means decided by a certified 2-chain
       if (auto b = ledger_->block(record.height); b && *b) {
         auto events = chain::decode_event_batch((*b)->payload, params_.max_events_per_block);
         if (events && record.position < events->size())
@@ -248,6 +253,14 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
                            {"rejected", items.size() - accepted},
                            {"orders", true},  // every validator may propose it
                            {"results", results}});
+  }));
+
+  // Two different messages one validator signed for one round and kind (README B6), each with
+  // both encoded messages as its proof ("proof": varint-length first | varint-length second).
+  KLYN_TRY(r.add(Method::kGet, "/evidence", [this](const Request&) {
+    json list = json::array();
+    for (const auto& a : evidence_book_->list()) list.push_back(a.to_json());
+    return Response::json({{"evidence", list}});
   }));
 
   KLYN_TRY(r.add(Method::kPost, "/addnode", [this](const Request& req) {

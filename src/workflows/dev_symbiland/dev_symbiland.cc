@@ -7,6 +7,7 @@
 #include "codec/hex.h"
 #include "common/clock.h"
 #include "core/config_reader.h"
+#include "crypto/hash.h"
 #include "net/http_client.h"
 #include "workflows/kit/admission.h"
 
@@ -106,6 +107,11 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
   }
   restored.committed_tip = ledger_->tip();
   restored.uncommitted = ledger_->kept();
+
+  evidence_book_ = std::make_unique<kit::AlarmBook>(
+      *store_,
+      kit::AlarmBook::Options{"y:e:", {"double_proposal", "double_vote", "double_timeout"}});
+  KLYN_TRY(evidence_book_->load());
 
   kit::MempoolLimits ml;
   ml.max_events = config_.mempool_max_events;
@@ -270,14 +276,7 @@ void DevSymbiland::execute(const Effects& effects) {
       execute_commit(*c);
       executed = true;
     } else if (auto* ev = std::get_if<effect::Evidence>(&e)) {
-      ++evidence_;
-      ctx_.log->warn("evidence: validator {} signed two different {} messages in round {}",
-                     ev->validator, ev->kind, ev->round);
-      if (ctx_.bus && ctx_.bus->has_subscribers("evidence"))
-        ctx_.bus->publish("evidence", {{"symbiote", ctx_.alias},
-                                       {"kind", ev->kind},
-                                       {"validator", ev->validator},
-                                       {"round", ev->round}});
+      record_evidence(*ev, std::nullopt);
     } else if (auto* r = std::get_if<effect::Refused>(&e)) {
       ++refused_;
       if (refused_log_.allow())
@@ -304,6 +303,43 @@ void DevSymbiland::execute_commit(const effect::Commit& c) {
                                           {"applied", x.applied},
                                           {"rejected", x.rejected}});
   }
+}
+
+void DevSymbiland::record_evidence(const effect::Evidence& ev, PeerId) {
+  kit::Alarm a;
+  a.kind = ev.kind;
+  a.index = ev.round;
+  a.hashes = {crypto::blake2b256("KLY-SL-SIGNED-v1", ev.first),
+              crypto::blake2b256("KLY-SL-SIGNED-v1", ev.second)};
+  std::sort(a.hashes.begin(), a.hashes.end());  // one id whichever came first
+  codec::Writer id;
+  id.string(ev.kind);
+  id.u32(ev.validator);
+  id.u64(ev.round);
+  for (const auto& h : a.hashes) id.fixed(h);
+  a.id = crypto::blake2b256("KLY-SL-EVIDENCE-v1", std::move(id).take());
+  codec::Writer proof;
+  proof.bytes(ev.first);
+  proof.bytes(ev.second);
+  a.evidence = std::move(proof).take();
+  a.detected_ms = unix_time_ms();
+  a.source = "local";
+  a.note = "validator " + std::to_string(ev.validator) + " (" +
+           crypto::address_of(params_.set.at(ev.validator).account) + ")";
+  auto fresh = evidence_book_->record(std::move(a));
+  if (!fresh) {
+    ctx_.log->error("cannot store evidence: {}", fresh.error().to_string());
+    return;
+  }
+  if (!*fresh) return;
+  ++evidence_;
+  ctx_.log->warn("evidence: validator {} signed two different messages ({}) in round {}",
+                 ev.validator, ev.kind, ev.round);
+  if (ctx_.bus && ctx_.bus->has_subscribers("evidence"))
+    ctx_.bus->publish("evidence", {{"symbiote", ctx_.alias},
+                                   {"kind", ev.kind},
+                                   {"validator", ev.validator},
+                                   {"round", ev.round}});
 }
 
 uint64_t DevSymbiland::committed_nonce(const chain::AccountId& id) const {

@@ -29,6 +29,7 @@
 #include "workflows/dev_symbiland/ledger.h"
 #include "workflows/dev_symbiland/params.h"
 #include "workflows/dev_symbiland/safety_file.h"
+#include "workflows/kit/alarm_book.h"
 #include "workflows/kit/gossip.h"
 #include "workflows/kit/mempool.h"
 #include "workflows/kit/peers.h"
@@ -120,6 +121,10 @@ class DevSymbiland final : public core::Workflow {
   std::unique_ptr<Ledger> ledger_;
   std::optional<SafetyFile> safety_file_;
   std::unique_ptr<kit::Mempool> mempool_;
+  // Double proposals, votes and timeouts seen (effect::Evidence), kept under `y:e:`; they do not
+  // halt (punishment is part 2).
+  std::unique_ptr<kit::AlarmBook> evidence_book_;
+  void record_evidence(const effect::Evidence& ev, PeerId from);
   kit::RecentRefusals refusals_;
   std::shared_ptr<kit::PeerSet> peers_;
   std::unique_ptr<kit::Gossip> gossip_;

@@ -80,4 +80,22 @@ Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain:
   return j;
 }
 
+net::Response state_root_response(const chain::ChainStore& store, const net::Request& req,
+                                  uint64_t applied) {
+  uint64_t h = applied;
+  if (auto q = req.query("height")) {
+    auto v = parse_u64(*q);
+    if (!v) return net::Response::error(400, "bad_query", "height must be a non-negative integer");
+    if (*v > h)
+      return net::Response::error(404, "not_found", "height " + *q + " is not applied yet");
+    h = *v;
+  }
+  auto root = store.state_root(h);
+  if (!root) return error_response(root.error());
+  if (!*root)
+    return net::Response::error(404, "not_found",
+                                "no state root stored for height " + std::to_string(h));
+  return net::Response::json({{"height", h}, {"state_root", codec::hex_encode(**root)}});
+}
+
 }  // namespace klyn::kit

@@ -34,4 +34,9 @@ nlohmann::json record_json(const chain::EventRecord& r, const char* block_key);
 Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain::AccountId& id,
                                     uint64_t height);
 
+// GET /state_root[?height=h]: {"height", "state_root"} of the applied height (default) or of h;
+// 404 for a height not applied yet.
+net::Response state_root_response(const chain::ChainStore& store, const net::Request& req,
+                                  uint64_t applied);
+
 }  // namespace klyn::kit
