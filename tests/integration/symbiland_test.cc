@@ -229,6 +229,21 @@ TEST(SymbilandNetwork, ValidatorsAndAFollowerAgreeSurviveAKill9AndKeepCommitting
     EXPECT_NE(ev.body["evidence"][0].value("note", "").find("validator 3"), std::string::npos);
   }
 
+  // A peer that keeps sending garbage is banned (403) after a few messages; the others are not.
+  {
+    net::HttpClient attacker("127.0.0.1", net.validators[0]->port(), 5s);
+    unsigned last = 0;
+    for (int i = 0; i < 8 && last != 403; ++i) {
+      auto r = attacker.request(net::Method::kPost, sync, std::string("\x00\x00\x00\x02xx", 6),
+                                "application/octet-stream", {{"X-Klyn-Node", "attacker"}});
+      ASSERT_TRUE(r.ok());
+      last = r->status;
+    }
+    EXPECT_EQ(last, 403u) << "not banned after 8 malformed votes";
+    JsonReply nodes = get_json(net.validators[0]->http(), std::string("/s/") + kAlias + "/nodes");
+    EXPECT_NE(nodes.raw.find("attacker"), std::string::npos) << nodes.raw;
+  }
+
   // Two of four down: no quorum, so nothing new commits (and nothing forks); back: it resumes.
   auto info_height = [&](NodeProcess& n) {
     return get_json(n.http(), std::string("/s/") + kAlias + "/info")

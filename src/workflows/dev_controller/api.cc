@@ -379,33 +379,7 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
 }
 
 net::Handler DevController::sync_route(net::Handler handler) {
-  return [this, handler = std::move(handler)](const Request& req) {
-    const std::string peer =
-        PeerScores::key(req.remote_address, req.header("x-klyn-node").value_or(""));
-    if (const int64_t left = scores_.banned_for(peer))
-      return Response::error(
-          403, "banned",
-          "this peer's misbehaviour score went over the threshold; refused for " +
-              std::to_string(left) + " s more");
-    Response r = handler(req);
-    bool banned_now = false;
-    if (r.status == 400 || r.status == 403 || r.status == 413) {
-      ctx_.log->info("peer {} sent an invalid message to {}: {} {}", peer, req.path, r.status,
-                     r.body.substr(0, 200));
-      banned_now = scores_.penalize(peer, PeerScores::kInvalid);
-    } else if (r.status == 200 && r.content_type == "application/json" &&
-               (r.body.find("\"known\":true") != std::string::npos ||
-                r.body.find("\"new\":false") != std::string::npos)) {  // not the binary ranges
-      // Gossip brings one copy per peer; only repeats from the same peer are a flood.
-      const uint64_t message = std::hash<std::string_view>{}(req.body) * 0x100000001b3ULL ^
-                               std::hash<std::string_view>{}(req.path);
-      banned_now = scores_.duplicate(peer, message);
-    }
-    if (banned_now)
-      ctx_.log->warn("peer {} banned: misbehaviour score over the threshold (last: {} {} {})", peer,
-                     req.path, r.status, r.body.substr(0, 200));
-    return r;
-  };
+  return kit::scored_sync_route(scores_, ctx_.log, std::move(handler));
 }
 
 }  // namespace klyn::dev_controller

@@ -275,20 +275,23 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
   KLYN_TRY(r.add(Method::kGet, "/nodes", [this](const Request&) {
     json list = json::array();
     for (const auto& p : peers_->snapshot()) list.push_back(p.url);
-    return Response::json({{"peers", list}});
+    return Response::json({{"peers", list}, {"misbehaviour", scores_.to_json()}});
   }));
 
   // Node-to-node: consensus messages (framed u32 kind | message) and relayed events.
-  KLYN_TRY(r.add(Method::kPost, "/sync/sl", [this](const Request& req) { return receive(req); }));
-  KLYN_TRY(r.add(Method::kPost, "/sync/sl_events", [this](const Request& req) {
-    auto batch = chain::decode_event_batch(as_bytes(req.body));
-    if (!batch) return error_response(batch.error());
-    std::vector<const chain::Event*> ptrs;
-    for (const auto& e : *batch) ptrs.push_back(&e);
-    size_t fresh = 0;
-    for (const auto& h : submit_batch(ptrs)) fresh += h.ok();
-    return Response::json({{"new", fresh}});
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/sync/sl",
+                 kit::scored_sync_route(scores_, ctx_.log,
+                                        [this](const Request& req) { return receive(req); })));
+  KLYN_TRY(r.add(Method::kPost, "/sync/sl_events",
+                 kit::scored_sync_route(scores_, ctx_.log, [this](const Request& req) {
+                   auto batch = chain::decode_event_batch(as_bytes(req.body));
+                   if (!batch) return error_response(batch.error());
+                   std::vector<const chain::Event*> ptrs;
+                   for (const auto& e : *batch) ptrs.push_back(&e);
+                   size_t fresh = 0;
+                   for (const auto& h : submit_batch(ptrs)) fresh += h.ok();
+                   return Response::json({{"new", fresh}});
+                 })));
   return Status();
 }
 

@@ -279,8 +279,17 @@ void DevSymbiland::execute(const Effects& effects) {
       record_evidence(*ev, std::nullopt);
     } else if (auto* r = std::get_if<effect::Refused>(&e)) {
       ++refused_;
+      std::string peer;
+      if (r->from && *r->from >= kInboundBase) {
+        std::lock_guard lk(token_mu_);
+        if (auto it = peer_of_token_.find(*r->from); it != peer_of_token_.end()) peer = it->second;
+      }
       if (refused_log_.allow())
-        ctx_.log->info("refused a consensus message: {}: {}", r->code, r->reason);
+        ctx_.log->info("refused a consensus message{}: {}: {}", peer.empty() ? "" : " of " + peer,
+                       r->code, r->reason);
+      if (!peer.empty() && scores_.penalize(peer, kit::PeerScores::kInvalid))
+        ctx_.log->warn("peer {} banned: misbehaviour score over the threshold (last: {}: {})", peer,
+                       r->code, r->reason);
     }
   }
   if (executed && !halted()) execute(core_->on_executed(unix_time_ms()));
@@ -442,12 +451,19 @@ net::Response DevSymbiland::receive(const net::Request& req) {
       form = Error("bad_message", "unknown message kind " + std::to_string(kind));
   }
   if (!form) return net::Response::error(400, "bad_message", form.error().reason);
+  // Every message gets a token: the core's refusal of it is charged to the peer that sent it.
+  const uint64_t token = next_token_++;
+  {
+    std::lock_guard lk(token_mu_);
+    peer_of_token_.emplace(
+        token, kit::PeerScores::key(req.remote_address, req.header("x-klyn-node").value_or("")));
+    while (peer_of_token_.size() > kMaxTokens) peer_of_token_.erase(peer_of_token_.begin());
+  }
   if (kind != kBlockRequest) {
-    post(Input{std::nullopt, kind, std::move(body)});
+    post(Input{token, kind, std::move(body)});
     return net::Response::json({{"ok", true}}, 202);
   }
   // A block request is answered in the response: the consensus thread fills the reply.
-  const uint64_t token = next_token_++;
   auto reply = std::make_shared<Reply>();
   {
     std::lock_guard lk(reply_mu_);
@@ -479,8 +495,8 @@ void DevSymbiland::fetch_loop() {
       c = std::make_unique<net::HttpClient>(p.host, p.port, config_.request_timeout);
       c->set_max_body_bytes(64 << 20);
     }
-    auto resp =
-        c->post(sync_path_, std::string(body.begin(), body.end()), "application/octet-stream");
+    auto resp = c->request(net::Method::kPost, sync_path_, std::string(body.begin(), body.end()),
+                           "application/octet-stream", {{"X-Klyn-Node", node_id_}});
     if (!resp || resp->status != 200 || resp->body.empty()) return std::nullopt;
     return Bytes(resp->body.begin(), resp->body.end());
   };

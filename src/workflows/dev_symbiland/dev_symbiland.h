@@ -32,6 +32,7 @@
 #include "workflows/kit/alarm_book.h"
 #include "workflows/kit/gossip.h"
 #include "workflows/kit/mempool.h"
+#include "workflows/kit/peer_scores.h"
 #include "workflows/kit/peers.h"
 #include "workflows/kit/recent_refusals.h"
 
@@ -127,6 +128,12 @@ class DevSymbiland final : public core::Workflow {
   void record_evidence(const effect::Evidence& ev, PeerId from);
   kit::RecentRefusals refusals_;
   std::shared_ptr<kit::PeerSet> peers_;
+  // Misbehaviour of peers on /sync/...: malformed messages at the route, and what the core
+  // refuses (bad signatures, non-leaders, bad blocks) through the token of the request.
+  kit::PeerScores scores_;
+  std::mutex token_mu_;
+  std::map<uint64_t, std::string> peer_of_token_;  // the last kMaxTokens inbound messages
+  static constexpr size_t kMaxTokens = 4096;
   std::unique_ptr<kit::Gossip> gossip_;
   std::string node_id_;
   std::string sync_path_;  // /s/<id-hex>/sync/sl

@@ -1,5 +1,7 @@
 #include "workflows/kit/api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "codec/hex.h"
@@ -78,6 +80,37 @@ Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain:
       a.delegate ? nlohmann::json(crypto::address_of(*a.delegate)) : nlohmann::json(nullptr);
   j["height"] = height;
   return j;
+}
+
+net::Handler scored_sync_route(PeerScores& scores, std::shared_ptr<spdlog::logger> log,
+                               net::Handler handler) {
+  return [&scores, log = std::move(log), handler = std::move(handler)](const net::Request& req) {
+    const std::string peer =
+        PeerScores::key(req.remote_address, req.header("x-klyn-node").value_or(""));
+    if (const int64_t left = scores.banned_for(peer))
+      return net::Response::error(
+          403, "banned",
+          "this peer's misbehaviour score went over the threshold; refused for " +
+              std::to_string(left) + " s more");
+    net::Response r = handler(req);
+    bool banned_now = false;
+    if (r.status == 400 || r.status == 403 || r.status == 413) {
+      log->info("peer {} sent an invalid message to {}: {} {}", peer, req.path, r.status,
+                r.body.substr(0, 200));
+      banned_now = scores.penalize(peer, PeerScores::kInvalid);
+    } else if (r.status == 200 && r.content_type == "application/json" &&
+               (r.body.find("\"known\":true") != std::string::npos ||
+                r.body.find("\"new\":false") != std::string::npos)) {  // not binary answers
+      // Gossip brings one copy per peer; only repeats from the same peer are a flood.
+      const uint64_t message = std::hash<std::string_view>{}(req.body) * 0x100000001b3ULL ^
+                               std::hash<std::string_view>{}(req.path);
+      banned_now = scores.duplicate(peer, message);
+    }
+    if (banned_now)
+      log->warn("peer {} banned: misbehaviour score over the threshold (last: {} {} {})", peer,
+                req.path, r.status, r.body.substr(0, 200));
+    return r;
+  };
 }
 
 net::Response state_root_response(const chain::ChainStore& store, const net::Request& req,

@@ -12,6 +12,12 @@
 #include "chain/store.h"
 #include "common/result.h"
 #include "net/http_types.h"
+#include "net/router.h"
+#include "workflows/kit/peer_scores.h"
+
+namespace spdlog {
+class logger;
+}
 
 namespace klyn::kit {
 
@@ -33,6 +39,12 @@ nlohmann::json record_json(const chain::EventRecord& r, const char* block_key);
 // {"address", "balance", "nonce", "stake", "unstaking", "unlock_at", "delegate", "height"}.
 Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain::AccountId& id,
                                     uint64_t height);
+
+// A node-to-node route (/s/{sym}/sync/...) scored by the peer's misbehaviour (peer_scores.h):
+// a banned peer is answered 403 `banned`; an answer of 400, 403 or 413 costs it kInvalid; a JSON
+// answer saying `"known":true` or `"new":false` is a repeat (free the first time from a peer).
+net::Handler scored_sync_route(PeerScores& scores, std::shared_ptr<spdlog::logger> log,
+                               net::Handler handler);
 
 // GET /state_root[?height=h]: {"height", "state_root"} of the applied height (default) or of h;
 // 404 for a height not applied yet.
