@@ -29,6 +29,10 @@ struct Options {
   uint64_t checkpoint_every = 10;
   unsigned nodes = 1;    // > 1: a local testnet of that many nodes (bench_network.cc)
   bool catch_up = true;  // with nodes > 1: then time a fresh node joining from genesis
+  std::string workflow = "dev_controller";  // with nodes > 1: or dev_symbiland
+  // with nodes > 1: offer this many events/s (in ticks of 5 ms, round robin over the nodes) and
+  // measure submit -> applied latency on node-1; 0 = submit as fast as possible.
+  double rate = 0;
 };
 
 inline double seconds_since(Clock::time_point t) {

@@ -94,7 +94,9 @@ int run_network(const Options& o) {
   no.symbiote = kAlias;
   no.accounts = static_cast<int64_t>(accounts);
   no.force = temp;  // never replace what is in a directory the user named
-  no.log_level = "warn";
+  // KLYN_BENCH_LOG_LEVEL=debug: the nodes' own logs (with --dir, kept) show each round.
+  no.log_level = std::getenv("KLYN_BENCH_LOG_LEVEL") ? std::getenv("KLYN_BENCH_LOG_LEVEL") : "warn";
+  no.workflow = o.workflow;
   auto created = testnet::create(no);
   if (!created) return report(kExitFailure, "testnet: " + created.error().to_string());
   testnet::Layout& l = *created;
@@ -115,15 +117,64 @@ int run_network(const Options& o) {
   std::cout << "pre-signed " << evs.size() << " transfers from " << accounts << " accounts in "
             << seconds_since(t_sign) << " s\n";
 
-  // 3. Submit: connection c talks to node c mod n.
+  // 3. Submit: connection c talks to node c mod n; with --rate, one paced sender instead.
   const unsigned connections = std::max(o.connections, n);
   const uint64_t step = std::max(1u, o.batch);
   std::vector<std::atomic<uint64_t>> cursor(n);
   std::atomic<uint64_t> accepted{0}, refused{0};
   std::atomic<bool> submit_failed{false};
+  // Latency (with --rate): when node-1 first shows each height applied, and when each event was
+  // submitted; latency = (first time its block's height was seen) - (its submit time).
+  std::vector<Clock::time_point> submitted_at(evs.size());
+  std::vector<std::pair<uint64_t, Clock::time_point>> height_seen;
+  std::atomic<bool> polling{o.rate > 0};
+  std::thread poller([&] {
+    if (!polling) return;
+    net::HttpClient http("127.0.0.1", l.nodes[0].port, 10s);
+    uint64_t last = 0;
+    while (polling) {
+      auto r = http.get(std::string("/s/") + kAlias + "/state_root");
+      if (r && r->status == 200) {
+        auto j = nlohmann::json::parse(r->body, nullptr, false);
+        const uint64_t h = j.is_object() ? j.value("height", uint64_t{0}) : 0;
+        if (h > last) height_seen.emplace_back(h, Clock::now());
+        last = std::max(last, h);
+      }
+      std::this_thread::sleep_for(500us);
+    }
+  });
   auto t0 = Clock::now();
   std::vector<std::thread> senders;
-  for (unsigned c = 0; c < connections; ++c)
+  if (o.rate > 0) {
+    senders.emplace_back([&] {
+      std::vector<std::unique_ptr<net::HttpClient>> https;
+      for (const auto& node : l.nodes)
+        https.push_back(std::make_unique<net::HttpClient>("127.0.0.1", node.port, 60s));
+      const double per_tick = o.rate * 0.005;
+      double owed = 0;
+      uint64_t next = 0, tick = 0;
+      // Events in order (each sender's nonces ascending), each tick's share to one node.
+      while (next < evs.size()) {
+        std::this_thread::sleep_until(t0 + std::chrono::microseconds(5000 * ++tick));
+        owed += per_tick;
+        const uint64_t count = std::min<uint64_t>(evs.size() - next, static_cast<uint64_t>(owed));
+        if (count == 0) continue;
+        owed -= static_cast<double>(count);
+        std::vector<const SignedEvent*> slice;
+        const auto now = Clock::now();
+        for (uint64_t i = next; i < next + count; ++i) {
+          slice.push_back(&evs[i]);
+          submitted_at[i] = now;
+        }
+        next += count;
+        uint64_t a = 0, r = 0;
+        if (!post_batch(*https[tick % n], kAlias, slice, a, r)) submit_failed = true;
+        accepted += a;
+        refused += r;
+      }
+    });
+  }
+  for (unsigned c = 0; c < connections && o.rate <= 0; ++c)
     senders.emplace_back([&, c] {
       const unsigned node = c % n;
       const auto& mine = per_node[node];
@@ -171,6 +222,31 @@ int run_network(const Options& o) {
     std::this_thread::sleep_for(10ms);
   }
 
+  polling = false;
+  poller.join();
+  std::vector<double> latencies;
+  if (o.rate > 0) {
+    for (uint64_t i = 0; i < evs.size(); i += std::max(1u, o.sample_every / 10)) {
+      auto r =
+          probes[0]->get(std::string("/s/") + kAlias + "/event/" + codec::hex_encode(evs[i].hash));
+      if (!r || r->status != 200) continue;
+      auto j = nlohmann::json::parse(r->body, nullptr, false);
+      if (!j.is_object() || j.value("status", "") != "applied") continue;
+      const uint64_t h = j.value("height", uint64_t{0});
+      auto it = std::lower_bound(height_seen.begin(), height_seen.end(), h,
+                                 [](const auto& p, uint64_t v) { return p.first < v; });
+      if (it == height_seen.end()) continue;
+      latencies.push_back(
+          std::chrono::duration<double, std::milli>(it->second - submitted_at[i]).count());
+    }
+    std::sort(latencies.begin(), latencies.end());
+  }
+  auto pct = [&](double q) {
+    return latencies.empty() ? 0.0
+                             : latencies[std::min(latencies.size() - 1,
+                                                  static_cast<size_t>(q * latencies.size()))];
+  };
+
   // 5. Agreement at the lowest height every node reports, and memory.
   uint64_t common = UINT64_MAX;
   for (const auto& node : l.nodes)
@@ -212,7 +288,14 @@ int run_network(const Options& o) {
                         {"ed25519_table_rate_per_s", ceilings.tables},
                         {"min_applied_vs_table_rate", min_rate / ceilings.tables},
                         {"same_state_root", agree},
-                        {"common_height", common}};
+                        {"common_height", common},
+                        {"workflow", o.workflow}};
+  if (o.rate > 0) {
+    out["offered_per_s"] = o.rate;
+    out["latency_ms_p50"] = pct(0.50);
+    out["latency_ms_p99"] = pct(0.99);
+    out["latency_samples"] = latencies.size();
+  }
   bool all_done = true;
   for (double d : done_s) all_done = all_done && d > 0;
 

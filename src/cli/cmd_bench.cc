@@ -347,6 +347,12 @@ void add_bench_command(CLI::App& app) {
   b->add_option("--timeout", o->timeout_s, "seconds to wait for everything to be applied")
       ->capture_default_str();
   b->add_flag("--ceiling-only", o->ceiling_only, "only measure the Ed25519 ceiling");
+  b->add_option("--rate", o->rate,
+                "with --nodes: offer this many events/s and measure submit->applied latency "
+                "(0 = saturation)");
+  b->add_option("--workflow", o->workflow,
+                "with --nodes: dev_controller or dev_symbiland (every node a validator)")
+      ->capture_default_str();
   b->add_option("--nodes", o->nodes,
                 "1: one node; N > 1: a local testnet of N nodes (node-1 controller, the others "
                 "staked producers), events submitted to all of them")

@@ -129,6 +129,10 @@ void add_testnet_commands(CLI::App& app) {
   tnew->add_option("--base-port", o->base_port, "API port of node-1; node-i gets base + i - 1")
       ->capture_default_str();
   tnew->add_option("--symbiote", o->symbiote, "alias of the symbiote")->capture_default_str();
+  tnew->add_option("--workflow", o->workflow,
+                   "dev_controller (node-1 the controller) or dev_symbiland (every node a "
+                   "validator)")
+      ->capture_default_str();
   tnew->add_option("--accounts", o->accounts,
                    "funded TEST accounts (keys test-0.. in node-1/KEYS), 0..1000")
       ->capture_default_str();

@@ -1,5 +1,6 @@
 #pragma once
-// The local N-node dev_controller network behind `klyn74r testnet` and `klyn74r bench --nodes`:
+// The local N-node network behind `klyn74r testnet` and `klyn74r bench --nodes` (dev_controller,
+// or dev_symbiland with `--workflow`):
 // an ordinary data directory per node under D, one shared genesis, the node processes.
 //
 //   D/testnet.json                 the layout (nodes: index, dir, url, role, address; symbiote)
@@ -57,6 +58,7 @@ struct NodeEntry {
 struct Layout {
   fs::path root;  // absolute
   std::string alias, id;
+  std::string workflow = "dev_controller";  // or dev_symbiland (every node a validator)
   std::vector<NodeEntry> nodes;
   nlohmann::json test_accounts;
 
@@ -74,6 +76,9 @@ struct NewOptions {
   int64_t accounts = 8;
   bool force = false;
   std::string log_level = "info";  // [log] level of every node
+  // dev_controller: node-1 the controller, the others staked producers; dev_symbiland: every node
+  // a validator of weight 1 (Ed25519 key "node", BLS key "validator", both plain).
+  std::string workflow = "dev_controller";
 };
 
 // Writes keys, genesis, configs and D/testnet.json (last). Errors: "usage" for bad options or a

@@ -101,9 +101,16 @@ Status write_node_config(const core::DataDir& d, int index, int count, uint16_t 
 }
 
 std::string symbiote_toml(const NodeEntry& n, int count, const std::string& alias,
-                          const std::string& id, const std::vector<std::string>& peers) {
+                          const std::string& id, const std::vector<std::string>& peers,
+                          const std::string& workflow) {
   std::string list;
   for (const auto& p : peers) list += (list.empty() ? "\"" : ", \"") + p + "\"";
+  if (workflow == "dev_symbiland")
+    return "# Node-local settings of symbiote " + alias + " (id " + id +
+           ", dev_symbiland) on LOCAL TESTNET node " + std::to_string(n.index) + " of " +
+           std::to_string(count) + "\nenabled = true\ngenesis = \"GENESIS/" + alias +
+           ".json\"\npeers = [" + list + "]\n\n[workflow]\nbls_key = \"" +
+           (n.role == "validator" ? "validator" : "") + "\"\n";
   return "# Node-local settings of symbiote " + alias + " (id " + id + ") on LOCAL TESTNET node " +
          std::to_string(n.index) + " of " + std::to_string(count) +
          "\n"
@@ -126,7 +133,7 @@ nlohmann::json Layout::to_json() const {
                   {"key", n.key},
                   {"address", n.address}});
   return {{"warning", "local development network: plain test keys, loopback only"},
-          {"symbiote", {{"alias", alias}, {"id", id}}},
+          {"symbiote", {{"alias", alias}, {"id", id}, {"workflow", workflow}}},
           {"nodes", ns},
           {"test_accounts", test_accounts}};
 }
@@ -144,6 +151,7 @@ Result<Layout> Layout::load(const fs::path& dir) {
     if (j.is_discarded()) throw std::runtime_error("not valid JSON");
     l.alias = j.at("symbiote").at("alias").get<std::string>();
     l.id = j.at("symbiote").at("id").get<std::string>();
+    l.workflow = j.at("symbiote").value("workflow", "dev_controller");
     l.test_accounts = j.value("test_accounts", nlohmann::json::object());
     for (const auto& n : j.at("nodes")) {
       NodeEntry e;
@@ -170,10 +178,15 @@ Result<Layout> create(const NewOptions& o) {
   KLYN_TRY(validate(o));
   const fs::path root = fs::weakly_canonical(fs::absolute(o.dir));
   KLYN_TRY(prepare_root(root, o.force));
+  if (o.workflow != "dev_controller" && o.workflow != "dev_symbiland")
+    return Error("usage", "--workflow " + o.workflow + ": dev_controller or dev_symbiland");
   Layout l;
   l.root = root;
   l.alias = o.symbiote;
+  l.workflow = o.workflow;
+  const bool bft = o.workflow == "dev_symbiland";
   const int count = static_cast<int>(o.nodes);
+  nlohmann::json validators = nlohmann::json::array();
 
   // Data directories, node configs and one fresh plain key per node.
   std::vector<core::DataDir> dirs;
@@ -183,14 +196,25 @@ Result<Layout> create(const NewOptions& o) {
     n.dir = "node-" + std::to_string(i);
     n.port = static_cast<uint16_t>(o.base_port + i - 1);
     n.url = url_of(n.port);
-    n.role = i == 1 ? "controller" : std::string(kPeerNodeRole);
-    n.key = i == 1 ? "controller" : "node";
+    n.role = bft ? "validator" : i == 1 ? "controller" : std::string(kPeerNodeRole);
+    n.key = !bft && i == 1 ? "controller" : "node";
     core::DataDir d(root / n.dir);
     KLYN_TRY(d.create_layout());
     KLYN_TRY(write_node_config(d, i, count, n.port, o.log_level));
-    auto info = core::Keystore(d.keys_dir()).create(n.key, core::KeyProtection::unencrypted());
+    core::Keystore ks(d.keys_dir());
+    auto info = ks.create(n.key, core::KeyProtection::unencrypted());
     if (!info) return info.error();
     n.address = info->address;
+    if (bft) {
+      if (auto bls = ks.create_bls("validator", core::KeyProtection::unencrypted()); !bls)
+        return bls.error();
+      auto sk = ks.load_bls("validator", "", core::PlainKeys::allow);
+      if (!sk) return sk.error();
+      validators.push_back({{"account", n.address},
+                            {"bls_key", codec::hex_encode(sk->public_key().to_bytes())},
+                            {"pop", codec::hex_encode(sk->prove_possession().to_bytes())},
+                            {"weight", 1}});
+    }
     l.nodes.push_back(std::move(n));
     dirs.push_back(std::move(d));
   }
@@ -216,12 +240,20 @@ Result<Layout> create(const NewOptions& o) {
   chain::Genesis g;
   chain::Manifest& m = g.manifest;
   m.name = o.symbiote;
-  std::tie(m.workflow, m.workflow_version) = default_workflow();
+  if (bft) {
+    m.workflow = o.workflow;
+    m.workflow_version = workflow_version(o.workflow);
+  } else {
+    std::tie(m.workflow, m.workflow_version) = default_workflow();
+  }
   m.fee.per_event = 1;
   m.fee.generator_share_permille = 500;
   m.unstake_delay = 10;
-  KLYN_TRY(chain::set_section(
-      m, {{"controller", l.nodes[0].address}, {"instant_producer_stake", kInstantStake}}));
+  if (bft)
+    KLYN_TRY(chain::set_section(m, {{"validators", validators}}));
+  else
+    KLYN_TRY(chain::set_section(
+        m, {{"controller", l.nodes[0].address}, {"instant_producer_stake", kInstantStake}}));
   std::map<chain::AccountId, chain::GenesisAccount> acc;
   for (const auto& n : l.nodes) {
     auto id = crypto::parse_address(n.address);
@@ -244,11 +276,11 @@ Result<Layout> create(const NewOptions& o) {
   for (size_t i = 0; i < l.nodes.size(); ++i) {
     std::vector<std::string> peers;
     for (const auto& p : l.nodes)
-      if (i > 0 && p.index != l.nodes[i].index) peers.push_back(p.url);
+      if ((bft || i > 0) && p.index != l.nodes[i].index) peers.push_back(p.url);
     KLYN_TRY(core::write_file_atomic(dirs[i].genesis(l.alias), genesis_json, 0644, true));
-    KLYN_TRY(core::write_file_atomic(dirs[i].symbiote_config(l.alias),
-                                     symbiote_toml(l.nodes[i], count, l.alias, l.id, peers), 0644,
-                                     true));
+    KLYN_TRY(core::write_file_atomic(
+        dirs[i].symbiote_config(l.alias),
+        symbiote_toml(l.nodes[i], count, l.alias, l.id, peers, l.workflow), 0644, true));
   }
   // Last, so that up/down/status never see a half-written network.
   KLYN_TRY(core::write_file_atomic(root / kLayoutFile, l.to_json().dump(2) + "\n", 0644, true));
@@ -285,7 +317,8 @@ Result<NodeEntry> add_follower(Layout& l, uint16_t port) {
   for (const auto& p : l.nodes) peers.push_back(p.url);
   const int count = static_cast<int>(l.nodes.size()) + 1;
   KLYN_TRY(core::write_file_atomic(d.symbiote_config(l.alias),
-                                   symbiote_toml(n, count, l.alias, l.id, peers), 0644, true));
+                                   symbiote_toml(n, count, l.alias, l.id, peers, l.workflow), 0644,
+                                   true));
   l.nodes.push_back(n);
   KLYN_TRY(core::write_file_atomic(l.root / kLayoutFile, l.to_json().dump(2) + "\n", 0644, true));
   return n;

@@ -272,4 +272,43 @@ TEST(Testnet, BadArgumentsExitTwoWithAMessage) {
 }
 
 }  // namespace
+TEST(Testnet, ADevSymbilandNetworkIsAllValidatorsThatCommitTransfersAndAgree) {
+  NodeProcess tmp("testnet-sl");
+  const fs::path dir = tmp.temp_dir() / "net";
+  const uint16_t base = free_loopback_ports(4);
+  ASSERT_NE(base, 0) << "no 4 consecutive free ports";
+  DownAtExit guard{dir};
+  ProcessResult made =
+      run_klyn74r({"testnet", "new", "--nodes", "4", "--workflow", "dev_symbiland", "--dir",
+                   dir.string(), "--base-port", std::to_string(base), "--accounts", "2"});
+  ASSERT_TRUE(made.exited_with(0)) << made.describe();
+  const nlohmann::json layout = nlohmann::json::parse(slurp(dir / "testnet.json"), nullptr, false);
+  ASSERT_TRUE(layout.is_object());
+  EXPECT_EQ(layout["symbiote"].value("workflow", ""), "dev_symbiland");
+  for (const auto& n : layout["nodes"]) EXPECT_EQ(n.value("role", ""), "validator") << n;
+  const auto genesis = nlohmann::json::parse(slurp(dir / "node-1/GENESIS/testnet.json"));
+  EXPECT_EQ(genesis["manifest"]["dev_symbiland"]["validators"].size(), 4u);
+
+  ProcessResult up = run_klyn74r({"testnet", "up", "--dir", dir.string()}, {}, 40s);
+  ASSERT_TRUE(up.exited_with(0)) << up.describe();
+  const std::string to = cli::derived_test_key("testnet", 1).address();
+  const std::string url = "http://127.0.0.1:" + std::to_string(base + 2);
+  ProcessResult tx = run_klyn74r({"tx", "transfer", "--dir", (dir / "node-1").string(), "--key",
+                                  "test-0", "--node", url, "-s", "testnet", "--to", to, "--amount",
+                                  "100", "--wait", "--wait-seconds", "20"});
+  ASSERT_TRUE(tx.exited_with(0)) << tx.describe();
+  EXPECT_NE(tx.output.find("\"applied\""), std::string::npos) << tx.output;
+  ProcessResult status;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        status = run_klyn74r({"testnet", "status", "--dir", dir.string()}, {}, 20s);
+        return status.exited_with(0) &&
+               status.output.find("all 4 running node(s) agree") != std::string::npos;
+      },
+      20s, 200ms))
+      << status.describe();
+  ProcessResult down = run_klyn74r({"testnet", "down", "--dir", dir.string()}, {}, 40s);
+  EXPECT_TRUE(down.exited_with(0)) << down.describe();
+}
+
 }  // namespace klyn::itest

@@ -45,7 +45,11 @@ nlohmann::json DevSymbiland::summary() const {
             {"high_qc_round", high_qc_round_.load()},
             {"validators", params_.set.size()},
             {"evidence", evidence_.load()},
-            {"refused_messages", refused_.load()}};
+            {"refused_messages", refused_.load()},
+            {"events",
+             {{"admitted", events_admitted_.load()},
+              {"applied", events_applied_.load()},
+              {"rejected", events_rejected_.load()}}}};
   if (self_) j["validator_index"] = *self_;
   if (ledger_ && store_ && !store_->fault()) {
     j["tip"] = codec::hex_encode(ledger_->tip_hash());

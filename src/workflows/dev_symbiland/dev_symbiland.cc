@@ -145,6 +145,7 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
     go.node_id = node_id_;
     go.timeout = config_.request_timeout;
     gossip_ = std::make_unique<kit::Gossip>(go);
+    relay_gossip_ = std::make_unique<kit::Gossip>(go);
   }
   ctx_.log->info("dev_symbiland: {} at height {}, {} validators{}", ctx_.alias, ledger_->height(),
                  params_.set.size(),
@@ -154,6 +155,7 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
 
 Status DevSymbiland::start() {
   gossip_->start();
+  relay_gossip_->start();
   {
     std::lock_guard lk(in_mu_);
     stopping_ = false;
@@ -191,6 +193,7 @@ void DevSymbiland::stop() {
     }
   }
   if (gossip_) gossip_->stop();
+  if (relay_gossip_) relay_gossip_->stop();
   if (store_) (void)store_->flush();
 }
 
@@ -250,6 +253,9 @@ void DevSymbiland::consensus_loop() {
       timers_.erase(timers_.begin());
       execute(core_->on_timer(t.round, unix_time_ms(), t.propose));
     }
+    if (core_->round() != round_ && ctx_.log->should_log(spdlog::level::debug))
+      ctx_.log->debug("round {} (high QC {}, committed {})", core_->round(), core_->high_qc().round,
+                      core_->committed_height());
     round_ = core_->round();
     high_qc_round_ = core_->high_qc().round;
     lk.lock();
@@ -302,6 +308,8 @@ void DevSymbiland::execute_commit(const effect::Commit& c) {
   if (!done) return halt("cannot apply committed blocks: " + done.error().to_string());
   const auto nonce = [this](const chain::AccountId& id) { return committed_nonce(id); };
   for (Executed& x : *done) {
+    events_applied_ += x.applied;
+    events_rejected_ += x.rejected;
     for (const auto& [sender, hash] : x.decided) mempool_->on_decided(sender, hash, nonce);
     if (!x.waiting.empty()) mempool_->on_deferred(std::move(x.waiting), nonce);
     if (ctx_.bus && ctx_.bus->has_subscribers("block_applied"))
@@ -577,6 +585,7 @@ std::vector<Result<Hash32>> DevSymbiland::submit_batch(std::span<const chain::Ev
       out[i] = st.error();
       continue;
     }
+    ++events_admitted_;
     if (relay) admitted.push_back(*events[i]);
   }
   if (std::any_of(out.begin(), out.end(), [](const auto& r) { return r.ok(); })) {
@@ -608,7 +617,7 @@ void DevSymbiland::relay_loop() {
       std::vector<const chain::Event*> part;
       for (size_t j = i; j < std::min(batch.size(), i + chain::kMaxBatchEvents); ++j)
         part.push_back(&batch[j]);
-      gossip_->send("/sync/sl_events", chain::encode_event_batch(part));
+      relay_gossip_->send("/sync/sl_events", chain::encode_event_batch(part));
     }
     lk.lock();
   }

@@ -134,7 +134,9 @@ class DevSymbiland final : public core::Workflow {
   std::mutex token_mu_;
   std::map<uint64_t, std::string> peer_of_token_;  // the last kMaxTokens inbound messages
   static constexpr size_t kMaxTokens = 4096;
-  std::unique_ptr<kit::Gossip> gossip_;
+  // Consensus messages and relayed events on separate senders: a vote never waits behind a
+  // batch of events a peer is verifying.
+  std::unique_ptr<kit::Gossip> gossip_, relay_gossip_;
   std::string node_id_;
   std::string sync_path_;  // /s/<id-hex>/sync/sl
 
@@ -147,6 +149,8 @@ class DevSymbiland final : public core::Workflow {
   std::thread consensus_thread_;
   std::multimap<std::chrono::steady_clock::time_point, effect::ArmTimer> timers_;
   std::atomic<uint64_t> round_{0}, high_qc_round_{0}, timeouts_{0}, evidence_{0}, refused_{0};
+  // Since this process started (GET /info "events", as every workflow reports them).
+  std::atomic<uint64_t> events_admitted_{0}, events_applied_{0}, events_rejected_{0};
   LogThrottle refused_log_{std::chrono::seconds(10)};
 
   // Block requests of peers waiting for their answer, by token (PeerId >= kInboundBase).
