@@ -416,7 +416,7 @@ void DevSymbiland::deliver(const effect::Send& s) {
       r = it->second;
     }
     std::lock_guard rl(r->mu);
-    r->body = s.body;
+    r->body = frame(s.kind, s.body);  // the answer names its kind (kBlocks, kQuorumCert)
     r->done = true;
     r->cv.notify_all();
     return;
@@ -455,6 +455,9 @@ net::Response DevSymbiland::receive(const net::Request& req) {
     case kBlockRequest:
       form = body.size() == 36 ? Status() : Error("bad_message", "a block request has 36 bytes");
       break;
+    case kHighQcRequest:
+      form = body.empty() ? Status() : Error("bad_message", "a high-QC request has no body");
+      break;
     default:
       form = Error("bad_message", "unknown message kind " + std::to_string(kind));
   }
@@ -467,11 +470,12 @@ net::Response DevSymbiland::receive(const net::Request& req) {
         token, kit::PeerScores::key(req.remote_address, req.header("x-klyn-node").value_or("")));
     while (peer_of_token_.size() > kMaxTokens) peer_of_token_.erase(peer_of_token_.begin());
   }
-  if (kind != kBlockRequest) {
+  if (kind != kBlockRequest && kind != kHighQcRequest) {
     post(Input{token, kind, std::move(body)});
     return net::Response::json({{"ok", true}}, 202);
   }
-  // A block request is answered in the response: the consensus thread fills the reply.
+  // A request is answered in the response (u32 kind | message, or 204 for nothing): the
+  // consensus thread fills the reply.
   auto reply = std::make_shared<Reply>();
   {
     std::lock_guard lk(reply_mu_);
@@ -505,12 +509,16 @@ void DevSymbiland::fetch_loop() {
     }
     auto resp = c->request(net::Method::kPost, sync_path_, std::string(body.begin(), body.end()),
                            "application/octet-stream", {{"X-Klyn-Node", node_id_}});
-    if (!resp || resp->status != 200 || resp->body.empty()) return std::nullopt;
+    if (!resp || resp->status != 200 || resp->body.size() < 4) return std::nullopt;
     return Bytes(resp->body.begin(), resp->body.end());
   };
   std::unique_lock lk(fetch_mu_);
   while (true) {
-    fetch_cv_.wait(lk, [&] { return stop_helpers_.load() || !fetches_.empty(); });
+    // Idle for a second: ask the next peer for its highest certificate, so that a node nobody
+    // sends to (a new follower its peers do not list) still learns where the chain is.
+    if (!fetch_cv_.wait_for(lk, 1s, [&] { return stop_helpers_.load() || !fetches_.empty(); }))
+      fetches_.push_back(
+          Fetch{fetch_next_++ % std::max<size_t>(1, peers_->size()), frame(kHighQcRequest, {})});
     if (stop_helpers_) return;
     Fetch f = std::move(fetches_.front());
     fetches_.pop_front();
@@ -526,8 +534,12 @@ void DevSymbiland::fetch_loop() {
       }
       ++fetch_next_;
       for (size_t at : order) {
-        if (auto blocks = ask(peers[at], f.body)) {
-          post(Input{uint64_t{at}, kBlocks, std::move(*blocks)});
+        if (auto answer = ask(peers[at], f.body)) {
+          codec::Reader r(*answer);
+          uint32_t kind = 0;
+          r.u32(kind);
+          if (kind != kBlocks && kind != kQuorumCert) continue;  // not an answer
+          post(Input{uint64_t{at}, kind, Bytes(answer->begin() + 4, answer->end())});
           break;
         }
       }

@@ -111,6 +111,27 @@ Effects Core::on_message(PeerId from, uint32_t kind, ByteSpan body, uint64_t now
     case kBlockRequest:
       handle_block_request(body, from, out);
       break;
+    case kHighQcRequest:
+      if (!body.empty())
+        return refuse(out, from, Error("bad_message", "a high-QC request has no body")), out;
+      if (from) {
+        codec::Writer w;
+        high_qc_.encode(w);
+        out.push_back(
+            effect::Send{effect::Send::To::kPeer, *from, kQuorumCert, std::move(w).take()});
+      }
+      break;
+    case kQuorumCert: {
+      codec::Reader r(body);
+      QuorumCert qc;
+      qc.decode(r);
+      if (auto st = r.finish("quorum certificate"); !st)
+        return refuse(out, from, Error("bad_message", st.error().reason)), out;
+      if (qc.is_genesis()) break;
+      if (auto st = cert_.verify_qc(qc); !st) return refuse(out, from, st.error()), out;
+      process_qc(qc, from, out);  // may fetch the blocks it certifies from that peer
+      break;
+    }
     case kBlocks:
       handle_blocks(body, from, out);
       break;

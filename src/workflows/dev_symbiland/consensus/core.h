@@ -30,8 +30,10 @@ enum MsgKind : uint32_t {
   kVote = 2,
   kTimeout = 3,
   kTimeoutCert = 4,
-  kBlockRequest = 5,  // block [32] | u32 max: that block and up to max-1 ancestors
-  kBlocks = 6,        // varint n | n × (varint len, block): newest first
+  kBlockRequest = 5,   // block [32] | u32 max: that block and up to max-1 ancestors
+  kBlocks = 6,         // varint n | n × (varint len, block): newest first
+  kHighQcRequest = 7,  // empty: answered with kQuorumCert (a node that hears nobody pulls)
+  kQuorumCert = 8,     // QC: the sender's highest certificate
 };
 
 // Who a message came from: an opaque id the shell gives each connection (replies go back to it);

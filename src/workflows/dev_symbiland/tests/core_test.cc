@@ -312,3 +312,46 @@ TEST(Core, AnIdleLeaderWaitsTheEmptyBlockIntervalUnlessEventsArrive) {
   EXPECT_EQ(core.round(), 3u);
   EXPECT_EQ(proposals(core.on_timer(2, 1200, true)), 0u);
 }
+
+TEST(Core, ANodeToldOfAPeersHighestCertificateFetchesTheBlocksFromThatPeer) {
+  auto v = make_validators({1, 1, 1, 1});
+  CoreOptions o;  // a follower
+  Core follower(*v.certifier, o, test_app(9, std::make_shared<Roots>(genesis_roots())));
+  follower.start(0);
+  // A validator answers a high-QC request with its high QC (here the genesis QC).
+  CoreOptions vo;
+  vo.self = 1;
+  vo.key = &v.keys[1];
+  Core validator(*v.certifier, vo, test_app(1, std::make_shared<Roots>(genesis_roots())));
+  validator.start(0);
+  Effects fx = validator.on_message(uint64_t{7}, kHighQcRequest, Bytes{}, 1);
+  ASSERT_EQ(fx.size(), 1u);
+  auto* answer = std::get_if<effect::Send>(&fx[0]);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->kind, kQuorumCert);
+  EXPECT_EQ(answer->to, effect::Send::To::kPeer);
+  EXPECT_EQ(answer->id, 7u);
+  // A QC on some block at round 5: the follower moves on and asks that peer for the block.
+  const Hash32 block = crypto::blake2b256("T", Bytes{5});
+  std::vector<Vote> votes;
+  for (uint32_t i = 0; i < 3; ++i) votes.push_back(sign_vote(v, i, 5, block));
+  const QuorumCert qc = v.certifier->make_qc(votes).value();
+  codec::Writer w;
+  qc.encode(w);
+  fx = follower.on_message(uint64_t{3}, kQuorumCert, std::move(w).take(), 2);
+  EXPECT_EQ(follower.round(), 6u);
+  bool asked = false;
+  for (const auto& e : fx)
+    if (auto* s = std::get_if<effect::Send>(&e))
+      asked |= s->kind == kBlockRequest && s->to == effect::Send::To::kPeer && s->id == 3;
+  EXPECT_TRUE(asked);
+  // A forged certificate is refused.
+  QuorumCert forged = qc;
+  forged.round = 9;
+  codec::Writer f;
+  forged.encode(f);
+  fx = follower.on_message(uint64_t{3}, kQuorumCert, std::move(f).take(), 3);
+  ASSERT_FALSE(fx.empty());
+  EXPECT_TRUE(std::holds_alternative<effect::Refused>(fx[0]));
+  EXPECT_EQ(follower.round(), 6u);
+}
