@@ -84,6 +84,19 @@ Status add_funds(const GenesisParams& p,
   return Status();
 }
 
+// The manifest fields every workflow's genesis takes from the options: fees, unstake delay.
+Status set_common_manifest(const GenesisParams& p, chain::Manifest& m) {
+  m.fee.per_event = p.fee;
+  m.fee.generator_share_permille = p.generator_share;
+  if (p.fee_rest != "burn") {
+    auto rest = crypto::parse_address(p.fee_rest);
+    if (!rest) return Error("usage", "--fee-rest: " + rest.error().reason);
+    m.fee.rest_to = *rest;
+  }
+  m.unstake_delay = p.unstake_delay;
+  return Status();
+}
+
 std::string peers_toml(const std::vector<std::string>& peers) {
   std::string out = "peers = [";
   for (size_t i = 0; i < peers.size(); ++i) out += (i ? ", \"" : "\"") + peers[i] + "\"";
@@ -116,14 +129,7 @@ Result<chain::SymbioteId> write_symbiland_symbiote(const core::DataDir& dir,
   m.name = p.alias;
   m.workflow = "dev_symbiland";
   m.workflow_version = workflow_version(m.workflow);
-  m.fee.per_event = p.fee;
-  m.fee.generator_share_permille = p.generator_share;
-  if (p.fee_rest != "burn") {
-    auto rest = crypto::parse_address(p.fee_rest);
-    if (!rest) return Error("usage", "--fee-rest: " + rest.error().reason);
-    m.fee.rest_to = *rest;
-  }
-  m.unstake_delay = p.unstake_delay;
+  KLYN_TRY(set_common_manifest(p, m));
   if (p.validators.empty())
     return Error("usage", "--validator ADDRESS:BLS_KEY:POP[:WEIGHT] is required (at least one)");
   // The workflow's section (dev_symbiland/params.h), checked by the workflow below: a key or
@@ -185,14 +191,7 @@ Result<chain::SymbioteId> write_symbiote(const core::DataDir& dir, const Genesis
   chain::Manifest& m = g.manifest;
   m.name = p.alias;
   std::tie(m.workflow, m.workflow_version) = default_workflow();
-  m.fee.per_event = p.fee;
-  m.fee.generator_share_permille = p.generator_share;
-  if (p.fee_rest != "burn") {
-    auto rest = crypto::parse_address(p.fee_rest);
-    if (!rest) return Error("usage", "--fee-rest: " + rest.error().reason);
-    m.fee.rest_to = *rest;
-  }
-  m.unstake_delay = p.unstake_delay;
+  KLYN_TRY(set_common_manifest(p, m));
   m.checkpoint_every = p.checkpoint_every;
   // The default workflow's section (dev_controller/params.h); absent keys take its defaults.
   KLYN_TRY(chain::set_section(m, {{"controller", ck->address},

@@ -121,8 +121,8 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
 
   // Unknown symbiote.
   EXPECT_TRUE(
-      is_error(post_body(c, "/s/gamma/event", json_of(next).dump()), 404, "unknown_symbiote"));
-  EXPECT_TRUE(is_error(get_json(c, "/s/gamma/account/" + a.address()), 404, "unknown_symbiote"));
+      is_error(post_body(c, "/s/omega/event", json_of(next).dump()), 404, "unknown_symbiote"));
+  EXPECT_TRUE(is_error(get_json(c, "/s/omega/account/" + a.address()), 404, "unknown_symbiote"));
 
   // Bad signature.
   {

@@ -69,7 +69,7 @@ TEST(Cli, TxTransferWaitAndQueryAgainstARunningNode) {
   ProcessResult bad = node.cli({"tx", "transfer", "--node", url, "-s", "beta", "--key", "alice",
                                 "--to", "0OIl", "--amount", "1"});
   EXPECT_TRUE(bad.exited_with(2)) << bad.describe();
-  ProcessResult unknown = run_klyn74r({"query", "info", "--node", url, "-s", "gamma"});
+  ProcessResult unknown = run_klyn74r({"query", "info", "--node", url, "-s", "omega"});
   EXPECT_TRUE(unknown.exited_with(1)) << unknown.describe();
   EXPECT_NE(unknown.output.find("unknown_symbiote"), std::string::npos) << unknown.output;
 }

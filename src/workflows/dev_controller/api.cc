@@ -42,10 +42,6 @@ json DevController::known_event_json(const chain::Event& e, const Error& refusal
   return j;
 }
 
-Result<json> DevController::account_json(const chain::AccountId& id) const {
-  return kit::account_json(*store_, id, applied_.load());
-}
-
 Result<json> DevController::controller_block_json(uint64_t index) const {
   auto stored = store_->get(dc_keys::controller(index));
   if (!stored) return stored.error();
@@ -79,23 +75,14 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
   // served from a store that may be wrong (S1).
   struct Guarded {
     core::SymbioteRoutes& routes;
-    const DevController& self;
+    const chain::ChainStore& store;
     Status add(Method m, std::string_view pattern, net::Handler h) {
-      return routes.add(m, pattern, [&self = self, h = std::move(h)](const Request& req) {
-        if (auto fault = self.store_->fault())
-          return Response::error(503, "storage_fault",
-                                 "this symbiote is halted: " + fault->to_string());
-        return h(req);
-      });
+      return routes.add(m, pattern, kit::guarded(store, std::move(h)));
     }
-  } r{routes, *this};
+  } r{routes, *store_};
 
   KLYN_TRY(r.add(Method::kGet, "/account/{addr}", [this](const Request& req) {
-    auto id = crypto::parse_address(req.param("addr"));
-    if (!id) return Response::error(400, "bad_address", id.error().reason);
-    auto j = account_json(*id);
-    if (!j) return error_response(j.error());
-    return Response::json(*j);
+    return kit::account_response(*store_, req, applied_.load());
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/state_root", [this](const Request& req) {

@@ -9,8 +9,8 @@
 #include "codec/hex.h"
 #include "common/clock.h"
 #include "net/http_client.h"
-#include "workflows/kit/admission.h"
 #include "workflows/dev_controller/protocol.h"
+#include "workflows/kit/admission.h"
 
 namespace klyn::dev_controller {
 
@@ -711,7 +711,7 @@ Status DevController::accepting() const {
 // sender (pending events of the sender are not counted: the verifier has the final word).
 Result<Hash32> DevController::admission_checks(const chain::Event& e) {
   return kit::check_admission(e, store_->symbiote_id(), ctx_.genesis.manifest, *mempool_,
-                         [this](const chain::AccountId& id) { return store_->account(id); });
+                              [this](const chain::AccountId& id) { return store_->account(id); });
 }
 
 Result<Hash32> DevController::admit(const chain::Event& e, const Hash32& hash) {

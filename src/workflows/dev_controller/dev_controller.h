@@ -97,7 +97,6 @@ class DevController final : public core::Workflow {
   // The account's nonce in the committed state (what the mempool continues from).
   uint64_t committed_nonce(const chain::AccountId& id) const;
   bool decided(const Hash32& event) const;  // the chain holds its record (applied or rejected)
-  Result<nlohmann::json> account_json(const chain::AccountId& id) const;
   // null when the block is not stored.
   Result<nlohmann::json> controller_block_json(uint64_t index) const;
   // What to answer an event sent again that admission refused as `refusal`: pending here

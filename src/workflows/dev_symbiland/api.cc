@@ -88,33 +88,20 @@ json DevSymbiland::block_json(const Block& b, const std::optional<QuorumCert>& q
   return j;
 }
 
-Result<json> DevSymbiland::account_json(const chain::AccountId& id) const {
-  return kit::account_json(*store_, id, ledger_->height());
-}
-
 Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
   KLYN_TRY(routes.add(Method::kGet, "/info",
                       [this](const Request&) { return Response::json(summary()); }));
   // Nothing is served from a database that had a read or write fault (chain S1).
   struct Guarded {
     core::SymbioteRoutes& routes;
-    const DevSymbiland& self;
+    const chain::ChainStore& store;
     Status add(Method m, std::string_view pattern, net::Handler h) {
-      return routes.add(m, pattern, [&self = self, h = std::move(h)](const Request& req) {
-        if (auto fault = self.store_->fault())
-          return Response::error(503, "storage_fault",
-                                 "this symbiote is halted: " + fault->to_string());
-        return h(req);
-      });
+      return routes.add(m, pattern, kit::guarded(store, std::move(h)));
     }
-  } r{routes, *this};
+  } r{routes, *store_};
 
   KLYN_TRY(r.add(Method::kGet, "/account/{addr}", [this](const Request& req) {
-    auto id = crypto::parse_address(req.param("addr"));
-    if (!id) return Response::error(400, "bad_address", id.error().reason);
-    auto j = account_json(*id);
-    if (!j) return error_response(j.error());
-    return Response::json(*j);
+    return kit::account_response(*store_, req, ledger_->height());
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/state_root", [this](const Request& req) {

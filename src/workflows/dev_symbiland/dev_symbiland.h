@@ -109,7 +109,6 @@ class DevSymbiland final : public core::Workflow {
   // The route handler of /sync/sl.
   net::Response receive(const net::Request& req);
   nlohmann::json block_json(const Block& b, const std::optional<QuorumCert>& qc) const;
-  Result<nlohmann::json> account_json(const chain::AccountId& id) const;
 
   core::WorkflowContext ctx_;
   NodeConfig config_;

@@ -113,6 +113,24 @@ net::Handler scored_sync_route(PeerScores& scores, std::shared_ptr<spdlog::logge
   };
 }
 
+net::Handler guarded(const chain::ChainStore& store, net::Handler handler) {
+  return [&store, handler = std::move(handler)](const net::Request& req) {
+    if (auto fault = store.fault())
+      return net::Response::error(503, "storage_fault",
+                                  "this symbiote is halted: " + fault->to_string());
+    return handler(req);
+  };
+}
+
+net::Response account_response(const chain::ChainStore& store, const net::Request& req,
+                               uint64_t height) {
+  auto id = crypto::parse_address(req.param("addr"));
+  if (!id) return net::Response::error(400, "bad_address", id.error().reason);
+  auto j = account_json(store, *id, height);
+  if (!j) return error_response(j.error());
+  return net::Response::json(*j);
+}
+
 net::Response state_root_response(const chain::ChainStore& store, const net::Request& req,
                                   uint64_t applied) {
   uint64_t h = applied;

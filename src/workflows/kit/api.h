@@ -46,6 +46,14 @@ Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain:
 net::Handler scored_sync_route(PeerScores& scores, std::shared_ptr<spdlog::logger> log,
                                net::Handler handler);
 
+// `handler`, except that once `store` had a read or write fault it answers 503 storage_fault:
+// nothing is served from a database that may be wrong (chain S1). `store` must outlive it.
+net::Handler guarded(const chain::ChainStore& store, net::Handler handler);
+
+// GET /account/{addr}: account_json at `height`, 400 bad_address for a malformed address.
+net::Response account_response(const chain::ChainStore& store, const net::Request& req,
+                               uint64_t height);
+
 // GET /state_root[?height=h]: {"height", "state_root"} of the applied height (default) or of h;
 // 404 for a height not applied yet.
 net::Response state_root_response(const chain::ChainStore& store, const net::Request& req,

@@ -7,9 +7,9 @@
 #include "chain/event.h"
 #include "codec/binary.h"
 #include "codec/hex.h"
-#include "workflows/kit/admission.h"
 #include "workflows/dev_controller/protocol.h"
 #include "workflows/dev_controller/sync.h"
+#include "workflows/kit/admission.h"
 
 namespace klyn::dev_controller::sim {
 
@@ -171,7 +171,7 @@ std::string SimNode::submit(const chain::Event& e) {
   // The shipped admission checks (admission.h), in the shipped order.
   auto checked =
       kit::check_admission(e, store_->symbiote_id(), m_, *mempool_,
-                      [this](const chain::AccountId& id) { return store_->account(id); });
+                           [this](const chain::AccountId& id) { return store_->account(id); });
   if (!checked) return checked.error().code;
   const Hash32 hash = *checked;
   if (!sigcache_->contains(hash)) {

@@ -211,6 +211,19 @@ void Core::handle_tc(const TimeoutCert& tc, Effects& out) {
 }
 
 void Core::propose(Effects& out, bool events_ready) {
+  if (safety_.state().last_proposal_round == round_) {
+    // Proposed in this round before a restart: that block again, if it is kept. BLS signing is
+    // deterministic, so this is the same signed message, not a second proposal.
+    if (const Known* k = known(safety_.state().last_proposal_block)) {
+      Proposal p;
+      p.block = k->block;
+      p.signature =
+          opt_.key->sign(proposal_message(p.block.symbiote, p.block.epoch, p.block.round, k->hash));
+      out.push_back(effect::Send{effect::Send::To::kEveryone, 0, kProposal, p.encode()});
+      handle_proposal(std::move(p), std::nullopt, out);  // re-sends the vote it signed (kResend)
+    }
+    return;
+  }
   const Known* parent = known(high_qc_.block);
   if (!parent) return fetch(high_qc_.block, std::nullopt, out);
   const bool direct = high_qc_.round + 1 == round_;

@@ -355,3 +355,42 @@ TEST(Core, ANodeToldOfAPeersHighestCertificateFetchesTheBlocksFromThatPeer) {
   EXPECT_TRUE(std::holds_alternative<effect::Refused>(fx[0]));
   EXPECT_EQ(follower.round(), 6u);
 }
+
+TEST(Core, ALeaderRestartedInTheRoundItProposedInSendsThatSameProposalAgain) {
+  auto v = make_validators({1, 1, 1, 1});
+  const uint32_t leader = v.set().leader(v.symbiote, 1, 1);
+  CoreOptions o;
+  o.self = leader;
+  o.key = &v.keys[leader];
+  auto roots = std::make_shared<Roots>(genesis_roots());
+  std::optional<effect::Persist> disk;
+  std::vector<Block> kept;
+  auto run = [&](const Effects& fx) {
+    std::vector<Bytes> proposals, votes;
+    for (const auto& e : fx) {
+      if (auto* p = std::get_if<effect::Persist>(&e)) disk = *p;
+      if (auto* k = std::get_if<effect::KeepBlock>(&e)) kept.push_back(k->block);
+      if (auto* s = std::get_if<effect::Send>(&e)) {
+        if (s->kind == kProposal) proposals.push_back(s->body);
+        if (s->kind == kVote) votes.push_back(s->body);
+      }
+    }
+    return std::make_pair(proposals, votes);
+  };
+  Core first(*v.certifier, o, test_app(leader, roots));
+  auto [p1, v1] = run(first.start(0));
+  ASSERT_EQ(p1.size(), 1u);
+  ASSERT_EQ(v1.size(), 1u);
+  // Restart from what was durable: the same proposal and the same vote, nothing new signed.
+  Restored r;
+  r.safety = disk->state;
+  r.high_qc = disk->high_qc;
+  r.last_tc = disk->last_tc;
+  r.uncommitted = kept;
+  Core second(*v.certifier, o, test_app(leader, roots), r);
+  auto [p2, v2] = run(second.start(5000));
+  ASSERT_EQ(p2.size(), 1u);
+  EXPECT_EQ(p2[0], p1[0]);
+  ASSERT_EQ(v2.size(), 1u);
+  EXPECT_EQ(v2[0], v1[0]);
+}
