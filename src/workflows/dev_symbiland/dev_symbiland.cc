@@ -245,6 +245,10 @@ void DevSymbiland::consensus_loop() {
         execute(core_->on_events(unix_time_ms()));
       } else {
         execute(core_->on_message(in.from, in.kind, in.body, unix_time_ms()));
+        // A request the core had nothing to answer with is answered now (204), not when the
+        // asker's server thread gives up waiting.
+        if ((in.kind == kBlockRequest || in.kind == kHighQcRequest) && in.from)
+          answer(*in.from, {});
       }
     }
     // Timers due (their handlers may arm new ones).
@@ -407,23 +411,28 @@ void DevSymbiland::deliver(const effect::Send& s) {
     return;
   }
   if (s.to == To::kPeer) {
-    if (s.id < kInboundBase) return;  // answers go back to requests only
-    std::shared_ptr<Reply> r;
-    {
-      std::lock_guard lk(reply_mu_);
-      auto it = replies_.find(s.id);
-      if (it == replies_.end()) return;  // the asker gave up
-      r = it->second;
-    }
-    std::lock_guard rl(r->mu);
-    r->body = frame(s.kind, s.body);  // the answer names its kind (kBlocks, kQuorumCert)
-    r->done = true;
-    r->cv.notify_all();
+    if (s.id < kInboundBase) return;      // answers go back to requests only
+    answer(s.id, frame(s.kind, s.body));  // the answer names its kind (kBlocks, kQuorumCert)
     return;
   }
   // To everyone, or to one validator: every peer gets it (a validator that is not the
   // addressee ignores a vote it does not aggregate).
   gossip_->send("/sync/sl", frame(s.kind, s.body));
+}
+
+void DevSymbiland::answer(uint64_t token, Bytes body) {
+  std::shared_ptr<Reply> r;
+  {
+    std::lock_guard lk(reply_mu_);
+    auto it = replies_.find(token);
+    if (it == replies_.end()) return;  // the asker gave up
+    r = it->second;
+  }
+  std::lock_guard rl(r->mu);
+  if (r->done) return;  // answered already
+  r->body = std::move(body);
+  r->done = true;
+  r->cv.notify_all();
 }
 
 net::Response DevSymbiland::receive(const net::Request& req) {

@@ -98,6 +98,8 @@ class DevSymbiland final : public core::Workflow {
   void execute(const Effects& effects);  // consensus thread
   void execute_commit(const effect::Commit& c);
   void deliver(const effect::Send& s);
+  // Completes the request waiting under `token` with `body` (empty: 204), once.
+  void answer(uint64_t token, Bytes body);
   void post(Input in);
   void fetch_loop();
   void relay_loop();
