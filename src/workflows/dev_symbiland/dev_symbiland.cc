@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 const char* DevSymbiland::version() {
-  return "0.1.0";
+  return KLYN_DEV_SYMBILAND_VERSION;  // VERSION
 }
 
 DevSymbiland::DevSymbiland() = default;
