@@ -458,11 +458,20 @@ void Core::handle_timeout(const Timeout& t, PeerId from, Effects& out) {
 
 void Core::try_commit(const QuorumCert& qc, PeerId from, Effects& out) {
   if (qc.is_genesis() || qc.round <= committed_round_) return;
+  // Rule 4 along the chain, not only at its top: `b` is certified (by `qc`, then by the justify
+  // of the block above it); the first parent `p` from the top whose certified child follows it
+  // directly (p.round + 1 == b.round) is committed. A node that missed the messages of an older
+  // 2-chain (it was down, or joined late) finds it here instead of waiting for a new one.
   const Known* b = known(qc.block);
   if (!b) return fetch(qc.block, from, out);
-  const Known* p = known(b->block.parent);
-  if (!p) return fetch(b->block.parent, from, out);
-  if (p->block.round + 1 != b->block.round || p->block.height <= committed_height_) return;
+  const Known* p = nullptr;
+  for (;;) {
+    p = known(b->block.parent);
+    if (!p) return fetch(b->block.parent, from, out);
+    if (p->block.height <= committed_height_) return;  // nothing above what is committed here
+    if (p->block.round + 1 == b->block.round) break;
+    b = p;
+  }
   // Collect P and its uncommitted ancestors down to the committed tip.
   std::vector<const Known*> chain;
   for (const Known* k = p; k->hash != committed_hash_;) {
