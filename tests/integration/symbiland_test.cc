@@ -133,6 +133,26 @@ TEST(SymbilandNetwork, ValidatorsAndAFollowerAgreeSurviveAKill9AndKeepCommitting
   ASSERT_TRUE(net.everyone_has(net.all(), 50))
       << "bob on v0: " << balance(*net.validators[0], net.bob);
 
+  // An applied event is answered with its record and the event; a refused one with its reason.
+  {
+    auto e = chain::make_transfer(net.id, net.alice, 1, 1, net.bob.public_key(), 1);
+    JsonReply got = get_json(net.follower.http(),
+                             std::string("/s/") + kAlias + "/event/" + codec::hex_encode(e.hash()));
+    ASSERT_EQ(got.status, 200u) << got.raw;
+    EXPECT_EQ(got.str("status"), "applied");
+    EXPECT_EQ(got.body.value("committed", false), true);
+    EXPECT_EQ(got.body["event"].value("nonce", uint64_t{0}), 1u) << got.raw;
+    auto forged = chain::make_transfer(net.id, net.alice, 999, 1, net.bob.public_key(), 1);
+    forged.signature[3] ^= 1;
+    JsonReply refused = post_body(net.validators[1]->http(), std::string("/s/") + kAlias + "/event",
+                                  chain::event_to_json(forged).dump());
+    EXPECT_EQ(refused.status, 400u) << refused.raw;
+    got = get_json(net.validators[1]->http(),
+                   std::string("/s/") + kAlias + "/event/" + codec::hex_encode(forged.hash()));
+    EXPECT_EQ(got.str("status"), "refused") << got.raw;
+    EXPECT_EQ(got.str("error"), refused.str("error")) << got.raw;
+  }
+
   // Every node holds the same certified block, state root and certificate at a common height.
   uint64_t common = 0;
   ASSERT_TRUE(wait_until(

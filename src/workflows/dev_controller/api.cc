@@ -231,35 +231,18 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
                  })));
 
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
-    auto h = parse_hash(req.param("hash"), "hash");
-    if (!h) return error_response(h.error());
-    // The mempool first, then the record: a block's record is visible before the mempool forgets
-    // its events (Mempool::on_block), so an event decided between the two reads is found by the
-    // second. The other order could answer 404 for an event being applied at that moment.
-    const bool pending = mempool_->contains(*h);
-    auto rec = chain::load_event_record(*store_, *h);
-    if (!rec) return error_response(rec.error());
-    if (*rec) {
-      const chain::EventRecord& record = **rec;
-      json j = record_json(record);
-      j["hash"] = req.param("hash");
-      auto bytes = store_->get(dc_keys::instant(record.block));
-      if (!bytes) return error_response(bytes.error());
-      if (*bytes) {
-        auto ib = decode_instant_block(as_bytes(**bytes), params_.block_limits());
-        if (ib && record.position < ib->events.size())
-          j["event"] = chain::event_to_json(ib->events[record.position]);
-      }
-      return Response::json(j);
-    }
-    if (pending) return Response::json({{"hash", req.param("hash")}, {"status", "pending"}});
-    if (auto refusal = refusals_.find(*h))
-      return Response::json({{"hash", req.param("hash")},
-                             {"status", "refused"},
-                             {"error", refusal->code},
-                             {"reason", refusal->reason},
-                             {"refused_ms", refusal->at_ms}});
-    return Response::error(404, "not_found", "unknown event " + req.param("hash"));
+    return kit::event_response(
+        {*store_, [this](const Hash32& h) { return mempool_->contains(h); }, refusals_,
+         "instant_block",
+         [this](const chain::EventRecord& rec) -> Result<std::optional<chain::Event>> {
+           auto bytes = store_->get(dc_keys::instant(rec.block));
+           if (!bytes) return bytes.error();
+           if (!*bytes) return std::optional<chain::Event>{};
+           auto ib = decode_instant_block(as_bytes(**bytes), params_.block_limits());
+           if (!ib || rec.position >= ib->events.size()) return std::optional<chain::Event>{};
+           return std::optional<chain::Event>(ib->events[rec.position]);
+         }},
+        req);
   }));
 
   KLYN_TRY(r.add(Method::kPost, "/event", [this](const Request& req) {

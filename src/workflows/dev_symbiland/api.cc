@@ -155,33 +155,22 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
   }));
 
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
-    auto h = kit::parse_hash(req.param("hash"), "hash");
-    if (!h) return error_response(h.error());
-    // The mempool first, then the record (a block's record is visible before the mempool
-    // forgets its events).
-    const bool pending = mempool_->contains(*h);
-    auto rec = chain::load_event_record(*store_, *h);
-    if (!rec) return error_response(rec.error());
-    if (*rec) {
-      const chain::EventRecord& record = **rec;
-      json j = kit::record_json(record, "block");
-      j["hash"] = req.param("hash");
-      j["committed"] = true;  // BFT: applied here means decided by a certified 2-chain
-      if (auto b = ledger_->block(record.height); b && *b) {
-        auto events = chain::decode_event_batch((*b)->payload, params_.max_events_per_block);
-        if (events && record.position < events->size())
-          j["event"] = chain::event_to_json((*events)[record.position]);
-      }
-      return Response::json(j);
-    }
-    if (pending) return Response::json({{"hash", req.param("hash")}, {"status", "pending"}});
-    if (auto refusal = refusals_.find(*h))
-      return Response::json({{"hash", req.param("hash")},
-                             {"status", "refused"},
-                             {"error", refusal->code},
-                             {"reason", refusal->reason},
-                             {"refused_ms", refusal->at_ms}});
-    return Response::error(404, "not_found", "unknown event " + req.param("hash"));
+    return kit::event_response(
+        {*store_,
+         [this](const Hash32& h) { return mempool_->contains(h); },
+         refusals_,
+         "block",
+         [this](const chain::EventRecord& rec) -> Result<std::optional<chain::Event>> {
+           auto b = ledger_->block(rec.height);
+           if (!b) return b.error();
+           if (!*b) return std::optional<chain::Event>{};
+           auto events = chain::decode_event_batch((*b)->payload, params_.max_events_per_block);
+           if (!events || rec.position >= events->size()) return std::optional<chain::Event>{};
+           return std::optional<chain::Event>((*events)[rec.position]);
+         },
+         // BFT: applied here means decided by a certified 2-chain.
+         {{"committed", true}}},
+        req);
   }));
 
   KLYN_TRY(r.add(Method::kPost, "/event", [this](const Request& req) {

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "chain/event_json.h"
 #include "codec/hex.h"
 #include "crypto/ed25519.h"
 
@@ -129,6 +130,31 @@ net::Response account_response(const chain::ChainStore& store, const net::Reques
   auto j = account_json(store, *id, height);
   if (!j) return error_response(j.error());
   return net::Response::json(*j);
+}
+
+net::Response event_response(const EventLookup& l, const net::Request& req) {
+  auto h = parse_hash(req.param("hash"), "hash");
+  if (!h) return error_response(h.error());
+  const bool pending = l.pending(*h);
+  auto rec = chain::load_event_record(l.store, *h);
+  if (!rec) return error_response(rec.error());
+  if (*rec) {
+    nlohmann::json j = record_json(**rec, l.block_key);
+    j["hash"] = req.param("hash");
+    auto e = l.event_at(**rec);
+    if (!e) return error_response(e.error());
+    if (*e) j["event"] = chain::event_to_json(**e);
+    j.update(l.extra);
+    return net::Response::json(j);
+  }
+  if (pending) return net::Response::json({{"hash", req.param("hash")}, {"status", "pending"}});
+  if (auto refusal = l.refusals.find(*h))
+    return net::Response::json({{"hash", req.param("hash")},
+                                {"status", "refused"},
+                                {"error", refusal->code},
+                                {"reason", refusal->reason},
+                                {"refused_ms", refusal->at_ms}});
+  return net::Response::error(404, "not_found", "unknown event " + req.param("hash"));
 }
 
 net::Response state_root_response(const chain::ChainStore& store, const net::Request& req,

@@ -2,6 +2,7 @@
 // The public API's conventions every workflow's routes share (docs/api.md): error codes and
 // their HTTP statuses, query and path parsing, and the JSON of accounts and event records.
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "net/http_types.h"
 #include "net/router.h"
 #include "workflows/kit/peer_scores.h"
+#include "workflows/kit/recent_refusals.h"
 
 namespace spdlog {
 class logger;
@@ -53,6 +55,22 @@ net::Handler guarded(const chain::ChainStore& store, net::Handler handler);
 // GET /account/{addr}: account_json at `height`, 400 bad_address for a malformed address.
 net::Response account_response(const chain::ChainStore& store, const net::Request& req,
                                uint64_t height);
+
+// GET /event/{hash}: the chain's record of the event (record_json with the workflow's
+// `block_key`, the event itself when `event_at` finds it, and `extra`); else "pending" while
+// `pending(hash)`; else the refusal `refusals` remembers; else 404 not_found. The mempool is
+// asked before the record is read: a block's record is visible before the mempool forgets its
+// events, so an event decided between the two reads is found by the second.
+struct EventLookup {
+  const chain::ChainStore& store;
+  std::function<bool(const Hash32&)> pending;
+  const RecentRefusals& refusals;
+  const char* block_key;
+  // The event a record points at (nullopt: not found); an Error for a read that failed.
+  std::function<Result<std::optional<chain::Event>>(const chain::EventRecord&)> event_at;
+  nlohmann::json extra = nlohmann::json::object();
+};
+net::Response event_response(const EventLookup& lookup, const net::Request& req);
 
 // GET /state_root[?height=h]: {"height", "state_root"} of the applied height (default) or of h;
 // 404 for a height not applied yet.
