@@ -1,5 +1,5 @@
 // libFuzzer target: the POST /s/{sym}/event and POST /s/{sym}/events (JSON array) body path:
-// core::parse_json_body, then chain::event_from_json for the object or each array item.
+// net::parse_json_body, then chain::event_from_json for the object or each array item.
 //
 // Oracles:
 //  * parse_json_body is exact: a body is accepted iff nlohmann accepts it, it has no NUL byte,
@@ -13,9 +13,9 @@
 #include <string_view>
 
 #include "chain/event.h"
-#include "core/json_body.h"
 #include "event_json_check.h"
 #include "fuzz_check.h"
+#include "net/json_body.h"
 
 using namespace klyn;
 using nlohmann::json;
@@ -67,8 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
 
   constexpr size_t kShallow = 3;
-  auto deep = core::parse_json_body(body);
-  auto shallow = core::parse_json_body(body, kShallow);
+  auto deep = net::parse_json_body(body);
+  auto shallow = net::parse_json_body(body, kShallow);
   if (shallow) FUZZ_CHECK(deep.ok() && *deep == *shallow);
   if (deep || size < 1024) {
     // Accepted iff valid, nested at most max_depth and without a repeated key. (nlohmann reads a

@@ -2,8 +2,8 @@
 
 #include <sodium.h>
 
-#include "core/json_body.h"
 #include "net/http_client.h"
+#include "net/json_body.h"
 #include "net/url.h"
 
 namespace klyn::hostchains {
@@ -53,7 +53,7 @@ Result<json> JsonRpcClient::call(const std::string& method, json params) {
     return Error("unauthorized", endpoint_.url + ": HTTP " + std::to_string(r->status) +
                                      " (check the RPC user/password or cookie file)");
   // Depth-limited: a hostile endpoint must not exhaust the stack with nested brackets.
-  auto parsed = core::parse_json_body(r->body, 64);
+  auto parsed = net::parse_json_body(r->body, 64);
   json body = parsed ? std::move(*parsed) : json();
   if (!parsed || !body.is_object())
     return Error("bad_response",

@@ -4,7 +4,7 @@
 
 #include "chain/event_json.h"
 #include "codec/hex.h"
-#include "core/json_body.h"
+#include "net/json_body.h"
 #include "workflows/dev_symbiland/dev_symbiland.h"
 #include "workflows/kit/api.h"
 
@@ -174,7 +174,7 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
   }));
 
   KLYN_TRY(r.add(Method::kPost, "/event", [this](const Request& req) {
-    auto j = core::parse_json_body(req.body);
+    auto j = net::parse_json_body(req.body);
     if (!j) return error_response(j.error());
     auto e = chain::event_from_json(*j);
     if (!e) return error_response(e.error());
@@ -202,7 +202,7 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
       if (!batch) return error_response(batch.error());
       for (auto& e : *batch) items.emplace_back(std::move(e));
     } else {
-      auto j = core::parse_json_body(req.body);
+      auto j = net::parse_json_body(req.body);
       if (!j) return error_response(j.error());
       if (!j->is_array())
         return Response::error(400, "bad_request", "body must be a JSON array of events");
@@ -244,7 +244,7 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
   }));
 
   KLYN_TRY(r.add(Method::kPost, "/addnode", [this](const Request& req) {
-    auto j = core::parse_json_body(req.body);
+    auto j = net::parse_json_body(req.body);
     if (!j) return error_response(j.error());
     if (!j->is_object() || !j->contains("url") || !(*j)["url"].is_string())
       return Response::error(400, "bad_request", "body must be {\"url\": \"http://host:port\"}");

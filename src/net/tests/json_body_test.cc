@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "core/json_body.h"
+#include "net/json_body.h"
 
-using klyn::core::parse_json_body;
+using klyn::net::parse_json_body;
 
 TEST(JsonBody, DepthLimit) {
   EXPECT_TRUE(parse_json_body(R"([[{"a": "[[[["}]])", 3).ok());

@@ -12,7 +12,7 @@
 
 #include "common/result.h"
 
-namespace klyn::core {
+namespace klyn::net {
 
 inline Result<nlohmann::json> parse_json_body(std::string_view body, size_t max_depth = 32) {
   size_t depth = 0;
@@ -67,4 +67,4 @@ inline Result<nlohmann::json> parse_json_body(std::string_view body, size_t max_
   return j;
 }
 
-}  // namespace klyn::core
+}  // namespace klyn::net
