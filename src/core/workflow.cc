@@ -13,6 +13,16 @@ Status SymbioteRoutes::add(net::Method method, std::string_view pattern, net::Ha
   return Status();
 }
 
+Status GuardedRoutes::add(net::Method method, std::string_view pattern, net::Handler handler) {
+  return routes_.add(
+      method, pattern, [&store = store_, handler = std::move(handler)](const net::Request& req) {
+        if (auto fault = store.fault())
+          return net::Response::error(503, "storage_fault",
+                                      "this symbiote is halted: " + fault->to_string());
+        return handler(req);
+      });
+}
+
 net::Handler SymbioteRoutes::unknown_symbiote_handler() {
   return [](const net::Request& req) {
     return net::Response::error(

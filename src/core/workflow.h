@@ -76,6 +76,20 @@ class SymbioteRoutes {
   net::Handler unknown_;
 };
 
+// The routes of one symbiote that are served from its database: each answers 503
+// storage_fault once `store` had a read or write fault, since nothing is served from a store that
+// may be wrong (chain S1). `routes` and `store` must outlive it and the routes.
+class GuardedRoutes {
+ public:
+  GuardedRoutes(SymbioteRoutes& routes, const chain::ChainStore& store)
+      : routes_(routes), store_(store) {}
+  Status add(net::Method method, std::string_view pattern, net::Handler handler);
+
+ private:
+  SymbioteRoutes& routes_;
+  const chain::ChainStore& store_;
+};
+
 class Workflow {
  public:
   virtual ~Workflow() = default;

@@ -21,8 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxBatch = 10'000;
-
 json record_json(const chain::EventRecord& r) {
   return kit::record_json(r, "instant_block");
 }
@@ -73,13 +71,7 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
                       [this](const Request&) { return Response::json(summary()); }));
   // Every other route answers 503 once the database had a read or write fault: nothing is
   // served from a store that may be wrong (S1).
-  struct Guarded {
-    core::SymbioteRoutes& routes;
-    const chain::ChainStore& store;
-    Status add(Method m, std::string_view pattern, net::Handler h) {
-      return routes.add(m, pattern, kit::guarded(store, std::move(h)));
-    }
-  } r{routes, *store_};
+  core::GuardedRoutes r(routes, *store_);
 
   KLYN_TRY(r.add(Method::kGet, "/account/{addr}", [this](const Request& req) {
     return kit::account_response(*store_, req, applied_.load());
@@ -133,22 +125,10 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
   }));
 
   // Peer exchange: any node accepts peer addresses (validated, capped) and serves its list.
-  KLYN_TRY(r.add(Method::kPost, "/addnode", [this](const Request& req) {
-    auto j = net::parse_json_body(req.body);
-    if (!j) return error_response(j.error());
-    if (!j->is_object() || !j->contains("url") || !(*j)["url"].is_string())
-      return Response::error(400, "bad_request", "body must be {\"url\": \"http://host:port\"}");
-    auto added = peers_->add((*j)["url"].get<std::string>());
-    if (!added)
-      return Response::error(added.error().code == "too_many_peers" ? 409 : 400, added.error().code,
-                             added.error().reason);
-    return Response::json({{"added", *added}, {"peers", peers_->size()}});
-  }));
-  KLYN_TRY(r.add(Method::kGet, "/nodes", [this](const Request&) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& p : peers_->snapshot()) list.push_back(p.url);
-    return Response::json({{"nodes", list}, {"misbehaviour", scores_.to_json()}});
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/addnode",
+                 [this](const Request& req) { return kit::addnode_response(*peers_, req); }));
+  KLYN_TRY(r.add(Method::kGet, "/nodes",
+                 [this](const Request&) { return kit::nodes_response(*peers_, scores_); }));
 
   // Node-to-node catch-up: a compact binary range of stored blocks (block_range.h).
   KLYN_TRY(r.add(Method::kGet, "/sync/blocks", sync_route([this](const Request& req) {
@@ -262,21 +242,9 @@ Status DevController::routes(core::SymbioteRoutes& routes) {
   // encoding "varint n, n events". Per-item results; the request fails only if the batch itself
   // is malformed.
   KLYN_TRY(r.add(Method::kPost, "/events", [this](const Request& req) {
-    std::vector<Result<chain::Event>> items;
-    std::string ct = req.header("content-type").value_or("");
-    if (ct.rfind("application/octet-stream", 0) == 0) {
-      auto batch = chain::decode_event_batch(as_bytes(req.body), kMaxBatch);
-      if (!batch) return error_response(batch.error());
-      for (auto& e : *batch) items.emplace_back(std::move(e));
-    } else {
-      auto j = net::parse_json_body(req.body);
-      if (!j) return error_response(j.error());
-      if (!j->is_array())
-        return Response::error(400, "bad_request", "body must be a JSON array of events");
-      if (j->size() > kMaxBatch)
-        return Response::error(413, "too_large", "at most 10000 events per batch");
-      for (const auto& item : *j) items.push_back(chain::event_from_json(item));
-    }
+    auto parsed = kit::events_of_body(req);
+    if (!parsed) return error_response(parsed.error());
+    const std::vector<Result<chain::Event>>& items = *parsed;
     std::vector<const chain::Event*> decoded;
     for (const auto& item : items)
       if (item) decoded.push_back(&*item);

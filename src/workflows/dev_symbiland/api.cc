@@ -92,13 +92,7 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
   KLYN_TRY(routes.add(Method::kGet, "/info",
                       [this](const Request&) { return Response::json(summary()); }));
   // Nothing is served from a database that had a read or write fault (chain S1).
-  struct Guarded {
-    core::SymbioteRoutes& routes;
-    const chain::ChainStore& store;
-    Status add(Method m, std::string_view pattern, net::Handler h) {
-      return routes.add(m, pattern, kit::guarded(store, std::move(h)));
-    }
-  } r{routes, *store_};
+  core::GuardedRoutes r(routes, *store_);
 
   KLYN_TRY(r.add(Method::kGet, "/account/{addr}", [this](const Request& req) {
     return kit::account_response(*store_, req, ledger_->height());
@@ -195,21 +189,9 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
 
   // A batch: a JSON array of events, or (application/octet-stream) "varint n, n events".
   KLYN_TRY(r.add(Method::kPost, "/events", [this](const Request& req) {
-    std::vector<Result<chain::Event>> items;
-    const std::string ct = req.header("content-type").value_or("");
-    if (ct.rfind("application/octet-stream", 0) == 0) {
-      auto batch = chain::decode_event_batch(as_bytes(req.body));
-      if (!batch) return error_response(batch.error());
-      for (auto& e : *batch) items.emplace_back(std::move(e));
-    } else {
-      auto j = net::parse_json_body(req.body);
-      if (!j) return error_response(j.error());
-      if (!j->is_array())
-        return Response::error(400, "bad_request", "body must be a JSON array of events");
-      if (j->size() > chain::kMaxBatchEvents)
-        return Response::error(413, "too_large", "at most 10000 events per batch");
-      for (const auto& item : *j) items.push_back(chain::event_from_json(item));
-    }
+    auto parsed = kit::events_of_body(req);
+    if (!parsed) return error_response(parsed.error());
+    const std::vector<Result<chain::Event>>& items = *parsed;
     std::vector<const chain::Event*> decoded;
     for (const auto& item : items)
       if (item) decoded.push_back(&*item);
@@ -243,20 +225,10 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
     return Response::json({{"evidence", list}});
   }));
 
-  KLYN_TRY(r.add(Method::kPost, "/addnode", [this](const Request& req) {
-    auto j = net::parse_json_body(req.body);
-    if (!j) return error_response(j.error());
-    if (!j->is_object() || !j->contains("url") || !(*j)["url"].is_string())
-      return Response::error(400, "bad_request", "body must be {\"url\": \"http://host:port\"}");
-    auto added = peers_->add((*j)["url"].get<std::string>());
-    if (!added) return error_response(added.error());
-    return Response::json({{"added", *added}});
-  }));
-  KLYN_TRY(r.add(Method::kGet, "/nodes", [this](const Request&) {
-    json list = json::array();
-    for (const auto& p : peers_->snapshot()) list.push_back(p.url);
-    return Response::json({{"peers", list}, {"misbehaviour", scores_.to_json()}});
-  }));
+  KLYN_TRY(r.add(Method::kPost, "/addnode",
+                 [this](const Request& req) { return kit::addnode_response(*peers_, req); }));
+  KLYN_TRY(r.add(Method::kGet, "/nodes",
+                 [this](const Request&) { return kit::nodes_response(*peers_, scores_); }));
 
   // Node-to-node: consensus messages (framed u32 kind | message) and relayed events.
   KLYN_TRY(r.add(Method::kPost, "/sync/sl",

@@ -7,6 +7,7 @@
 #include "chain/event_json.h"
 #include "codec/hex.h"
 #include "crypto/ed25519.h"
+#include "net/json_body.h"
 
 namespace klyn::kit {
 
@@ -114,15 +115,6 @@ net::Handler scored_sync_route(PeerScores& scores, std::shared_ptr<spdlog::logge
   };
 }
 
-net::Handler guarded(const chain::ChainStore& store, net::Handler handler) {
-  return [&store, handler = std::move(handler)](const net::Request& req) {
-    if (auto fault = store.fault())
-      return net::Response::error(503, "storage_fault",
-                                  "this symbiote is halted: " + fault->to_string());
-    return handler(req);
-  };
-}
-
 net::Response account_response(const chain::ChainStore& store, const net::Request& req,
                                uint64_t height) {
   auto id = crypto::parse_address(req.param("addr"));
@@ -155,6 +147,42 @@ net::Response event_response(const EventLookup& l, const net::Request& req) {
                                 {"reason", refusal->reason},
                                 {"refused_ms", refusal->at_ms}});
   return net::Response::error(404, "not_found", "unknown event " + req.param("hash"));
+}
+
+net::Response addnode_response(PeerSet& peers, const net::Request& req) {
+  auto j = net::parse_json_body(req.body);
+  if (!j) return error_response(j.error());
+  if (!j->is_object() || !j->contains("url") || !(*j)["url"].is_string())
+    return net::Response::error(400, "bad_request", "body must be {\"url\": \"http://host:port\"}");
+  auto added = peers.add((*j)["url"].get<std::string>());
+  if (!added)
+    return net::Response::error(added.error().code == "too_many_peers" ? 409 : 400,
+                                added.error().code, added.error().reason);
+  return net::Response::json({{"added", *added}, {"peers", peers.size()}});
+}
+
+net::Response nodes_response(const PeerSet& peers, PeerScores& scores) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& p : peers.snapshot()) list.push_back(p.url);
+  return net::Response::json({{"nodes", list}, {"misbehaviour", scores.to_json()}});
+}
+
+Result<std::vector<Result<chain::Event>>> events_of_body(const net::Request& req) {
+  std::vector<Result<chain::Event>> items;
+  if (req.header("content-type").value_or("").rfind("application/octet-stream", 0) == 0) {
+    auto batch = chain::decode_event_batch(as_bytes(req.body), chain::kMaxBatchEvents);
+    if (!batch) return batch.error();
+    for (auto& e : *batch) items.emplace_back(std::move(e));
+    return items;
+  }
+  auto j = net::parse_json_body(req.body);
+  if (!j) return j.error();
+  if (!j->is_array()) return Error("bad_request", "body must be a JSON array of events");
+  if (j->size() > chain::kMaxBatchEvents)
+    return Error("too_large",
+                 "at most " + std::to_string(chain::kMaxBatchEvents) + " events per batch");
+  for (const auto& item : *j) items.push_back(chain::event_from_json(item));
+  return items;
 }
 
 net::Response state_root_response(const chain::ChainStore& store, const net::Request& req,

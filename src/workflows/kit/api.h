@@ -9,12 +9,14 @@
 #include <string_view>
 #include <utility>
 
+#include "chain/event.h"
 #include "chain/state.h"
 #include "chain/store.h"
 #include "common/result.h"
 #include "net/http_types.h"
 #include "net/router.h"
 #include "workflows/kit/peer_scores.h"
+#include "workflows/kit/peers.h"
 #include "workflows/kit/recent_refusals.h"
 
 namespace spdlog {
@@ -48,10 +50,6 @@ Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain:
 net::Handler scored_sync_route(PeerScores& scores, std::shared_ptr<spdlog::logger> log,
                                net::Handler handler);
 
-// `handler`, except that once `store` had a read or write fault it answers 503 storage_fault:
-// nothing is served from a database that may be wrong (chain S1). `store` must outlive it.
-net::Handler guarded(const chain::ChainStore& store, net::Handler handler);
-
 // GET /account/{addr}: account_json at `height`, 400 bad_address for a malformed address.
 net::Response account_response(const chain::ChainStore& store, const net::Request& req,
                                uint64_t height);
@@ -71,6 +69,18 @@ struct EventLookup {
   nlohmann::json extra = nlohmann::json::object();
 };
 net::Response event_response(const EventLookup& lookup, const net::Request& req);
+
+// POST /addnode {"url": "http://host:port"}: {"added", "peers"}; 409 too_many_peers, 400 for a
+// bad body or URL.
+net::Response addnode_response(PeerSet& peers, const net::Request& req);
+// GET /nodes: {"nodes": [url, ...], "misbehaviour": the scores of the sync routes}.
+net::Response nodes_response(const PeerSet& peers, PeerScores& scores);
+
+// The events of a POST /events body: a JSON array of events, or (Content-Type
+// application/octet-stream) the canonical batch "varint n, n events"; per item the event or why
+// it does not decode. Errors: the batch itself is malformed (bad_json, bad_request, malformed)
+// or too large (too_large, more than chain::kMaxBatchEvents).
+Result<std::vector<Result<chain::Event>>> events_of_body(const net::Request& req);
 
 // GET /state_root[?height=h]: {"height", "state_root"} of the applied height (default) or of h;
 // 404 for a height not applied yet.
