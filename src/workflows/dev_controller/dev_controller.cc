@@ -3,7 +3,6 @@
 #include <csignal>
 #include <tuple>
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "codec/hex.h"
@@ -55,11 +54,7 @@ Status DevController::parse_config() {
 Status DevController::prepare(core::WorkflowContext context) {
   ctx_ = std::move(context);
   KLYN_TRY(parse_config());
-  {
-    std::array<uint8_t, 8> id{};
-    randombytes_buf(id.data(), id.size());
-    node_id_ = codec::hex_encode(id);
-  }
+  node_id_ = kit::new_node_id();
   const chain::Manifest& m = ctx_.genesis.manifest;
   auto params = read_params(m);
   if (!params) return Error("bad_genesis", ctx_.config.genesis + ": " + params.error().reason);

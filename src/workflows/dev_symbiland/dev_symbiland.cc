@@ -1,6 +1,5 @@
 #include "workflows/dev_symbiland/dev_symbiland.h"
 
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include "codec/binary.h"
@@ -53,11 +52,7 @@ Status DevSymbiland::parse_config() {
 Status DevSymbiland::prepare(core::WorkflowContext context) {
   ctx_ = std::move(context);
   KLYN_TRY(parse_config());
-  {
-    std::array<uint8_t, 8> id{};
-    randombytes_buf(id.data(), id.size());
-    node_id_ = codec::hex_encode(id);
-  }
+  node_id_ = kit::new_node_id();
   auto params = read_params(ctx_.genesis.manifest);
   if (!params) return Error("bad_genesis", ctx_.config.genesis + ": " + params.error().reason);
   params_ = std::move(*params);

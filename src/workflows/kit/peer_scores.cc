@@ -1,8 +1,19 @@
 #include "workflows/kit/peer_scores.h"
 
+#include <sodium.h>
+
+#include <array>
 #include <cmath>
 
+#include "codec/hex.h"
+
 namespace klyn::kit {
+
+std::string new_node_id() {
+  std::array<uint8_t, 8> id{};
+  randombytes_buf(id.data(), id.size());
+  return codec::hex_encode(id);
+}
 
 namespace {
 constexpr size_t kMaxTracked = 10'000;  // forget the lowest scores beyond this many peers

@@ -25,6 +25,10 @@
 
 namespace klyn::kit {
 
+// A fresh random id for this node's `X-Klyn-Node` header (16 hex digits), one per symbiote and
+// process.
+std::string new_node_id();
+
 class PeerScores {
  public:
   using Clock = std::chrono::steady_clock;
