@@ -281,7 +281,7 @@ void DevSymbiland::execute(const Effects& effects) {
       execute_commit(*c);
       executed = true;
     } else if (auto* ev = std::get_if<effect::Evidence>(&e)) {
-      record_evidence(*ev, std::nullopt);
+      record_evidence(*ev);
     } else if (auto* r = std::get_if<effect::Refused>(&e)) {
       ++refused_;
       std::string peer;
@@ -321,7 +321,7 @@ void DevSymbiland::execute_commit(const effect::Commit& c) {
   }
 }
 
-void DevSymbiland::record_evidence(const effect::Evidence& ev, PeerId) {
+void DevSymbiland::record_evidence(const effect::Evidence& ev) {
   kit::Alarm a;
   a.kind = ev.kind;
   a.index = ev.round;

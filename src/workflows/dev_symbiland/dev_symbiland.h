@@ -126,7 +126,7 @@ class DevSymbiland final : public core::Workflow {
   // Double proposals, votes and timeouts seen (effect::Evidence), kept under `y:e:`; they do not
   // halt (punishment is part 2).
   std::unique_ptr<kit::AlarmBook> evidence_book_;
-  void record_evidence(const effect::Evidence& ev, PeerId from);
+  void record_evidence(const effect::Evidence& ev);
   kit::RecentRefusals refusals_;
   std::shared_ptr<kit::PeerSet> peers_;
   // Misbehaviour of peers on /sync/...: malformed messages at the route, and what the core
@@ -149,7 +149,7 @@ class DevSymbiland final : public core::Workflow {
   bool stopping_ = false;
   std::thread consensus_thread_;
   std::multimap<std::chrono::steady_clock::time_point, effect::ArmTimer> timers_;
-  std::atomic<uint64_t> round_{0}, high_qc_round_{0}, timeouts_{0}, evidence_{0}, refused_{0};
+  std::atomic<uint64_t> round_{0}, high_qc_round_{0}, evidence_{0}, refused_{0};
   // Since this process started (GET /info "events", as every workflow reports them).
   std::atomic<uint64_t> events_admitted_{0}, events_applied_{0}, events_rejected_{0};
   LogThrottle refused_log_{std::chrono::seconds(10)};
