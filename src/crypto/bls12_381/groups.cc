@@ -225,31 +225,39 @@ G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>&
   return result;
 }
 
-std::array<uint8_t, 48> g1_compress(const G1Projective& p) {
+std::array<uint8_t, 48> g1_compress(const G1Affine& a) {
   std::array<uint8_t, 48> out{};
-  if (p.is_identity()) {
+  if (a.infinity) {
     out[0] = 0xc0;
     return out;
   }
-  G1Affine a = p.to_affine();
   a.x.to_bytes_be(out.data());
   out[0] |= 0x80;
   if (a.y.is_lexicographically_largest()) out[0] |= 0x20;
   return out;
 }
 
-std::array<uint8_t, 96> g2_compress(const G2Projective& p) {
+std::array<uint8_t, 96> g2_compress(const G2Affine& a) {
   std::array<uint8_t, 96> out{};
-  if (p.is_identity()) {
+  if (a.infinity) {
     out[0] = 0xc0;
     return out;
   }
-  G2Affine a = p.to_affine();
   a.x.c1.to_bytes_be(out.data());
   a.x.c0.to_bytes_be(out.data() + 48);
   out[0] |= 0x80;
   if (a.y.is_lexicographically_largest()) out[0] |= 0x20;
   return out;
+}
+
+std::array<uint8_t, 48> g1_compress(const G1Projective& p) {
+  if (p.is_identity()) return g1_compress(G1Affine{});
+  return g1_compress(p.to_affine());
+}
+
+std::array<uint8_t, 96> g2_compress(const G2Projective& p) {
+  if (p.is_identity()) return g2_compress(G2Affine{});
+  return g2_compress(p.to_affine());
 }
 
 namespace {

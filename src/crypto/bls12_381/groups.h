@@ -43,6 +43,9 @@ G2Projective g2_mul_secret(const G2Projective& p, const std::array<uint64_t, 4>&
 // ZCash compressed encodings (48 / 96 bytes; flags 0x80 compressed, 0x40 infinity, 0x20 sign).
 std::array<uint8_t, 48> g1_compress(const G1Projective& p);
 std::array<uint8_t, 96> g2_compress(const G2Projective& p);
+// The same from affine points: no inversion (a projective point costs one field inversion).
+std::array<uint8_t, 48> g1_compress(const G1Affine& a);
+std::array<uint8_t, 96> g2_compress(const G2Affine& a);
 // Strict decoding: exact length, compressed flag set, canonical infinity, coordinates < p, on
 // the curve, and in the order-r subgroup. nullopt on any failure.
 std::optional<G1Affine> g1_decompress(std::span<const uint8_t> in);

@@ -72,9 +72,7 @@ Result<Signature> Signature::from_bytes(ByteSpan bytes) {
   return Signature(*p);
 }
 
-std::array<uint8_t, Signature::kSize> Signature::to_bytes() const {
-  return g2_compress(G2Projective::from_affine(point_));
-}
+Signature::Signature(const G2Affine& p) : point_(p), bytes_(g2_compress(p)) {}
 
 Signature Signature::from_subgroup_point(const G2Projective& p) {
   return Signature(p.to_affine_vartime());
@@ -90,9 +88,7 @@ Result<PublicKey> PublicKey::from_bytes(ByteSpan bytes) {
   return PublicKey(*p);
 }
 
-std::array<uint8_t, PublicKey::kSize> PublicKey::to_bytes() const {
-  return g1_compress(G1Projective::from_affine(point_));
-}
+PublicKey::PublicKey(const G1Affine& p) : point_(p), bytes_(g1_compress(p)) {}
 
 Result<PublicKey> PublicKey::from_subgroup_point(const G1Projective& p) {
   if (p.is_identity()) return make_error("identity", "the identity is not a valid public key");

@@ -31,17 +31,20 @@ class Signature {
   static constexpr size_t kSize = 96;
   // Strict compressed decoding including the subgroup check; the identity is accepted.
   static Result<Signature> from_bytes(ByteSpan bytes);
-  std::array<uint8_t, kSize> to_bytes() const;
+  // The compressed form, kept beside the point (messages holding a signature are encoded and
+  // hashed far more often than signatures are made).
+  const std::array<uint8_t, kSize>& to_bytes() const { return bytes_; }
   const G2Affine& point() const { return point_; }
-  bool operator==(const Signature& o) const { return to_bytes() == o.to_bytes(); }
+  bool operator==(const Signature& o) const { return bytes_ == o.bytes_; }
 
  private:
   friend class SecretKey;
   friend Result<Signature> aggregate_signatures(std::span<const Signature> sigs);
   // Trusted construction from a public point known to be in G2 (variable time).
   static Signature from_subgroup_point(const G2Projective& p);
-  explicit Signature(const G2Affine& p) : point_(p) {}
+  explicit Signature(const G2Affine& p);
   G2Affine point_;
+  std::array<uint8_t, kSize> bytes_;
 };
 
 class PublicKey {
@@ -49,9 +52,9 @@ class PublicKey {
   static constexpr size_t kSize = 48;
   // KeyValidate: strict decoding, subgroup check, and not the identity.
   static Result<PublicKey> from_bytes(ByteSpan bytes);
-  std::array<uint8_t, kSize> to_bytes() const;
+  const std::array<uint8_t, kSize>& to_bytes() const { return bytes_; }
   const G1Affine& point() const { return point_; }
-  bool operator==(const PublicKey& o) const { return to_bytes() == o.to_bytes(); }
+  bool operator==(const PublicKey& o) const { return bytes_ == o.bytes_; }
 
  private:
   friend class SecretKey;
@@ -59,8 +62,9 @@ class PublicKey {
   // Fails ("identity") when the point is the identity; the point must be in G1. Variable
   // time (a public key is public).
   static Result<PublicKey> from_subgroup_point(const G1Projective& p);
-  explicit PublicKey(const G1Affine& p) : point_(p) {}
+  explicit PublicKey(const G1Affine& p);
   G1Affine point_;
+  std::array<uint8_t, kSize> bytes_;
 };
 
 class SecretKey {

@@ -88,6 +88,9 @@ RC_GTEST_PROP(BlsProperties, PointEncodingRoundTrips, ()) {
   RC_ASSERT(qd.has_value());
   RC_ASSERT(G1Projective::from_affine(*pd) == p);
   RC_ASSERT(G2Projective::from_affine(*qd) == q);
+  // The affine forms (no inversion) encode the same bytes.
+  RC_ASSERT(g1_compress(*pd) == pe);
+  RC_ASSERT(g2_compress(*qd) == qe);
 }
 
 RC_GTEST_PROP(BlsProperties, KeyAndSignatureBytesRoundTrip, ()) {
@@ -104,6 +107,14 @@ RC_GTEST_PROP(BlsProperties, KeyAndSignatureBytesRoundTrip, ()) {
   RC_ASSERT(sig2.ok());
   RC_ASSERT(*sig2 == sig);
   RC_ASSERT(pop_verify(pk, *sig2));
+  // The bytes kept beside each point are its encoding, however the value was made.
+  RC_ASSERT(sig.to_bytes() == g2_compress(G2Projective::from_affine(sig.point())));
+  RC_ASSERT(pk.to_bytes() == g1_compress(G1Projective::from_affine(pk.point())));
+  const Signature parts[] = {sig, sk.sign(sk.to_bytes())};
+  auto agg = aggregate_signatures(parts);
+  RC_ASSERT(agg.ok());
+  RC_ASSERT(agg->to_bytes() == g2_compress(G2Projective::from_affine(agg->point())));
+  RC_ASSERT(Signature::from_bytes(agg->to_bytes()).value() == *agg);
 }
 
 RC_GTEST_PROP(BlsProperties, ArbitraryBytesDecodeOnlyToCanonicalEncodings, ()) {
