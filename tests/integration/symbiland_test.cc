@@ -227,7 +227,7 @@ TEST(SymbilandNetwork, ValidatorsAndAFollowerAgreeSurviveAKill9AndKeepCommitting
       v.round = round;
       v.block.fill(b);
       v.voter = 3;
-      v.signature = sk->sign(dev_symbiland::vote_message(net.id, 1, round, v.block));
+      v.signature = sk->sign(dev_symbiland::vote_message(net.id, 1, round, v.block)).to_bytes();
       codec::Writer w;
       w.u32(dev_symbiland::kVote);
       w.raw(v.encode());

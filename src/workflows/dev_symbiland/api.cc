@@ -25,7 +25,7 @@ json qc_json(const QuorumCert& qc) {
           {"round", qc.round},
           {"block", codec::hex_encode(qc.block)},
           {"signers", qc.signers.indices()},
-          {"signature", codec::hex_encode(qc.signature.to_bytes())}};
+          {"signature", codec::hex_encode(qc.signature)}};
 }
 
 }  // namespace

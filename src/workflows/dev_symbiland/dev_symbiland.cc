@@ -66,7 +66,7 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
       return Error("config", ctx_.config.file + ": workflow.bls_key: key " + config_.bls_key +
                                  " is not a validator of this symbiote (its public key is not in "
                                  "the genesis' validator set)");
-    key_ = std::move(*k);
+    signer_.emplace(std::move(*k));
   }
 
   peers_ = std::make_shared<kit::PeerSet>(config_.max_peers);
@@ -115,7 +115,7 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
 
   CoreOptions co;
   co.self = self_;
-  co.key = key_ ? &*key_ : nullptr;
+  co.signer = signer_ ? &*signer_ : nullptr;
   co.base_timeout_ms = params_.base_timeout_ms;
   co.min_block_interval_ms = params_.min_block_interval_ms;
   co.fetch_batch = config_.fetch_batch;

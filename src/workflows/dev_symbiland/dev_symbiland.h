@@ -116,8 +116,8 @@ class DevSymbiland final : public core::Workflow {
   NodeConfig config_;
   Params params_;
   std::unique_ptr<Certifier> cert_;
-  std::optional<bls::SecretKey> key_;
-  std::optional<uint32_t> self_;  // validator index
+  std::optional<BlsSigner> signer_;  // this validator's BLS key (none: a follower)
+  std::optional<uint32_t> self_;     // validator index
   std::unique_ptr<chain::ChainStore> store_;
   std::unique_ptr<chain::SignatureCache> sigcache_;
   std::unique_ptr<Ledger> ledger_;

@@ -26,7 +26,7 @@ namespace klyn::dev_symbiland {
 struct ValidatorEntry {
   chain::AccountId account{};
   bls::PublicKey key;
-  bls::Signature pop = identity_signature();
+  bls::Signature pop = bls::Signature::from_bytes(identity_signature()).value();
   uint64_t weight = 1;
 };
 

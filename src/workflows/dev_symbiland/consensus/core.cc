@@ -25,7 +25,7 @@ Core::Core(const Certifier& certifier, CoreOptions options, App app, Restored re
       high_qc_(restored.high_qc ? *restored.high_qc
                                 : QuorumCert::genesis(certifier.symbiote(), certifier.epoch(),
                                                       certifier.set().size())) {
-  if (opt_.self && (!opt_.key || *opt_.self >= cert_.set().size())) opt_.self.reset();
+  if (opt_.self && (!opt_.signer || *opt_.self >= cert_.set().size())) opt_.self.reset();
   Known tip;
   if (restored.committed_tip) {
     tip.block = *restored.committed_tip;
@@ -217,8 +217,8 @@ void Core::propose(Effects& out, bool events_ready) {
     if (const Known* k = known(safety_.state().last_proposal_block)) {
       Proposal p;
       p.block = k->block;
-      p.signature =
-          opt_.key->sign(proposal_message(p.block.symbiote, p.block.epoch, p.block.round, k->hash));
+      p.signature = opt_.signer->sign(
+          proposal_message(p.block.symbiote, p.block.epoch, p.block.round, k->hash));
       out.push_back(effect::Send{effect::Send::To::kEveryone, 0, kProposal, p.encode()});
       handle_proposal(std::move(p), std::nullopt, out);  // re-sends the vote it signed (kResend)
     }
@@ -261,7 +261,7 @@ void Core::propose(Effects& out, bool events_ready) {
   const Hash32 hash = b.hash();
   auto d = safety_.propose(round_, hash);
   if (!d) return refuse(out, std::nullopt, d.error());
-  p.signature = opt_.key->sign(proposal_message(b.symbiote, b.epoch, b.round, hash));
+  p.signature = opt_.signer->sign(proposal_message(b.symbiote, b.epoch, b.round, hash));
   persist(out);
   out.push_back(effect::Send{effect::Send::To::kEveryone, 0, kProposal, p.encode()});
   handle_proposal(std::move(p), std::nullopt, out);
@@ -327,7 +327,7 @@ void Core::vote_for(const Known& k, Effects& out) {
   v.round = k.block.round;
   v.block = k.hash;
   v.voter = *opt_.self;
-  v.signature = opt_.key->sign(vote_message(cert_.symbiote(), v.epoch, v.round, v.block));
+  v.signature = opt_.signer->sign(vote_message(cert_.symbiote(), v.epoch, v.round, v.block));
   safety_.signed_vote(v);
   out.push_back(effect::KeepBlock{k.block});  // B7: a block certified is on a quorum's disks
   persist(out);                               // B5: before the vote leaves
@@ -414,7 +414,7 @@ void Core::local_timeout(Effects& out) {
   t.last_tc = prev;
   t.voter = *opt_.self;
   t.signature =
-      opt_.key->sign(timeout_message(cert_.symbiote(), t.epoch, t.round, t.high_qc.round));
+      opt_.signer->sign(timeout_message(cert_.symbiote(), t.epoch, t.round, t.high_qc.round));
   safety_.signed_timeout(t);
   persist(out);  // B5: before the timeout leaves
   out.push_back(effect::Send{effect::Send::To::kEveryone, 0, kTimeout, t.encode()});

@@ -118,11 +118,11 @@ struct App {
 };
 
 struct CoreOptions {
-  std::optional<uint32_t> self;         // this node's validator index; nullopt = follower
-  const bls::SecretKey* key = nullptr;  // the validator's BLS key (null for a follower)
-  uint64_t base_timeout_ms = 1000;      // round timer; doubled per consecutive timeout
-  uint32_t max_backoff = 6;             // at most base × 2^6
-  size_t fetch_batch = 64;              // blocks asked for in one kBlockRequest
+  std::optional<uint32_t> self;     // this node's validator index; nullopt = follower
+  const Signer* signer = nullptr;   // signs as validator `self` (null for a follower)
+  uint64_t base_timeout_ms = 1000;  // round timer; doubled per consecutive timeout
+  uint32_t max_backoff = 6;         // at most base × 2^6
+  size_t fetch_batch = 64;          // blocks asked for in one kBlockRequest
   // A leader proposes no sooner than this after its parent was created (a one-validator set
   // would otherwise make blocks as fast as it can sign them).
   uint64_t min_block_interval_ms = 10;

@@ -8,17 +8,13 @@ namespace klyn::dev_symbiland {
 
 namespace {
 
-void write_signature(codec::Writer& w, const bls::Signature& s) {
-  w.fixed(s.to_bytes());
+// A signature travels as its bytes; the scheme checks it when it is verified or aggregated.
+void write_signature(codec::Writer& w, const Sig& s) {
+  w.fixed(s);
 }
 
-bool read_signature(codec::Reader& r, bls::Signature& out) {
-  std::array<uint8_t, bls::Signature::kSize> b{};
-  if (!r.fixed(b)) return false;
-  auto s = bls::Signature::from_bytes(b);
-  if (!s) return r.fail("signature: " + s.error().reason);
-  out = *s;
-  return true;
+bool read_signature(codec::Reader& r, Sig& out) {
+  return r.fixed(out);
 }
 
 Bytes signed_message(std::string_view domain, const chain::SymbioteId& s, Epoch e, Round r,
@@ -33,15 +29,6 @@ Bytes signed_message(std::string_view domain, const chain::SymbioteId& s, Epoch 
 }
 
 }  // namespace
-
-const bls::Signature& identity_signature() {
-  static const bls::Signature identity = [] {
-    std::array<uint8_t, bls::Signature::kSize> b{};
-    b[0] = 0xc0;  // compressed, infinity
-    return bls::Signature::from_bytes(b).value();
-  }();
-  return identity;
-}
 
 // ---- Bitmap ----
 
@@ -338,8 +325,11 @@ Result<Timeout> Timeout::decode(ByteSpan bytes) {
 
 // ---- Certifier ----
 
-Certifier::Certifier(chain::SymbioteId symbiote, Epoch epoch, ValidatorSet set)
-    : symbiote_(symbiote), epoch_(epoch), set_(std::move(set)) {}
+Certifier::Certifier(chain::SymbioteId symbiote, Epoch epoch, ValidatorSet set,
+                     std::shared_ptr<const SignatureScheme> scheme)
+    : symbiote_(symbiote), epoch_(epoch), set_(std::move(set)), scheme_(std::move(scheme)) {
+  if (!scheme_) scheme_ = std::make_shared<BlsScheme>(set_);
+}
 
 bool Certifier::remembered(const Hash32& h) const {
   std::lock_guard lock(mu_);
@@ -367,21 +357,6 @@ Status Certifier::check_signers(const Bitmap& signers) const {
   return Status();
 }
 
-Result<bls::PublicKey> Certifier::aggregate_key(const Bitmap& signers) const {
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = keys_.find(signers); it != keys_.end()) return it->second;
-  }
-  std::vector<bls::PublicKey> pks;
-  for (uint32_t i : signers.indices()) pks.push_back(set_.at(i).key);
-  auto agg = bls::aggregate_public_keys(pks);
-  if (!agg) return Error("bad_certificate", "signers' keys: " + agg.error().reason);
-  std::lock_guard lock(mu_);
-  if (keys_.size() >= 256) keys_.clear();  // bitmaps repeat; a new set of them is rebuilt
-  keys_.emplace(signers, *agg);
-  return agg;
-}
-
 Status Certifier::verify_qc(const QuorumCert& qc) const {
   if (qc.epoch != epoch_)
     return Error("wrong_epoch", "certificate of epoch " + std::to_string(qc.epoch) + ", not " +
@@ -395,9 +370,9 @@ Status Certifier::verify_qc(const QuorumCert& qc) const {
   const Hash32 h = qc.hash();
   if (remembered(h)) return Status();
   KLYN_TRY(check_signers(qc.signers));
-  auto key = aggregate_key(qc.signers);
-  if (!key) return key.error();
-  if (!bls::verify(*key, vote_message(symbiote_, epoch_, qc.round, qc.block), qc.signature))
+  const Bytes message = vote_message(symbiote_, epoch_, qc.round, qc.block);
+  const SignedGroup group{qc.signers.indices(), message};
+  if (!scheme_->verify_aggregate({&group, 1}, qc.signature))
     return Error("bad_signature", "the certificate's aggregate signature does not verify");
   remember(h);
   return Status();
@@ -416,22 +391,20 @@ Status Certifier::verify_tc(const TimeoutCert& tc) const {
     return Error("bad_certificate", "one high-QC round per signer");
   // Signers of the same high-QC round signed the same message: one aggregate key and one pairing
   // per distinct message (e(sum pk, H(m)) = prod e(pk, H(m))).
-  std::map<Round, std::vector<bls::PublicKey>> by_round;
+  std::map<Round, std::vector<uint32_t>> by_round;
   for (size_t i = 0; i < signers.size(); ++i) {
     if (tc.high_qc_rounds[i] >= tc.round)
       return Error("bad_certificate", "a high-QC round not below the timeout's round");
-    by_round[tc.high_qc_rounds[i]].push_back(set_.at(signers[i]).key);
+    by_round[tc.high_qc_rounds[i]].push_back(signers[i]);
   }
-  std::vector<bls::PublicKey> keys;
   std::vector<Bytes> messages;
-  for (const auto& [r, pks] : by_round) {
-    auto agg = bls::aggregate_public_keys(pks);
-    if (!agg) return Error("bad_certificate", "signers' keys: " + agg.error().reason);
-    keys.push_back(*agg);
+  std::vector<SignedGroup> groups;
+  messages.reserve(by_round.size());
+  for (auto& [r, who] : by_round) {
     messages.push_back(timeout_message(symbiote_, epoch_, tc.round, r));
+    groups.push_back({std::move(who), messages.back()});
   }
-  std::vector<ByteSpan> spans(messages.begin(), messages.end());
-  if (!bls::aggregate_verify(keys, spans, tc.signature))
+  if (!scheme_->verify_aggregate(groups, tc.signature))
     return Error("bad_signature", "the timeout certificate's aggregate signature does not verify");
   remember(h);
   return Status();
@@ -459,12 +432,10 @@ Status Certifier::verify_proposal(const Proposal& p) const {
   if (b.tc) KLYN_TRY(verify_tc(*b.tc));
   const Hash32 hash = b.hash();
   Bytes signed_bytes(hash.begin(), hash.end());
-  const auto sig = p.signature.to_bytes();
-  signed_bytes.insert(signed_bytes.end(), sig.begin(), sig.end());
+  signed_bytes.insert(signed_bytes.end(), p.signature.begin(), p.signature.end());
   const Hash32 seen = crypto::blake2b256("KLY-SL-SEEN-PROPOSAL-v1", signed_bytes);
   if (remembered(seen)) return Status();
-  if (!bls::verify(set_.at(leader).key, proposal_message(symbiote_, epoch_, b.round, hash),
-                   p.signature))
+  if (!scheme_->verify(leader, proposal_message(symbiote_, epoch_, b.round, hash), p.signature))
     return Error("bad_signature", "the proposal's signature does not verify");
   remember(seen);
   return Status();
@@ -476,8 +447,7 @@ Status Certifier::verify_vote(const Vote& v) const {
     return Error("bad_signers", "voter " + std::to_string(v.voter) + " is not a validator");
   const Hash32 seen = crypto::blake2b256("KLY-SL-SEEN-VOTE-v1", v.encode());
   if (remembered(seen)) return Status();
-  if (!bls::verify(set_.at(v.voter).key, vote_message(symbiote_, epoch_, v.round, v.block),
-                   v.signature))
+  if (!scheme_->verify(v.voter, vote_message(symbiote_, epoch_, v.round, v.block), v.signature))
     return Error("bad_signature", "the vote's signature does not verify");
   remember(seen);
   return Status();
@@ -496,8 +466,8 @@ Status Certifier::verify_timeout(const Timeout& t) const {
   if (t.last_tc) KLYN_TRY(verify_tc(*t.last_tc));
   const Hash32 seen = crypto::blake2b256("KLY-SL-SEEN-TIMEOUT-v1", t.encode());
   if (remembered(seen)) return Status();
-  if (!bls::verify(set_.at(t.voter).key,
-                   timeout_message(symbiote_, epoch_, t.round, t.high_qc.round), t.signature))
+  if (!scheme_->verify(t.voter, timeout_message(symbiote_, epoch_, t.round, t.high_qc.round),
+                       t.signature))
     return Error("bad_signature", "the timeout's signature does not verify");
   remember(seen);
   return Status();
@@ -510,7 +480,7 @@ Result<QuorumCert> Certifier::make_qc(const std::vector<Vote>& votes) const {
   qc.round = votes.front().round;
   qc.block = votes.front().block;
   qc.signers = Bitmap(set_.size());
-  std::vector<bls::Signature> sigs;
+  std::vector<Sig> sigs;
   for (const Vote& v : votes) {
     if (v.round != qc.round || v.block != qc.block || v.voter >= set_.size() ||
         qc.signers.test(v.voter))
@@ -518,8 +488,8 @@ Result<QuorumCert> Certifier::make_qc(const std::vector<Vote>& votes) const {
     qc.signers.set(v.voter);
     sigs.push_back(v.signature);
   }
-  auto agg = bls::aggregate_signatures(sigs);
-  if (!agg) return Error("bad_certificate", agg.error().reason);
+  auto agg = scheme_->aggregate(sigs);
+  if (!agg) return Error("bad_signature", agg.error().reason);
   qc.signature = *agg;
   KLYN_TRY(verify_qc(qc));
   return qc;
@@ -540,13 +510,13 @@ Result<TimeoutCert> Certifier::make_tc(const std::vector<Timeout>& timeouts) con
   }
   std::sort(ordered.begin(), ordered.end(),
             [](const Timeout* a, const Timeout* b) { return a->voter < b->voter; });
-  std::vector<bls::Signature> sigs;
+  std::vector<Sig> sigs;
   for (const Timeout* t : ordered) {
     tc.high_qc_rounds.push_back(t->high_qc.round);
     sigs.push_back(t->signature);
   }
-  auto agg = bls::aggregate_signatures(sigs);
-  if (!agg) return Error("bad_certificate", agg.error().reason);
+  auto agg = scheme_->aggregate(sigs);
+  if (!agg) return Error("bad_signature", agg.error().reason);
   tc.signature = *agg;
   KLYN_TRY(verify_tc(tc));
   return tc;

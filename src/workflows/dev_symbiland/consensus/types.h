@@ -3,9 +3,9 @@
 // the validator set, blocks, proposals, votes, timeouts, quorum certificates (QC) and timeout
 // certificates (TC), their canonical encodings, the messages validators sign, and verification.
 //
-// Decoding checks structure only (lengths, bounds, canonical bitmaps, BLS points on the curve and
-// in their subgroup); what a message means for a validator set is checked by Certifier, which
-// holds the set and remembers certificates that verified.
+// Decoding checks structure only (lengths, bounds, canonical bitmaps; a signature is 96 opaque
+// bytes); what a message means for a validator set, its signatures included, is checked by
+// Certifier, which holds the set and its signature scheme and remembers what verified.
 //
 // Thread safety: the value types are plain values; Certifier is safe to share between threads
 // (its caches are behind a mutex).
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -24,6 +25,7 @@
 #include "common/bytes.h"
 #include "common/result.h"
 #include "crypto/bls12_381/signature.h"
+#include "workflows/dev_symbiland/consensus/scheme.h"
 
 namespace klyn::dev_symbiland {
 
@@ -32,9 +34,6 @@ using Epoch = uint64_t;
 
 inline constexpr size_t kMaxValidators = 1024;
 inline constexpr size_t kMaxPayloadBytes = 8 << 20;
-
-// The identity of G2: the signature of an empty signer set (genesis QC).
-const bls::Signature& identity_signature();
 
 // Bit i = validator i. Canonical: exactly `size` bits, unused bits of the last byte zero.
 class Bitmap {
@@ -97,7 +96,7 @@ struct QuorumCert {
   Round round = 0;
   Hash32 block{};
   Bitmap signers;
-  bls::Signature signature = identity_signature();
+  Sig signature = identity_signature();
 
   // The genesis QC of a symbiote: round 0, the symbiote id as block, no signers.
   static QuorumCert genesis(const chain::SymbioteId& symbiote, Epoch epoch, size_t validators);
@@ -114,7 +113,7 @@ struct TimeoutCert {
   Round round = 0;
   Bitmap signers;
   std::vector<Round> high_qc_rounds;  // one per signer, in index order
-  bls::Signature signature = identity_signature();
+  Sig signature = identity_signature();
 
   Round max_high_qc_round() const;
   void encode(codec::Writer& w) const;
@@ -155,7 +154,7 @@ struct Block {
 
 struct Proposal {
   Block block;
-  bls::Signature signature = identity_signature();  // the proposer's, over proposal_message
+  Sig signature = identity_signature();  // the proposer's, over proposal_message
   Bytes encode() const;
   static Result<Proposal> decode(ByteSpan bytes);
 };
@@ -165,7 +164,7 @@ struct Vote {
   Round round = 0;
   Hash32 block{};
   uint32_t voter = 0;
-  bls::Signature signature = identity_signature();
+  Sig signature = identity_signature();
   Bytes encode() const;
   static Result<Vote> decode(ByteSpan bytes);
   bool operator==(const Vote&) const = default;
@@ -177,7 +176,7 @@ struct Timeout {
   QuorumCert high_qc;
   std::optional<TimeoutCert> last_tc;  // TC(round - 1) when the sender entered `round` by it
   uint32_t voter = 0;
-  bls::Signature signature = identity_signature();  // over timeout_message(round, high_qc.round)
+  Sig signature = identity_signature();  // over timeout_message(round, high_qc.round)
   Bytes encode() const;
   static Result<Timeout> decode(ByteSpan bytes);
 };
@@ -187,9 +186,12 @@ struct Timeout {
 // no_quorum, bad_signature, bad_certificate.
 class Certifier {
  public:
-  Certifier(chain::SymbioteId symbiote, Epoch epoch, ValidatorSet set);
+  // `scheme` null: BLS12-381 over the set's keys (BlsScheme), as every node runs.
+  Certifier(chain::SymbioteId symbiote, Epoch epoch, ValidatorSet set,
+            std::shared_ptr<const SignatureScheme> scheme = nullptr);
 
   const ValidatorSet& set() const { return set_; }
+  const SignatureScheme& scheme() const { return *scheme_; }
   const chain::SymbioteId& symbiote() const { return symbiote_; }
   Epoch epoch() const { return epoch_; }
 
@@ -211,7 +213,6 @@ class Certifier {
   static constexpr size_t kRemembered = 4096;
 
  private:
-  Result<bls::PublicKey> aggregate_key(const Bitmap& signers) const;
   Status check_signers(const Bitmap& signers) const;
   bool remembered(const Hash32& h) const;
   void remember(const Hash32& h) const;
@@ -219,8 +220,8 @@ class Certifier {
   chain::SymbioteId symbiote_;
   Epoch epoch_;
   ValidatorSet set_;
+  std::shared_ptr<const SignatureScheme> scheme_;
   mutable std::mutex mu_;
-  mutable std::map<Bitmap, bls::PublicKey> keys_;  // aggregate key per bitmap (bounded)
   mutable std::set<Hash32> verified_;
   mutable std::deque<Hash32> verified_order_;
 };

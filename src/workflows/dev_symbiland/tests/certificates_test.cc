@@ -205,7 +205,8 @@ TEST(Certificates, EveryMessageRoundTripsAndTruncationsAreRefused) {
   p.block.state_height = 1;
   p.block.state_root = block_hash(4);
   p.block.payload = {1, 2, 3};
-  p.signature = v.keys[p.block.proposer].sign(proposal_message(v.symbiote, 1, 3, p.block.hash()));
+  p.signature =
+      v.signers[p.block.proposer]->sign(proposal_message(v.symbiote, 1, 3, p.block.hash()));
   EXPECT_TRUE(v.certifier->verify_proposal(p).ok());
   const Bytes enc = p.encode();
   auto back = Proposal::decode(enc);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -124,7 +125,7 @@ class SimValidator final : public ksim::SimHandler {
   void boot(bool amnesia = false) {
     CoreOptions o;
     o.self = index_;
-    o.key = index_ ? &v_.keys[*index_] : nullptr;
+    o.signer = index_ ? v_.signers[*index_].get() : nullptr;
     o.base_timeout_ms = p_.base_timeout_ms;
     o.max_backoff = p_.max_backoff;
     Restored r;
@@ -303,6 +304,58 @@ class SimValidator final : public ksim::SimHandler {
   std::shared_ptr<Roots> roots_ = std::make_shared<Roots>(genesis_roots());  // executed, durable
   std::map<Hash32, size_t> by_hash_;
 };
+
+// The faults of one seed: drops, duplicates, delays, a heal time, maybe a partition.
+inline SimParams faulty(uint64_t seed, size_t n) {
+  SimParams p;
+  p.seed = seed;
+  p.validators = n;
+  std::mt19937_64 g(seed);
+  p.faults.drop = (g() % 20) / 100.0;       // 0..19 %
+  p.faults.duplicate = (g() % 10) / 100.0;  // 0..9 %
+  p.faults.max_delay_ms = 5 + g() % 80;
+  p.faults.heal_ms = 3000 + g() % 4000;
+  p.partition = g() % 2 == 0;
+  p.run_ms = p.faults.heal_ms + 6000;
+  return p;
+}
+
+// The simulation's scenarios, each a family of seeds (README.md "Simulation").
+enum class Scenario {
+  kFaults,          // drops, delays, duplicates, maybe a partition
+  kTwins,           // f byzantine validators run twice, the copies across a partition
+  kCrashes,         // three crash-and-restarts of honest validators
+  kOneDown,         // one validator down for good from 1 s on
+  kAllCrashAtOnce,  // every node down at one instant, each back at its own time
+};
+
+inline SimParams scenario(Scenario s, uint64_t seed, size_t n) {
+  SimParams p = faulty(seed, n);
+  switch (s) {
+    case Scenario::kFaults:
+      break;
+    case Scenario::kTwins:
+      p.twins = (n - 1) / 3;
+      p.partition = true;
+      break;
+    case Scenario::kCrashes:
+      p.crashes = 3;
+      break;
+    case Scenario::kOneDown:
+      p.down_for_good = static_cast<uint32_t>(seed % n);
+      break;
+    case Scenario::kAllCrashAtOnce:
+      p.crashes = n;
+      p.crash_together = true;
+      break;
+  }
+  return p;
+}
+
+// Blocks committed after the heal that liveness asks of every honest node.
+inline uint64_t progress_after_heal(Scenario s) {
+  return s == Scenario::kTwins ? 3 : 5;
+}
 
 // One seeded run. `v` is shared by all nodes: its caches are a pure function's memo.
 inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {

@@ -32,20 +32,6 @@ uint64_t first_seed() {
   return 1;
 }
 
-SimParams faulty(uint64_t seed, size_t n) {
-  SimParams p;
-  p.seed = seed;
-  p.validators = n;
-  std::mt19937_64 g(seed);
-  p.faults.drop = (g() % 20) / 100.0;       // 0..19 %
-  p.faults.duplicate = (g() % 10) / 100.0;  // 0..9 %
-  p.faults.max_delay_ms = 5 + g() % 80;
-  p.faults.heal_ms = 3000 + g() % 4000;
-  p.partition = g() % 2 == 0;
-  p.run_ms = p.faults.heal_ms + 6000;
-  return p;
-}
-
 // Liveness after the heal: every honest node committed at least `blocks` more.
 void expect_progress(const SimResult& r, uint64_t blocks, const SimParams& p) {
   for (size_t i = 0; i < r.heights.size(); ++i)
@@ -193,7 +179,7 @@ TEST(Core, BadMessagesAreRefusedWithAReasonAndNeverVotedFor) {
   // Validator 3 alone, in round 1 (it may or may not lead it).
   CoreOptions o;
   o.self = 3;
-  o.key = &v.keys[3];
+  o.signer = v.signers[3].get();
   Core core(*v.certifier, o, test_app(3, std::make_shared<Roots>(genesis_roots())));
   core.start(0);
   auto refused = [](const Effects& fx) {
@@ -227,7 +213,7 @@ TEST(Core, BadMessagesAreRefusedWithAReasonAndNeverVotedFor) {
     fresh.start(0);
     Proposal q = sign_proposal(v, leader, 1, 1, genesis, std::nullopt, Bytes(12, 0));
     q.block.state_height = 1;
-    q.signature = v.keys[leader].sign(proposal_message(v.symbiote, 1, 1, q.block.hash()));
+    q.signature = v.signers[leader]->sign(proposal_message(v.symbiote, 1, 1, q.block.hash()));
     EXPECT_EQ(refused(fresh.on_message(uint64_t{leader}, kProposal, q.encode(), 3)), "bad_block ");
   }
   // A vote with another validator's signature.
@@ -236,7 +222,7 @@ TEST(Core, BadMessagesAreRefusedWithAReasonAndNeverVotedFor) {
   auto fx = core.on_message(uint64_t{2}, kVote, bad.encode(), 4);
   (void)fx;  // stored unverified if this node leads round 2; checked when a quorum forms
   Timeout t = sign_timeout(v, 1, 1, QuorumCert::genesis(v.symbiote, 1, 4));
-  t.signature = v.keys[2].sign(Bytes{1});
+  t.signature = v.signers[2]->sign(Bytes{1});
   EXPECT_EQ(refused(core.on_message(uint64_t{1}, kTimeout, t.encode(), 5)), "bad_signature ");
   EXPECT_EQ(core.round(), 1u);
 }
@@ -246,7 +232,7 @@ TEST(Core, EveryVoteAndTimeoutIsPersistedBeforeItIsSent) {
   auto v = make_validators({1, 1, 1, 1});
   CoreOptions o;
   o.self = 2;
-  o.key = &v.keys[2];
+  o.signer = v.signers[2].get();
   o.base_timeout_ms = 100;
   Core core(*v.certifier, o, test_app(2, std::make_shared<Roots>(genesis_roots())));
   std::optional<SafetyState> disk;
@@ -277,7 +263,7 @@ TEST(Core, AnIdleLeaderWaitsTheEmptyBlockIntervalUnlessEventsArrive) {
   auto v = make_validators({1});  // one validator: it leads every round and certifies alone
   CoreOptions o;
   o.self = 0;
-  o.key = &v.keys[0];
+  o.signer = v.signers[0].get();
   o.min_block_interval_ms = 0;
   o.empty_block_interval_ms = 200;
   App app = test_app(0, std::make_shared<Roots>(genesis_roots()));
@@ -321,7 +307,7 @@ TEST(Core, ANodeToldOfAPeersHighestCertificateFetchesTheBlocksFromThatPeer) {
   // A validator answers a high-QC request with its high QC (here the genesis QC).
   CoreOptions vo;
   vo.self = 1;
-  vo.key = &v.keys[1];
+  vo.signer = v.signers[1].get();
   Core validator(*v.certifier, vo, test_app(1, std::make_shared<Roots>(genesis_roots())));
   validator.start(0);
   Effects fx = validator.on_message(uint64_t{7}, kHighQcRequest, Bytes{}, 1);
@@ -361,7 +347,7 @@ TEST(Core, ALeaderRestartedInTheRoundItProposedInSendsThatSameProposalAgain) {
   const uint32_t leader = v.set().leader(v.symbiote, 1, 1);
   CoreOptions o;
   o.self = leader;
-  o.key = &v.keys[leader];
+  o.signer = v.signers[leader].get();
   auto roots = std::make_shared<Roots>(genesis_roots());
   std::optional<effect::Persist> disk;
   std::vector<Block> kept;

@@ -1,11 +1,14 @@
 #pragma once
 // Test validators for dev_symbiland: deterministic BLS keys (KeyGen from a fixed seed per index)
-// with real proofs of possession, Ed25519 accounts from chain's test keys.
+// with real proofs of possession, Ed25519 accounts from chain's test keys. They sign with BLS, or
+// (Signatures::kHashed, for the simulation's many seeds) with the keyed-hash scheme of
+// hash_scheme.h.
 #include <memory>
 #include <vector>
 
 #include "chain/tests/test_util.h"
 #include "workflows/dev_symbiland/consensus/types.h"
+#include "workflows/dev_symbiland/tests/hash_scheme.h"
 
 namespace klyn::dev_symbiland::testing {
 
@@ -16,14 +19,18 @@ inline bls::SecretKey bls_key(uint32_t i) {
   return bls::SecretKey::key_gen(ikm).value();
 }
 
+enum class Signatures { kBls, kHashed };
+
 struct Validators {
-  std::vector<bls::SecretKey> keys;
+  std::vector<bls::SecretKey> keys;              // the set's BLS keys (either kind)
+  std::vector<std::unique_ptr<Signer>> signers;  // what validator i signs with
   std::unique_ptr<Certifier> certifier;
   chain::SymbioteId symbiote{};
   const ValidatorSet& set() const { return certifier->set(); }
 };
 
-inline Validators make_validators(std::vector<uint64_t> weights, Epoch epoch = 1) {
+inline Validators make_validators(std::vector<uint64_t> weights, Epoch epoch = 1,
+                                  Signatures kind = Signatures::kBls) {
   Validators out;
   out.symbiote.fill(0x5b);
   std::vector<Validator> vs;
@@ -33,9 +40,15 @@ inline Validators make_validators(std::vector<uint64_t> weights, Epoch epoch = 1
     vs.push_back({chain::testing::key(static_cast<uint8_t>(i + 1)).public_key(),
                   out.keys.back().public_key(), weights[i]});
     pops.push_back(out.keys.back().prove_possession());
+    if (kind == Signatures::kBls)
+      out.signers.push_back(std::make_unique<BlsSigner>(out.keys.back()));
+    else
+      out.signers.push_back(std::make_unique<HashSigner>(i));
   }
-  out.certifier = std::make_unique<Certifier>(out.symbiote, epoch,
-                                              ValidatorSet::make(std::move(vs), pops).value());
+  std::shared_ptr<const SignatureScheme> scheme;
+  if (kind == Signatures::kHashed) scheme = std::make_shared<HashScheme>(weights.size());
+  out.certifier = std::make_unique<Certifier>(
+      out.symbiote, epoch, ValidatorSet::make(std::move(vs), pops).value(), std::move(scheme));
   return out;
 }
 
@@ -45,7 +58,7 @@ inline Vote sign_vote(const Validators& v, uint32_t voter, Round round, const Ha
   vote.round = round;
   vote.block = block;
   vote.voter = voter;
-  vote.signature = v.keys[voter].sign(vote_message(v.symbiote, vote.epoch, round, block));
+  vote.signature = v.signers[voter]->sign(vote_message(v.symbiote, vote.epoch, round, block));
   return vote;
 }
 
@@ -56,7 +69,7 @@ inline Timeout sign_timeout(const Validators& v, uint32_t voter, Round round,
   t.round = round;
   t.high_qc = high_qc;
   t.voter = voter;
-  t.signature = v.keys[voter].sign(timeout_message(v.symbiote, t.epoch, round, high_qc.round));
+  t.signature = v.signers[voter]->sign(timeout_message(v.symbiote, t.epoch, round, high_qc.round));
   return t;
 }
 
@@ -75,7 +88,7 @@ inline Proposal sign_proposal(const Validators& v, uint32_t proposer, Round roun
   p.block.proposer = proposer;
   p.block.payload = std::move(payload);
   p.signature =
-      v.keys[proposer].sign(proposal_message(v.symbiote, p.block.epoch, round, p.block.hash()));
+      v.signers[proposer]->sign(proposal_message(v.symbiote, p.block.epoch, round, p.block.hash()));
   return p;
 }
 

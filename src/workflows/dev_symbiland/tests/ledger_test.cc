@@ -51,7 +51,7 @@ struct TestChain {
       v.round = b.round;
       v.block = hash;
       v.voter = i;
-      v.signature = bls_key(i).sign(vote_message(id, v.epoch, v.round, hash));
+      v.signature = bls_key(i).sign(vote_message(id, v.epoch, v.round, hash)).to_bytes();
       votes.push_back(v);
     }
     return cert->make_qc(votes).value();
@@ -201,7 +201,7 @@ TEST(Ledger, DamagedRecordsStopTheOpenWithAReason) {
   EXPECT_NE(missing.find("tip block 1 is missing"), std::string::npos) << missing;
   const std::string bad_qc = damaged([&](chain::ChainStore& s, const Block& b1) {
     QuorumCert qc = c.qc_on(b1, b1.hash());
-    qc.signature = bls_key(3).sign(Bytes{1});
+    qc.signature = bls_key(3).sign(Bytes{1}).to_bytes();
     codec::Writer w;
     qc.encode(w);
     const Bytes enc = std::move(w).take();
