@@ -55,7 +55,7 @@ void PrintTo(const SeedBlock& b, std::ostream* os) {
       << b.first + b.count - 1;
 }
 
-uint64_t env_u64(const char* name, uint64_t fallback) {
+[[maybe_unused]] uint64_t env_u64(const char* name, uint64_t fallback) {
   const char* s = std::getenv(name);
   return s ? std::strtoull(s, nullptr, 10) : fallback;
 }
