@@ -21,8 +21,8 @@ const G1Affine& neg_g1_generator() {
 }
 
 // e(pk, H(m)) == e(G1, sig)  <=>  e(pk, H(m)) * e(-G1, sig) == 1.
-bool core_verify(const G1Affine& pk, ByteSpan message, const Signature& sig, std::string_view dst) {
-  PairingInput pairs[2] = {{pk, hash_message(message, dst)}, {neg_g1_generator(), sig.point()}};
+bool core_verify(const G1Affine& pk, const G2Affine& hashed, const Signature& sig) {
+  PairingInput pairs[2] = {{pk, hashed}, {neg_g1_generator(), sig.point()}};
   return pairing_product_is_one(pairs);
 }
 
@@ -77,6 +77,8 @@ Signature::Signature(const G2Affine& p) : point_(p), bytes_(g2_compress(p)) {}
 Signature Signature::from_subgroup_point(const G2Projective& p) {
   return Signature(p.to_affine_vartime());
 }
+
+HashedMessage::HashedMessage(ByteSpan message) : point_(hash_message(message, kSignatureDst)) {}
 
 // ---- PublicKey ------------------------------------------------------------------------------
 
@@ -157,6 +159,11 @@ Signature SecretKey::sign(ByteSpan message) const {
   return Signature(to_affine_blinded(g2_mul_secret(h, k_)));
 }
 
+Signature SecretKey::sign(const HashedMessage& message) const {
+  return Signature(
+      to_affine_blinded(g2_mul_secret(G2Projective::from_affine(message.point()), k_)));
+}
+
 Signature SecretKey::prove_possession() const {
   auto pk = public_key().to_bytes();
   G2Projective h = hash_to_g2(pk, as_span(kPopDst));
@@ -166,12 +173,16 @@ Signature SecretKey::prove_possession() const {
 // ---- Verification and aggregation -----------------------------------------------------------
 
 bool verify(const PublicKey& pk, ByteSpan message, const Signature& sig) {
-  return core_verify(pk.point(), message, sig, kSignatureDst);
+  return core_verify(pk.point(), hash_message(message, kSignatureDst), sig);
+}
+
+bool verify(const PublicKey& pk, const HashedMessage& message, const Signature& sig) {
+  return core_verify(pk.point(), message.point(), sig);
 }
 
 bool pop_verify(const PublicKey& pk, const Signature& proof) {
   auto bytes = pk.to_bytes();
-  return core_verify(pk.point(), bytes, proof, kPopDst);
+  return core_verify(pk.point(), hash_message(bytes, kPopDst), proof);
 }
 
 Result<Signature> aggregate_signatures(std::span<const Signature> sigs) {
@@ -208,6 +219,15 @@ bool aggregate_verify(std::span<const PublicKey> pks, std::span<const ByteSpan> 
 
 bool batch_verify(std::span<const PublicKey> pks, std::span<const ByteSpan> messages,
                   std::span<const Signature> sigs) {
+  if (pks.empty() || messages.size() != pks.size() || sigs.size() != pks.size()) return false;
+  std::vector<HashedMessage> hashed;
+  hashed.reserve(messages.size());
+  for (ByteSpan m : messages) hashed.emplace_back(m);
+  return batch_verify(pks, hashed, sigs);
+}
+
+bool batch_verify(std::span<const PublicKey> pks, std::span<const HashedMessage> messages,
+                  std::span<const Signature> sigs) {
   const size_t n = pks.size();
   if (n == 0 || messages.size() != n || sigs.size() != n) return false;
   if (n == 1) return verify(pks[0], messages[0], sigs[0]);
@@ -225,7 +245,7 @@ bool batch_verify(std::span<const PublicKey> pks, std::span<const ByteSpan> mess
   pairs.reserve(n + 1);
   for (size_t i = 0; i < n; i++) {
     G1Projective scaled = G1Projective::from_affine(pks[i].point()).mul_u64_vartime(coeffs[i]);
-    pairs.push_back({scaled.to_affine_vartime(), hash_message(messages[i], kSignatureDst)});
+    pairs.push_back({scaled.to_affine_vartime(), messages[i].point()});
   }
   pairs.push_back({neg_g1_generator(), sig_sum.to_affine_vartime()});
   return pairing_product_is_one(pairs);

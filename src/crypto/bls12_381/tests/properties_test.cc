@@ -133,6 +133,30 @@ RC_GTEST_PROP(BlsProperties, ArbitraryBytesDecodeOnlyToCanonicalEncodings, ()) {
   }
 }
 
+RC_GTEST_PROP(BlsProperties, AHashedMessageSignsAndVerifiesAsItsBytesDo, ()) {
+  const SecretKey sk = random_key(), other = random_key();
+  const auto m1 = *rc::gen::container<std::vector<uint8_t>>(rc::gen::arbitrary<uint8_t>());
+  const auto m2 = *rc::gen::container<std::vector<uint8_t>>(rc::gen::arbitrary<uint8_t>());
+  RC_PRE(m1 != m2);
+  RC_PRE(!(sk.public_key() == other.public_key()));
+  const HashedMessage h1(m1), h2(m2);
+  const Signature s1 = sk.sign(h1);
+  RC_ASSERT(s1 == sk.sign(m1));  // deterministic: the same signature either way
+  RC_ASSERT(verify(sk.public_key(), h1, s1));
+  RC_ASSERT(!verify(sk.public_key(), h2, s1));
+  RC_ASSERT(!verify(other.public_key(), h1, s1));
+  // Batches: the hashed form accepts and refuses exactly as the byte form does.
+  const PublicKey pks[] = {sk.public_key(), other.public_key()};
+  const HashedMessage hashed[] = {h1, h2};
+  const ByteSpan bytes[] = {m1, m2};
+  const Signature good[] = {s1, other.sign(m2)};
+  const Signature swapped[] = {other.sign(m2), s1};
+  RC_ASSERT(batch_verify(pks, hashed, good));
+  RC_ASSERT(batch_verify(pks, bytes, good));
+  RC_ASSERT(!batch_verify(pks, hashed, swapped));
+  RC_ASSERT(!batch_verify(pks, bytes, swapped));
+}
+
 TEST(BlsApi, InvalidInputsAreErrorsNotExceptions) {
   EXPECT_EQ(SecretKey::from_bytes(std::vector<uint8_t>(32, 0)).error().code, "bad_key");
   EXPECT_EQ(SecretKey::from_bytes(std::vector<uint8_t>(31, 1)).error().code, "bad_length");
