@@ -429,7 +429,7 @@ Result<std::optional<Hash32>> ChainStore::state_root(Height h) const {
   return std::optional<Hash32>{out};
 }
 
-Status ChainStore::flush() {
+Status ChainStore::sync_wal() {
   if (has_fault_) return *fault();
   if (wal_failed_) return Error("storage_full", "not synced: an earlier write failed");
   rocksdb::Status s = db_->FlushWAL(true);
@@ -437,6 +437,11 @@ Status ChainStore::flush() {
     Error e = classify_status(path_ + ": sync", s);
     return e.code == "storage_full" ? e : remember(e);
   }
+  return Status();
+}
+
+Status ChainStore::flush() {
+  KLYN_TRY(sync_wal());
   auto h = applied_height();
   if (!h) return h.error();
   std::lock_guard lock(mark_mu_);

@@ -115,6 +115,9 @@ class ChainStore {
   const SymbioteId& symbiote_id() const { return id_; }
   // Syncs the WAL and records the applied height in the durability mark (S3).
   Status flush();
+  // Syncs the WAL only: what was written so far survives a crash (one fdatasync; the mark, which
+  // costs a file write, two fsyncs and a rename, moves with flush() and note_applied()).
+  Status sync_wal();
   // Called by the applier after each committed block at `height`: at most every mark_interval
   // the WAL is synced and the durability mark advanced to `height` (S3).
   void note_applied(Height height);

@@ -142,7 +142,7 @@ Status Ledger::keep(const Block& b) {
   const Bytes enc = b.encode();
   KLYN_TRY(store_.put(sl_keys::kept(hash),
                       std::string_view(reinterpret_cast<const char*>(enc.data()), enc.size())));
-  KLYN_TRY(store_.flush());  // L3
+  KLYN_TRY(store_.sync_wal());  // L3
   kept_.emplace(hash, b.height);
   return Status();
 }

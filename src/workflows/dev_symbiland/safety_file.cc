@@ -139,11 +139,13 @@ Status SafetyFile::store(const effect::Persist& p) {
   const Hash32 sum = crypto::blake2b256(w.data());
   w.fixed(sum);
   Bytes slot = std::move(w).take();
-  slot.resize(kSlotBytes, 0);
-  // A new file gets both slots (the other one empty and invalid) so that its size is right.
+  // A new file gets both slots in full (the other one empty and invalid) so that its size is
+  // right; later writes cover only the slot's used prefix (what read_slot checks: the bytes after
+  // the checksum are never read), so a vote syncs a few hundred bytes, not 64 KiB.
   Bytes out = slot;
   off_t offset = static_cast<off_t>((seq % 2) * kSlotBytes);
   if (first) {
+    slot.resize(kSlotBytes, 0);
     out.assign(2 * kSlotBytes, 0);
     std::copy(slot.begin(), slot.end(), out.begin() + offset);
     offset = 0;
