@@ -292,3 +292,42 @@ TEST(Gossip, AHangingPeerIsBackedOffFromItsTimeoutNotFromTheAttempt) {
   EXPECT_LT(spent, 900ms) << std::chrono::duration_cast<std::chrono::milliseconds>(spent).count()
                           << " ms";
 }
+
+TEST(Gossip, WithALanePerPeerEachPeerGetsEveryMessageOnceInOrder) {
+  RecordingPeer a, b, c;
+  auto o = options(peers_of({a.url(), b.url(), c.url()}));
+  o.per_peer = true;
+  Gossip g(o);
+  g.start();
+  std::vector<std::string> want;
+  for (int i = 0; i < 30; ++i) {
+    want.push_back("m" + std::to_string(i));
+    g.send("/sync/vote", bytes_of(want.back()));
+  }
+  ASSERT_TRUE(wait_until([&] { return g.sent() == 90u; })) << g.sent();
+  for (RecordingPeer* p : {&a, &b, &c}) {
+    EXPECT_EQ(p->bodies(), want);
+    EXPECT_EQ(p->received().front().path, "/s/00ab/sync/vote");
+    EXPECT_EQ(p->received().front().node, "node-under-test");
+  }
+  EXPECT_EQ(g.dropped(), 0u);
+}
+
+// One sending thread would wait out the hanging peer (listed first) before the good one got
+// anything; with a lane per peer the good one has every message at once.
+TEST(Gossip, WithALanePerPeerAPeerThatHangsHoldsUpNobody) {
+  DeadPort hangs(DeadPort::Kind::kHangs);
+  RecordingPeer good;
+  auto o = options(peers_of({hangs.url(), good.url()}));
+  o.timeout = 2s;
+  o.per_peer = true;
+  Gossip g(o);
+  g.start();
+  const auto t0 = Clock::now();
+  for (int i = 0; i < 5; ++i) g.send("/sync/vote", bytes_of("v" + std::to_string(i)));
+  ASSERT_TRUE(wait_until([&] { return good.count() == 5; })) << good.count();
+  const auto spent = Clock::now() - t0;
+  EXPECT_LT(spent, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(spent).count()
+                       << " ms: the good peer waited on the hanging one";
+  EXPECT_EQ(good.bodies(), (std::vector<std::string>{"v0", "v1", "v2", "v3", "v4"}));
+}
