@@ -46,6 +46,8 @@ Status DevSymbiland::parse_config() {
   if (r.has("empty_block_interval_ms"))
     config_.empty_block_interval_ms =
         static_cast<uint64_t>(r.integer("empty_block_interval_ms", 0, 0, 60'000));
+  if (r.has("qc_wait_ms"))
+    config_.qc_wait_ms = static_cast<uint64_t>(r.integer("qc_wait_ms", 0, 0, 60'000));
   return r.finish_status();
 }
 
@@ -121,6 +123,7 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
   co.fetch_batch = config_.fetch_batch;
   co.empty_block_interval_ms = config_.empty_block_interval_ms ? *config_.empty_block_interval_ms
                                                                : params_.base_timeout_ms / 3;
+  co.qc_wait_ms = config_.qc_wait_ms ? *config_.qc_wait_ms : params_.base_timeout_ms / 10;
   App app = ledger_->app(
       [this](size_t max, const std::set<Hash32>& exclude) {
         return events_to_propose(max, exclude);
@@ -139,8 +142,9 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
     go.log = ctx_.log;
     go.node_id = node_id_;
     go.timeout = config_.request_timeout;
-    gossip_ = std::make_unique<kit::Gossip>(go);
     relay_gossip_ = std::make_unique<kit::Gossip>(go);
+    go.per_peer = true;  // consensus messages: every hop is on the critical path of a round
+    gossip_ = std::make_unique<kit::Gossip>(go);
   }
   ctx_.log->info("dev_symbiland: {} at height {}, {} validators{}", ctx_.alias, ledger_->height(),
                  params_.set.size(),
@@ -250,7 +254,7 @@ void DevSymbiland::consensus_loop() {
     while (!halted() && !timers_.empty() && timers_.begin()->first <= Clock::now()) {
       const effect::ArmTimer t = timers_.begin()->second;
       timers_.erase(timers_.begin());
-      execute(core_->on_timer(t.round, unix_time_ms(), t.propose));
+      execute(core_->on_timer(t.round, unix_time_ms(), t.kind));
     }
     if (core_->round() != round_ && ctx_.log->should_log(spdlog::level::debug))
       ctx_.log->debug("round {} (high QC {}, committed {})", core_->round(), core_->high_qc().round,

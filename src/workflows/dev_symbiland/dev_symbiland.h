@@ -50,6 +50,10 @@ struct NodeConfig {
   // A leader with no events waits this long before an empty block (CoreOptions; default: a
   // third of the manifest's base_timeout_ms; 0 = blocks as fast as min_block_interval_ms).
   std::optional<uint64_t> empty_block_interval_ms;
+  // How long a validator that does not lead the next round waits for its proposal (which
+  // carries the QC) before aggregating the round's QC itself (CoreOptions; default: a tenth of
+  // base_timeout_ms; 0 = at once).
+  std::optional<uint64_t> qc_wait_ms;
 };
 
 class DevSymbiland final : public core::Workflow {

@@ -141,12 +141,23 @@ Effects Core::on_message(PeerId from, uint32_t kind, ByteSpan body, uint64_t now
   return out;
 }
 
-Effects Core::on_timer(Round round, uint64_t now_ms, bool propose_timer) {
+Effects Core::on_timer(Round round, uint64_t now_ms, effect::ArmTimer::Kind kind) {
+  using Kind = effect::ArmTimer::Kind;
   now_ms_ = now_ms;
   Effects out;
   if (round != round_) return out;  // a timer of a round left already
-  if (propose_timer) {
+  if (kind == Kind::kPropose) {
     if (leads(round_) && safety_.state().last_proposal_round < round_) propose(out);
+    return out;
+  }
+  if (kind == Kind::kFormQc) {
+    // No proposal of the next round came with this round's QC: aggregate it here.
+    qc_wait_ = QcWait::kOver;
+    std::vector<Hash32> blocks;
+    if (auto it = votes_.find(round_); it != votes_.end())
+      for (const auto& [block, by_voter] : it->second) blocks.push_back(block);
+    for (const Hash32& block : blocks)
+      if (round_ == round) form_qc(round, block, std::nullopt, out);
     return out;
   }
   local_timeout(out);
@@ -185,6 +196,7 @@ void Core::advance(Round to, bool by_tc, Effects& out) {
   round_ = to;
   consecutive_timeouts_ = by_tc ? consecutive_timeouts_ + 1 : 0;
   timed_out_this_round_ = false;
+  qc_wait_ = QcWait::kNone;
   if (!by_tc && last_tc_ && last_tc_->round + 1 != round_) last_tc_.reset();
   out.push_back(effect::ArmTimer{round_, timer_delay()});
   prune();
@@ -233,7 +245,7 @@ void Core::propose(Effects& out, bool events_ready) {
   if (parent->block.height > 0 && now_ms_ < earliest) {
     // At most the interval: a parent stamped by a clock far ahead must not stall the round.
     out.push_back(effect::ArmTimer{round_, std::min(earliest - now_ms_, opt_.min_block_interval_ms),
-                                   /*propose=*/true});
+                                   effect::ArmTimer::Kind::kPropose});
     return;
   }
   Proposal p;
@@ -252,8 +264,9 @@ void Core::propose(Effects& out, bool events_ready) {
   if (!body) return;  // that state is not executed yet: on_executed() proposes
   const uint64_t idle_until = parent->block.created_ms + opt_.empty_block_interval_ms;
   if (body->idle && !events_ready && parent->block.height > 0 && now_ms_ < idle_until) {
-    out.push_back(effect::ArmTimer{
-        round_, std::min(idle_until - now_ms_, opt_.empty_block_interval_ms), /*propose=*/true});
+    out.push_back(effect::ArmTimer{round_,
+                                   std::min(idle_until - now_ms_, opt_.empty_block_interval_ms),
+                                   effect::ArmTimer::Kind::kPropose});
     return;  // (nothing was taken for it)
   }
   b.payload = std::move(body->payload);
@@ -368,6 +381,26 @@ void Core::handle_vote(const Vote& v, PeerId from, Effects& out) {
     if (!cert_.verify_vote(slot->second)) slot->second = v;
     return;
   }
+  if (v.round == round_ && opt_.qc_wait_ms > 0 && !leads(round_ + 1) && qc_wait_ != QcWait::kOver) {
+    // The next leader's proposal will carry this round's QC (README rule 2): wait for it, up to
+    // qc_wait_ms once a quorum is here, instead of checking a certificate of our own as well.
+    if (qc_wait_ == QcWait::kWaiting) return;
+    Bitmap signers(cert_.set().size());
+    for (const auto& [voter, vote] : by_voter) signers.set(voter);
+    if (!cert_.set().is_quorum(signers)) return;
+    qc_wait_ = QcWait::kWaiting;
+    out.push_back(effect::ArmTimer{round_, opt_.qc_wait_ms, effect::ArmTimer::Kind::kFormQc});
+    return;
+  }
+  form_qc(v.round, v.block, from, out);
+}
+
+void Core::form_qc(Round round, const Hash32& block, PeerId from, Effects& out) {
+  auto rit = votes_.find(round);
+  if (rit == votes_.end()) return;
+  auto bit = rit->second.find(block);
+  if (bit == rit->second.end()) return;
+  auto& by_voter = bit->second;
   Bitmap signers(cert_.set().size());
   for (const auto& [voter, vote] : by_voter) signers.set(voter);
   if (!cert_.set().is_quorum(signers)) return;
@@ -381,7 +414,7 @@ void Core::handle_vote(const Vote& v, PeerId from, Effects& out) {
         refuse(out, std::nullopt,
                Error(st.error().code,
                      "vote of validator " + std::to_string(it->first) + ": " + st.error().reason));
-        first_vote_.erase({v.round, it->first});
+        first_vote_.erase({round, it->first});
         it = by_voter.erase(it);
       } else {
         ++it;
@@ -389,7 +422,7 @@ void Core::handle_vote(const Vote& v, PeerId from, Effects& out) {
     }
     return;
   }
-  votes_.erase(v.round);
+  votes_.erase(round);
   process_qc(*qc, from, out);
 }
 

@@ -62,12 +62,16 @@ struct Send {
   MsgKind kind = kProposal;
   Bytes body;
 };
-// Call on_timer(round, propose) after delay_ms. propose = false: the round's timeout;
-// true: the leader's proposal, paced by CoreOptions::min_block_interval_ms.
+// Call on_timer(round, kind) after delay_ms.
 struct ArmTimer {
+  enum class Kind {
+    kTimeout,  // the round's timeout
+    kPropose,  // the leader's proposal, paced by CoreOptions::min_block_interval_ms
+    kFormQc,   // a quorum of votes waited CoreOptions::qc_wait_ms for the next leader's proposal
+  };
   Round round = 0;
   uint64_t delay_ms = 0;
-  bool propose = false;
+  Kind kind = Kind::kTimeout;
 };
 // Blocks committed, in height order; `certificate` certifies the last of them (and each block's
 // certificate is its successor's justify).
@@ -131,6 +135,12 @@ struct CoreOptions {
   // well below base_timeout_ms, or idle rounds time out.
   uint64_t empty_block_interval_ms = 0;
   size_t max_unlinked_blocks = 100000;  // fetched blocks kept while their ancestors come in
+  // A node that does not lead the next round and holds a quorum of votes for its current round
+  // waits up to this long for the next leader's proposal, which carries that round's QC, before
+  // aggregating the QC itself (0 = at once). The proposal's QC must be checked anyway (it is part
+  // of the block), so aggregating too costs every such node a second pairing check per round;
+  // waiting bounds what a dead next leader costs (README rule 2).
+  uint64_t qc_wait_ms = 0;
 };
 
 // Where a restarted node stands: its last Persist and its committed tip. A new node: all empty
@@ -152,8 +162,9 @@ class Core {
   Effects start(uint64_t now_ms);
   // A message from peer `from` (its validator index if known). Bad input gives Refused.
   Effects on_message(PeerId from, uint32_t kind, ByteSpan body, uint64_t now_ms);
-  // The timer armed for `round` fired (ArmTimer::propose tells which one).
-  Effects on_timer(Round round, uint64_t now_ms, bool propose = false);
+  // The timer armed for `round` fired.
+  Effects on_timer(Round round, uint64_t now_ms,
+                   effect::ArmTimer::Kind kind = effect::ArmTimer::Kind::kTimeout);
   // The workflow executed the blocks of a Commit: a proposal waiting for that state is made or
   // checked now.
   Effects on_executed(uint64_t now_ms);
@@ -180,6 +191,8 @@ class Core {
   };
   void handle_proposal(Proposal p, PeerId from, Effects& out);
   void handle_vote(const Vote& v, PeerId from, Effects& out);
+  // Aggregates the votes held for (round, block) into a QC if they are a quorum (and processes it).
+  void form_qc(Round round, const Hash32& block, PeerId from, Effects& out);
   void handle_timeout(const Timeout& t, PeerId from, Effects& out);
   void handle_tc(const TimeoutCert& tc, Effects& out);
   void handle_block_request(ByteSpan body, PeerId from, Effects& out);
@@ -215,6 +228,9 @@ class Core {
   std::optional<TimeoutCert> last_tc_;  // TC(round_ - 1) if round_ was entered by it
   uint32_t consecutive_timeouts_ = 0;
   bool timed_out_this_round_ = false;
+  // This round's wait for the next leader's QC (CoreOptions::qc_wait_ms): once it is over, a
+  // quorum of votes is aggregated as it comes.
+  enum class QcWait { kNone, kWaiting, kOver } qc_wait_ = QcWait::kNone;
 
   std::map<Hash32, Known> blocks_;  // uncommitted blocks and the committed tip
   Hash32 committed_hash_{};

@@ -13,7 +13,31 @@ const Sig& identity_signature() {
   return identity;
 }
 
-BlsScheme::BlsScheme(const ValidatorSet& set) {
+const std::shared_ptr<MessageHashes>& MessageHashes::shared() {
+  static const auto hashes = std::make_shared<MessageHashes>();
+  return hashes;
+}
+
+std::shared_ptr<const bls::HashedMessage> MessageHashes::get(ByteSpan message) {
+  Bytes key(message.begin(), message.end());
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = hashed_.find(key); it != hashed_.end()) return it->second;
+  }
+  auto h = std::make_shared<const bls::HashedMessage>(message);  // outside the lock
+  std::lock_guard lock(mu_);
+  if (hashed_.emplace(key, h).second) {
+    order_.push_back(std::move(key));
+    if (order_.size() > kCapacity) {
+      hashed_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  return h;
+}
+
+BlsScheme::BlsScheme(const ValidatorSet& set, std::shared_ptr<MessageHashes> hashes)
+    : hashes_(std::move(hashes)) {
   keys_.reserve(set.size());
   for (size_t i = 0; i < set.size(); ++i) keys_.push_back(set.at(i).key);
 }
@@ -21,7 +45,7 @@ BlsScheme::BlsScheme(const ValidatorSet& set) {
 bool BlsScheme::verify(uint32_t signer, ByteSpan message, const Sig& sig) const {
   if (signer >= keys_.size()) return false;
   auto s = bls::Signature::from_bytes(sig);
-  return s && bls::verify(keys_[signer], message, *s);
+  return s && bls::verify(keys_[signer], *hashes_->get(message), *s);
 }
 
 Result<Sig> BlsScheme::aggregate(std::span<const Sig> sigs) const {
@@ -70,8 +94,26 @@ bool BlsScheme::verify_aggregate(std::span<const SignedGroup> groups, const Sig&
     messages.push_back(g.message);
   }
   // One message: e(apk, H(m)) = e(g1, sig), i.e. FastAggregateVerify with the key cached.
-  if (groups.size() == 1) return bls::verify(keys[0], messages[0], *s);
+  if (groups.size() == 1) return bls::verify(keys[0], *hashes_->get(messages[0]), *s);
   return bls::aggregate_verify(keys, messages, *s);
+}
+
+bool BlsScheme::verify_each(std::span<const SignedAggregate> items) const {
+  if (items.empty()) return false;
+  std::vector<bls::PublicKey> keys;
+  std::vector<bls::HashedMessage> messages;
+  std::vector<bls::Signature> sigs;
+  for (const SignedAggregate& item : items) {
+    auto key = item.group.signers.size() == 1 && item.group.signers[0] < keys_.size()
+                   ? std::optional(keys_[item.group.signers[0]])
+                   : aggregate_key(item.group.signers);
+    auto s = bls::Signature::from_bytes(item.signature);
+    if (!key || !s) return false;
+    keys.push_back(*key);
+    messages.push_back(*hashes_->get(item.group.message));
+    sigs.push_back(*s);
+  }
+  return bls::batch_verify(keys, messages, sigs);
 }
 
 }  // namespace klyn::dev_symbiland

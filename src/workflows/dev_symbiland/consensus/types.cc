@@ -357,7 +357,7 @@ Status Certifier::check_signers(const Bitmap& signers) const {
   return Status();
 }
 
-Status Certifier::verify_qc(const QuorumCert& qc) const {
+Result<bool> Certifier::qc_needs_signature_check(const QuorumCert& qc) const {
   if (qc.epoch != epoch_)
     return Error("wrong_epoch", "certificate of epoch " + std::to_string(qc.epoch) + ", not " +
                                     std::to_string(epoch_));
@@ -365,16 +365,22 @@ Status Certifier::verify_qc(const QuorumCert& qc) const {
     if (qc.block != symbiote_ || qc.signers.count() != 0 || qc.signers.size() != set_.size() ||
         !(qc.signature == identity_signature()))
       return Error("bad_certificate", "a round-0 certificate must be this symbiote's genesis QC");
-    return Status();
+    return false;
   }
-  const Hash32 h = qc.hash();
-  if (remembered(h)) return Status();
+  if (remembered(qc.hash())) return false;
   KLYN_TRY(check_signers(qc.signers));
+  return true;
+}
+
+Status Certifier::verify_qc(const QuorumCert& qc) const {
+  auto check = qc_needs_signature_check(qc);
+  if (!check) return check.error();
+  if (!*check) return Status();
   const Bytes message = vote_message(symbiote_, epoch_, qc.round, qc.block);
   const SignedGroup group{qc.signers.indices(), message};
   if (!scheme_->verify_aggregate({&group, 1}, qc.signature))
     return Error("bad_signature", "the certificate's aggregate signature does not verify");
-  remember(h);
+  remember(qc.hash());
   return Status();
 }
 
@@ -428,14 +434,32 @@ Status Certifier::verify_proposal(const Proposal& p) const {
     return Error("bad_block", "a timeout certificate not of the previous round");
   if (b.justify.round + 1 != b.round && !b.tc)
     return Error("bad_block", "a round after a gap needs the previous round's timeout certificate");
-  KLYN_TRY(verify_qc(b.justify));
+  auto needs = qc_needs_signature_check(b.justify);
+  if (!needs) return needs.error();
+  const bool check_justify = *needs;
   if (b.tc) KLYN_TRY(verify_tc(*b.tc));
   const Hash32 hash = b.hash();
   Bytes signed_bytes(hash.begin(), hash.end());
   signed_bytes.insert(signed_bytes.end(), p.signature.begin(), p.signature.end());
   const Hash32 seen = crypto::blake2b256("KLY-SL-SEEN-PROPOSAL-v1", signed_bytes);
-  if (remembered(seen)) return Status();
-  if (!scheme_->verify(leader, proposal_message(symbiote_, epoch_, b.round, hash), p.signature))
+  if (remembered(seen)) return check_justify ? verify_qc(b.justify) : Status();
+  const Bytes message = proposal_message(symbiote_, epoch_, b.round, hash);
+  if (check_justify) {
+    // The proposal's signature and its justify's aggregate in one check (the usual case: a new
+    // round's proposal carries the certificate of the round before); if it fails, one by one
+    // says which.
+    const Bytes justify_message = vote_message(symbiote_, epoch_, b.justify.round, b.justify.block);
+    const SignedAggregate both[] = {
+        {{{leader}, message}, p.signature},
+        {{b.justify.signers.indices(), justify_message}, b.justify.signature}};
+    if (scheme_->verify_each(both)) {
+      remember(b.justify.hash());
+      remember(seen);
+      return Status();
+    }
+    KLYN_TRY(verify_qc(b.justify));
+  }
+  if (!scheme_->verify(leader, message, p.signature))
     return Error("bad_signature", "the proposal's signature does not verify");
   remember(seen);
   return Status();

@@ -214,6 +214,8 @@ class Certifier {
 
  private:
   Status check_signers(const Bitmap& signers) const;
+  // A QC's checks short of its signature: false if none is needed (genesis, or verified before).
+  Result<bool> qc_needs_signature_check(const QuorumCert& qc) const;
   bool remembered(const Hash32& h) const;
   void remember(const Hash32& h) const;
 

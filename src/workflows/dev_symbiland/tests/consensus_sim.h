@@ -46,6 +46,11 @@ struct SimParams {
   uint64_t run_ms = 20000;
   uint64_t base_timeout_ms = 100;
   uint32_t max_backoff = 4;  // timers up to 1.6 s: liveness is checked within seconds of the heal
+  uint64_t qc_wait_ms = 0;   // CoreOptions::qc_wait_ms (faulty(): every other seed 10 ms)
+  // Deliveries and timers a run may take: a run past it (nodes answering each other without
+  // end) stops there with a violation, instead of running on for minutes and gigabytes. Healthy
+  // seeds of 20 s take about a tenth of it.
+  uint64_t max_steps = 2'000'000;
 };
 
 struct SimResult {
@@ -128,6 +133,7 @@ class SimValidator final : public ksim::SimHandler {
     o.signer = index_ ? v_.signers[*index_].get() : nullptr;
     o.base_timeout_ms = p_.base_timeout_ms;
     o.max_backoff = p_.max_backoff;
+    o.qc_wait_ms = p_.qc_wait_ms;
     Restored r;
     if (disk_) {
       r.safety = amnesia ? SafetyState{} : disk_->state;
@@ -175,8 +181,8 @@ class SimValidator final : public ksim::SimHandler {
   }
   void on_timer(uint64_t tag) override {
     if (down_ || tag >> 48 != incarnation_) return;  // a timer of an earlier life
-    const bool propose = (tag >> 47) & 1;
-    execute(core_->on_timer(tag & ((uint64_t{1} << 47) - 1), net_.now(), propose));
+    const auto kind = static_cast<effect::ArmTimer::Kind>((tag >> 46) & 3);
+    execute(core_->on_timer(tag & ((uint64_t{1} << 46) - 1), net_.now(), kind));
   }
 
  private:
@@ -199,7 +205,7 @@ class SimValidator final : public ksim::SimHandler {
     if (auto* x = std::get_if<effect::Send>(&e))
       s << "send kind " << x->kind << " to " << static_cast<int>(x->to) << ":" << x->id;
     else if (auto* t = std::get_if<effect::ArmTimer>(&e))
-      s << "timer r" << t->round << " +" << t->delay_ms << (t->propose ? " propose" : "");
+      s << "timer r" << t->round << " +" << t->delay_ms << " kind " << static_cast<int>(t->kind);
     else if (auto* c = std::get_if<effect::Commit>(&e))
       s << "commit up to " << c->blocks.back().height;
     else if (auto* r = std::get_if<effect::Refused>(&e))
@@ -223,7 +229,8 @@ class SimValidator final : public ksim::SimHandler {
         if (honest() && index_) check_signed(*s);
         send(*s);
       } else if (auto* t = std::get_if<effect::ArmTimer>(&e)) {
-        net_.schedule(id_, t->delay_ms, incarnation_ << 48 | uint64_t{t->propose} << 47 | t->round);
+        net_.schedule(id_, t->delay_ms,
+                      incarnation_ << 48 | static_cast<uint64_t>(t->kind) << 46 | t->round);
       } else if (auto* c = std::get_if<effect::Commit>(&e)) {
         commit(*c);
         executed = true;
@@ -317,6 +324,7 @@ inline SimParams faulty(uint64_t seed, size_t n) {
   p.faults.heal_ms = 3000 + g() % 4000;
   p.partition = g() % 2 == 0;
   p.run_ms = p.faults.heal_ms + 6000;
+  p.qc_wait_ms = seed % 2 ? p.base_timeout_ms / 10 : 0;  // both ways of forming QCs
   return p;
 }
 
@@ -407,13 +415,20 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
   for (auto& n : nodes) n->boot();
 
   SimResult r;
-  net.run_until(heal);
+  const auto runaway = [&] {
+    const ksim::NetworkStats& s = net.stats();
+    return s.delivered + s.timers > p.max_steps;
+  };
+  bool ran = net.run_until(heal, runaway);
   auto counted = [&](const SimValidator& n) {
     return n.honest() && (!p.down_for_good || n.index() != p.down_for_good);
   };
   for (auto& n : nodes)
     if (counted(*n)) r.heights_at_heal.push_back(n->height());
-  net.run_until(p.run_ms);
+  if (ran) ran = net.run_until(p.run_ms, runaway);
+  if (!ran)
+    obs.violation("RUNAWAY: " + std::to_string(p.max_steps) +
+                  " deliveries and timers by virtual time " + std::to_string(net.now()) + " ms");
   for (auto& n : nodes) {
     if (counted(*n)) r.heights.push_back(n->height());
     r.evidence += n->evidence;

@@ -282,7 +282,9 @@ TEST(Core, AnIdleLeaderWaitsTheEmptyBlockIntervalUnlessEventsArrive) {
   };
   auto propose_timer = [](const Effects& fx) -> std::optional<effect::ArmTimer> {
     for (const auto& e : fx)
-      if (auto* t = std::get_if<effect::ArmTimer>(&e); t && t->propose) return *t;
+      if (auto* t = std::get_if<effect::ArmTimer>(&e);
+          t && t->kind == effect::ArmTimer::Kind::kPropose)
+        return *t;
     return std::nullopt;
   };
   // Block 1 (on genesis) at once; block 2 would be idle: a timer for the rest of the interval.
@@ -296,7 +298,7 @@ TEST(Core, AnIdleLeaderWaitsTheEmptyBlockIntervalUnlessEventsArrive) {
   // Events arrive before it fires: proposed now, and the timer then finds nothing to do.
   EXPECT_EQ(proposals(core.on_events(1050)), 1u);
   EXPECT_EQ(core.round(), 3u);
-  EXPECT_EQ(proposals(core.on_timer(2, 1200, true)), 0u);
+  EXPECT_EQ(proposals(core.on_timer(2, 1200, effect::ArmTimer::Kind::kPropose)), 0u);
 }
 
 TEST(Core, ANodeToldOfAPeersHighestCertificateFetchesTheBlocksFromThatPeer) {
@@ -379,4 +381,62 @@ TEST(Core, ALeaderRestartedInTheRoundItProposedInSendsThatSameProposalAgain) {
   EXPECT_EQ(p2[0], p1[0]);
   ASSERT_EQ(v2.size(), 1u);
   EXPECT_EQ(v2[0], v1[0]);
+}
+
+TEST(Core, AValidatorNotLeadingTheNextRoundWaitsForItsQcBeforeAggregatingOne) {
+  // README rule 2 with CoreOptions::qc_wait_ms: a quorum of votes for round 1 moves the leader of
+  // round 2 on at once; any other validator waits for that leader's proposal (which carries the
+  // QC) and aggregates the QC itself only when the wait is over.
+  auto v = make_validators({1, 1, 1, 1});
+  const uint32_t l1 = v.set().leader(v.symbiote, 1, 1), l2 = v.set().leader(v.symbiote, 1, 2);
+  auto roots = std::make_shared<Roots>(genesis_roots());
+  auto core_of = [&](uint32_t self) {
+    CoreOptions o;
+    o.self = self;
+    o.signer = v.signers[self].get();
+    o.qc_wait_ms = 50;
+    return std::make_unique<Core>(*v.certifier, o, test_app(self, roots));
+  };
+  auto leader = core_of(l1);
+  Bytes proposal;
+  for (const auto& e : leader->start(0))
+    if (auto* s = std::get_if<effect::Send>(&e); s && s->kind == kProposal) proposal = s->body;
+  ASSERT_FALSE(proposal.empty());
+  const Hash32 block = Proposal::decode(proposal).value().block.hash();
+  auto form_timer = [](const Effects& fx) -> std::optional<effect::ArmTimer> {
+    for (const auto& e : fx)
+      if (auto* t = std::get_if<effect::ArmTimer>(&e);
+          t && t->kind == effect::ArmTimer::Kind::kFormQc)
+        return *t;
+    return std::nullopt;
+  };
+  for (uint32_t self = 0; self < 4; ++self) {
+    if (self == l1) continue;
+    auto node = core_of(self);
+    node->start(0);
+    node->on_message(uint64_t{1}, kProposal, proposal, 1);  // votes for it
+    std::optional<effect::ArmTimer> wait;
+    for (uint32_t voter = 0; voter < 4 && node->round() == 1 && !wait; ++voter) {
+      if (voter == self) continue;
+      wait = form_timer(
+          node->on_message(uint64_t{1}, kVote, sign_vote(v, voter, 1, block).encode(), 2));
+    }
+    if (self == l2) {
+      EXPECT_EQ(node->round(), 2u) << "the next leader aggregates at once";
+      EXPECT_FALSE(wait);
+      continue;
+    }
+    ASSERT_TRUE(wait) << "validator " << self;
+    EXPECT_EQ(wait->round, 1u);
+    EXPECT_EQ(wait->delay_ms, 50u);
+    EXPECT_EQ(node->round(), 1u) << "waits for the next leader's proposal";
+    // One more vote changes nothing while it waits.
+    node->on_message(uint64_t{1}, kVote, sign_vote(v, l1, 1, block).encode(), 3);
+    EXPECT_EQ(node->round(), 1u);
+    // No proposal came: the wait is over and it aggregates the QC itself.
+    node->on_timer(1, 52, effect::ArmTimer::Kind::kFormQc);
+    EXPECT_EQ(node->round(), 2u);
+    EXPECT_EQ(node->high_qc().round, 1u);
+    EXPECT_EQ(node->high_qc().block, block);
+  }
 }

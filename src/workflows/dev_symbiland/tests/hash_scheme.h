@@ -58,6 +58,12 @@ class HashScheme final : public SignatureScheme {
     auto agg = aggregate(parts);
     return agg && *agg == sig;
   }
+  bool verify_each(std::span<const SignedAggregate> items) const override {
+    if (items.empty()) return false;
+    for (const SignedAggregate& item : items)
+      if (!verify_aggregate({&item.group, 1}, item.signature)) return false;
+    return true;
+  }
 
  private:
   size_t size_;
