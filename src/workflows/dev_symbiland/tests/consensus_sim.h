@@ -47,10 +47,12 @@ struct SimParams {
   uint64_t base_timeout_ms = 100;
   uint32_t max_backoff = 4;  // timers up to 1.6 s: liveness is checked within seconds of the heal
   uint64_t qc_wait_ms = 0;   // CoreOptions::qc_wait_ms (faulty(): every other seed 10 ms)
-  // Deliveries and timers a run may take: a run past it (nodes answering each other without
-  // end) stops there with a violation, instead of running on for minutes and gigabytes. Healthy
-  // seeds of 20 s take about a tenth of it.
+  // Deliveries and timers, and bytes sent, a run may take: a run past either (nodes answering
+  // each other without end, e.g. two honest nodes on different chains once a broken rule forked
+  // them, asking each other for blocks) stops there with a violation, instead of running on for
+  // minutes and gigabytes. Healthy seeds of 20 s take a tenth of either or less.
   uint64_t max_steps = 2'000'000;
+  uint64_t max_bytes = 256ull << 20;
 };
 
 struct SimResult {
@@ -80,6 +82,7 @@ struct Observer {
   std::map<std::pair<Round, uint32_t>, std::set<Bytes>> honest_timeouts;
   std::vector<std::string> violations;
   std::set<uint32_t> byzantine;  // validator indices that run as twins
+  uint64_t bytes_sent = 0;       // all nodes, all messages (SimParams::max_bytes)
   void violation(std::string s) {
     if (violations.size() < 20) violations.push_back(std::move(s));
   }
@@ -192,6 +195,7 @@ class SimValidator final : public ksim::SimHandler {
       if (n == this) continue;
       if (s.to == To::kValidator && n->index_ != s.id) continue;
       if (s.to == To::kPeer && n->id_ != s.id) continue;
+      obs_.bytes_sent += s.body.size();
       net_.send(id_, n->id_, s.kind, 0, s.body);
     }
   }
@@ -417,7 +421,7 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
   SimResult r;
   const auto runaway = [&] {
     const ksim::NetworkStats& s = net.stats();
-    return s.delivered + s.timers > p.max_steps;
+    return s.delivered + s.timers > p.max_steps || obs.bytes_sent > p.max_bytes;
   };
   bool ran = net.run_until(heal, runaway);
   auto counted = [&](const SimValidator& n) {
@@ -427,8 +431,9 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
     if (counted(*n)) r.heights_at_heal.push_back(n->height());
   if (ran) ran = net.run_until(p.run_ms, runaway);
   if (!ran)
-    obs.violation("RUNAWAY: " + std::to_string(p.max_steps) +
-                  " deliveries and timers by virtual time " + std::to_string(net.now()) + " ms");
+    obs.violation("RUNAWAY: over " + std::to_string(p.max_steps) + " deliveries and timers or " +
+                  std::to_string(p.max_bytes >> 20) + " MiB sent by virtual time " +
+                  std::to_string(net.now()) + " ms");
   for (auto& n : nodes) {
     if (counted(*n)) r.heights.push_back(n->height());
     r.evidence += n->evidence;
