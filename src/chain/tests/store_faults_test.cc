@@ -86,6 +86,24 @@ TEST(StoreFaults, AnIoErrorOnWriteIsAFaultThatStays) {
   EXPECT_EQ(f.store->applied_height().value(), 1u);
 }
 
+// sync_wal (a validator's kept block, before its vote) reports a failing sync as the store's
+// fault and never says "durable" after it; what it synced survives a reopen.
+TEST(StoreFaults, AFailingWalSyncIsAFaultAndASuccessfulOneIsDurable) {
+  FaultyStore f;
+  ASSERT_TRUE(f.store->put("t:kept", "block one").ok());
+  ASSERT_TRUE(f.store->sync_wal().ok());
+  f.reopen();
+  EXPECT_EQ(f.store->get("t:kept").value().value(), "block one");
+  ASSERT_TRUE(f.store->put("t:kept2", "block two").ok());
+  f.faults->set_writes(StoreFaults::Writes::io_error);
+  auto st = f.store->sync_wal();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "storage_io") << st.error().to_string();
+  f.faults->set_writes(StoreFaults::Writes::ok);
+  EXPECT_FALSE(f.store->sync_wal().ok()) << "a failed sync is never followed by a good one";
+  EXPECT_FALSE(f.store->writable().ok());
+}
+
 // Reads of table files that fail or return damaged bytes are errors, never "absent".
 TEST(StoreFaults, DamagedOrFailingTableReadsAreErrorsNotAbsence) {
   for (bool corrupt : {true, false}) {
