@@ -32,6 +32,13 @@ uint64_t first_seed() {
   return 1;
 }
 
+// The first timer of that kind among the effects.
+std::optional<effect::ArmTimer> timer_of(const Effects& fx, effect::ArmTimer::Kind kind) {
+  for (const auto& e : fx)
+    if (auto* t = std::get_if<effect::ArmTimer>(&e); t && t->kind == kind) return *t;
+  return std::nullopt;
+}
+
 // Liveness after the heal: every honest node committed at least `blocks` more.
 void expect_progress(const SimResult& r, uint64_t blocks, const SimParams& p) {
   for (size_t i = 0; i < r.heights.size(); ++i)
@@ -280,18 +287,11 @@ TEST(Core, AnIdleLeaderWaitsTheEmptyBlockIntervalUnlessEventsArrive) {
       if (auto* s = std::get_if<effect::Send>(&e)) n += s->kind == kProposal;
     return n;
   };
-  auto propose_timer = [](const Effects& fx) -> std::optional<effect::ArmTimer> {
-    for (const auto& e : fx)
-      if (auto* t = std::get_if<effect::ArmTimer>(&e);
-          t && t->kind == effect::ArmTimer::Kind::kPropose)
-        return *t;
-    return std::nullopt;
-  };
   // Block 1 (on genesis) at once; block 2 would be idle: a timer for the rest of the interval.
   Effects fx = core.start(1000);
   EXPECT_EQ(proposals(fx), 1u);
   ASSERT_EQ(core.round(), 2u);
-  auto t = propose_timer(fx);
+  auto t = timer_of(fx, effect::ArmTimer::Kind::kPropose);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->round, 2u);
   EXPECT_EQ(t->delay_ms, 200u);
@@ -403,13 +403,6 @@ TEST(Core, AValidatorNotLeadingTheNextRoundWaitsForItsQcBeforeAggregatingOne) {
     if (auto* s = std::get_if<effect::Send>(&e); s && s->kind == kProposal) proposal = s->body;
   ASSERT_FALSE(proposal.empty());
   const Hash32 block = Proposal::decode(proposal).value().block.hash();
-  auto form_timer = [](const Effects& fx) -> std::optional<effect::ArmTimer> {
-    for (const auto& e : fx)
-      if (auto* t = std::get_if<effect::ArmTimer>(&e);
-          t && t->kind == effect::ArmTimer::Kind::kFormQc)
-        return *t;
-    return std::nullopt;
-  };
   for (uint32_t self = 0; self < 4; ++self) {
     if (self == l1) continue;
     auto node = core_of(self);
@@ -418,8 +411,9 @@ TEST(Core, AValidatorNotLeadingTheNextRoundWaitsForItsQcBeforeAggregatingOne) {
     std::optional<effect::ArmTimer> wait;
     for (uint32_t voter = 0; voter < 4 && node->round() == 1 && !wait; ++voter) {
       if (voter == self) continue;
-      wait = form_timer(
-          node->on_message(uint64_t{1}, kVote, sign_vote(v, voter, 1, block).encode(), 2));
+      wait =
+          timer_of(node->on_message(uint64_t{1}, kVote, sign_vote(v, voter, 1, block).encode(), 2),
+                   effect::ArmTimer::Kind::kFormQc);
     }
     if (self == l2) {
       EXPECT_EQ(node->round(), 2u) << "the next leader aggregates at once";
