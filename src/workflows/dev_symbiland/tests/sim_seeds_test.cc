@@ -101,14 +101,19 @@ class SimSeeds : public ::testing::TestWithParam<SeedBlock> {};
 TEST_P(SimSeeds, SafetyAndLivenessHold) {
   const SeedBlock& b = GetParam();
   const Validators& v = validators(b.validators);
+  // KLYN_SL_SIM_SEED=S: only seed S (in the block that holds it), e.g. to trace it.
+  const uint64_t only = env_u64("KLYN_SL_SIM_SEED", 0);
   for (uint64_t seed = b.first; seed < b.first + b.count; ++seed) {
+    if (only && seed != only) continue;
     const SimParams p = scenario(b.scenario, seed, b.validators);
     const SimResult r = run_consensus_sim(p, v);
     const std::string replay =
-        std::string("replay: bin/") +
-        (kSoak ? "dev_symbiland_sim_soak_tests" : "dev_symbiland_sim_tests") +
+        "replay: KLYN_SL_SIM_SEED=" + std::to_string(seed) +
+        (kSoak ? " KLYN_SL_SIM_SOAK_SEEDS=" + std::to_string(env_u64("KLYN_SL_SIM_SOAK_SEEDS", 80))
+               : std::string()) +
+        " bin/" + (kSoak ? "dev_symbiland_sim_soak_tests" : "dev_symbiland_sim_tests") +
         " --gtest_filter='*SimSeeds*" + name_of(b.scenario) + "_n" + std::to_string(b.validators) +
-        "_*'  (seed " + std::to_string(seed) + " of that block)";
+        "_*'  (KLYN_SL_SIM_TRACE=1 prints every effect)";
     ASSERT_TRUE(r.violations.empty()) << r.describe() << "\n" << replay;
     for (size_t i = 0; i < r.heights.size(); ++i)
       ASSERT_GE(r.heights[i], r.heights_at_heal[i] + progress_after_heal(b.scenario))
