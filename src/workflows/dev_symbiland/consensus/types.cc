@@ -87,7 +87,59 @@ Result<ValidatorSet> ValidatorSet::make(std::vector<Validator> validators,
   }
   set.quorum_ = static_cast<uint64_t>(static_cast<unsigned __int128>(set.total_) * 2 / 3) + 1;
   set.validators_ = std::move(validators);
+  set.schedule_ = leader_schedule(set.validators_, set.total_);
   return set;
+}
+
+// README "Leader of round r": smooth weighted round robin over the weights (scaled down to about
+// kScheduleSlots when the total is larger): each step every validator's credit grows by its
+// weight, the one with the most credit (lowest index on a tie) leads and pays the total. Every
+// validator leads in proportion to its weight, spread out: one with less than half the weight
+// never leads two rounds in a row, so a validator that is down costs its own rounds one at a
+// time, never a run of them (a hashed pick per round gave validator 0 of four rounds 80-84).
+std::vector<uint32_t> ValidatorSet::leader_schedule(const std::vector<Validator>& vs,
+                                                    uint64_t total) {
+  std::vector<uint64_t> w(vs.size());
+  for (size_t i = 0; i < vs.size(); ++i) {
+    const unsigned __int128 scaled =
+        total <= kScheduleSlots
+            ? vs[i].weight
+            : static_cast<unsigned __int128>(vs[i].weight) * kScheduleSlots / total;
+    w[i] = std::max<uint64_t>(1, static_cast<uint64_t>(scaled));
+  }
+  uint64_t period = 0;
+  for (uint64_t x : w) period += x;
+  std::vector<int64_t> credit(vs.size(), 0);
+  std::vector<uint32_t> schedule(period);
+  for (uint64_t step = 0; step < period; ++step) {
+    size_t best = 0;
+    for (size_t i = 0; i < vs.size(); ++i) {
+      credit[i] += static_cast<int64_t>(w[i]);
+      if (credit[i] > credit[best]) best = i;
+    }
+    credit[best] -= static_cast<int64_t>(period);
+    schedule[step] = static_cast<uint32_t>(best);
+  }
+  // The schedule repeats, and where it wraps round one validator may lead the period's last slot
+  // and its first (weights 3, 2, 2, 1: 0 1 2 0 3 1 2 0 | 0 ...): move that second slot to a place
+  // where it makes no such pair. Only a validator with half the weight or more has to lead twice.
+  const size_t n = schedule.size();
+  auto repeats = [&](size_t i) {
+    const uint32_t v = schedule[i];
+    return v == schedule[(i + 1) % n] && w[v] * 2 < period;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (!repeats(i)) continue;
+    const size_t k = (i + 1) % n;
+    for (size_t j = 0; j < n; ++j) {
+      if (schedule[j] == schedule[k]) continue;
+      std::swap(schedule[k], schedule[j]);
+      const size_t around[] = {(k + n - 1) % n, k, (j + n - 1) % n, j};
+      if (std::none_of(std::begin(around), std::end(around), repeats)) break;
+      std::swap(schedule[k], schedule[j]);
+    }
+  }
+  return schedule;
 }
 
 uint64_t ValidatorSet::weight_of(const Bitmap& signers) const {
@@ -98,19 +150,15 @@ uint64_t ValidatorSet::weight_of(const Bitmap& signers) const {
 }
 
 uint32_t ValidatorSet::leader(const chain::SymbioteId& symbiote, Epoch epoch, Round round) const {
+  // The schedule's phase is the symbiote's and epoch's own, so sets alike do not lead alike.
   codec::Writer w;
   w.fixed(symbiote);
   w.u64(epoch);
-  w.u64(round);
-  const Hash32 h = crypto::blake2b256("KLY-SL-LEADER-v1", w.data());
-  uint64_t x = 0;
-  for (int i = 0; i < 8; ++i) x = x << 8 | h[static_cast<size_t>(i)];
-  x %= total_;
-  for (size_t i = 0; i < validators_.size(); ++i) {
-    if (x < validators_[i].weight) return static_cast<uint32_t>(i);
-    x -= validators_[i].weight;
-  }
-  return static_cast<uint32_t>(validators_.size() - 1);  // not reached
+  const Hash32 h = crypto::blake2b256("KLY-SL-LEADER-v2", w.data());
+  uint64_t offset = 0;
+  for (int i = 0; i < 8; ++i) offset = offset << 8 | h[static_cast<size_t>(i)];
+  const uint64_t period = schedule_.size();
+  return schedule_[(offset % period + round % period) % period];
 }
 
 std::optional<uint32_t> ValidatorSet::index_of(const bls::PublicKey& key) const {

@@ -75,15 +75,21 @@ class ValidatorSet {
   uint64_t quorum_weight() const { return quorum_; }
   uint64_t weight_of(const Bitmap& signers) const;  // 0 unless signers.size() == size()
   bool is_quorum(const Bitmap& signers) const { return weight_of(signers) >= quorum_; }
-  // README "Leader of round r": stake-weighted, deterministic.
+  // README "Leader of round r": stake-weighted, deterministic, spread out (no runs of one
+  // leader unless it holds half the weight).
   uint32_t leader(const chain::SymbioteId& symbiote, Epoch epoch, Round round) const;
   std::optional<uint32_t> index_of(const bls::PublicKey& key) const;
   // BLAKE2b-256 of the set's encoding (keys, accounts, weights in order).
   Hash32 hash() const;
 
  private:
+  // Weights above this total are scaled down to about it for the leader schedule.
+  static constexpr uint64_t kScheduleSlots = 4096;
+  static std::vector<uint32_t> leader_schedule(const std::vector<Validator>& vs, uint64_t total);
+
   std::vector<Validator> validators_;
   uint64_t total_ = 0, quorum_ = 0;
+  std::vector<uint32_t> schedule_;  // leader of each slot of one period (README)
 };
 
 // The signed messages (README): domain-separated, fixed layout.

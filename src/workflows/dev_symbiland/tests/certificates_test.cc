@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "workflows/dev_symbiland/tests/fixtures.h"
 
@@ -75,11 +76,49 @@ TEST(Certificates, TheLeaderScheduleIsDeterministicAndWeightedByStake) {
   for (uint32_t i = 1; i < 4; ++i) EXPECT_NEAR(led[i], 400, 100) << i;
   EXPECT_EQ(v.set().leader(v.symbiote, 1, 17),
             make_validators({7, 1, 1, 1}).set().leader(v.symbiote, 1, 17));
-  // Another epoch or symbiote gives another schedule.
-  int same = 0;
-  for (Round r = 1; r <= 200; ++r)
-    same += v.set().leader(v.symbiote, 1, r) == v.set().leader(v.symbiote, 2, r);
-  EXPECT_LT(same, 200);
+  // Other epochs start the schedule elsewhere.
+  std::set<std::vector<uint32_t>> schedules;
+  for (Epoch e = 1; e <= 20; ++e) {
+    std::vector<uint32_t> s;
+    for (Round r = 1; r <= 10; ++r) s.push_back(v.set().leader(v.symbiote, e, r));
+    schedules.insert(s);
+  }
+  EXPECT_GT(schedules.size(), 3u);
+}
+
+// A validator that is down costs its own rounds one at a time, never a run of them (the hashed
+// pick per round this replaced gave validator 0 of four equal ones rounds 80-84 in a row).
+TEST(Certificates, TheLeaderScheduleHasNoRunsOfOneLeaderWithLessThanHalfTheWeight) {
+  for (const std::vector<uint64_t>& weights : std::vector<std::vector<uint64_t>>{
+           {1, 1, 1, 1}, {3, 2, 2, 1}, {1, 1, 1, 1, 1, 1, 1}, {4, 3}, {1'000'000'007, 1, 999}}) {
+    auto v = make_validators(weights);
+    std::map<uint32_t, uint64_t> led;
+    const Round rounds = 100'000;
+    for (Round r = 1; r <= rounds; ++r) {
+      const uint32_t l = v.set().leader(v.symbiote, 1, r);
+      ++led[l];
+      const uint64_t w = weights[l];
+      if (w * 2 < v.set().total_weight()) {
+        ASSERT_NE(l, v.set().leader(v.symbiote, 1, r + 1))
+            << "validator " << l << " of " << weights.size() << " leads rounds " << r << " and "
+            << r + 1;
+      }
+    }
+    // In proportion to the weight (scaled for large totals, every validator leading at least
+    // once per period).
+    for (size_t i = 0; i < weights.size(); ++i) {
+      const double share = static_cast<double>(weights[i]) / v.set().total_weight();
+      EXPECT_NEAR(static_cast<double>(led[static_cast<uint32_t>(i)]) / rounds, share, 0.01)
+          << "validator " << i;
+    }
+  }
+  // Four equal validators: each leads once in every four consecutive rounds.
+  auto v = make_validators({1, 1, 1, 1});
+  for (Round r = 1; r <= 400; ++r) {
+    std::set<uint32_t> window;
+    for (Round k = r; k < r + 4; ++k) window.insert(v.set().leader(v.symbiote, 1, k));
+    EXPECT_EQ(window.size(), 4u) << "rounds " << r << ".." << r + 3;
+  }
 }
 
 TEST(Certificates, AQuorumOfVotesMakesAQcThatVerifiesAndNothingLessDoes) {
