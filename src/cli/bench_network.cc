@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/bench.h"
@@ -64,6 +65,15 @@ class NetworkGuard {
   const testnet::Layout& l_;
   bool remove_;
 };
+
+// The height a node last applied (GET /s/<bench>/state_root), nullopt if it did not answer.
+std::optional<uint64_t> applied_height(net::HttpClient& http) {
+  auto r = http.get(std::string("/s/") + kAlias + "/state_root");
+  if (!r || r->status != 200) return std::nullopt;
+  auto j = nlohmann::json::parse(r->body, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  return j.value("height", uint64_t{0});
+}
 
 }  // namespace
 
@@ -124,13 +134,8 @@ int run_network(const Options& o) {
     auto t_first = Clock::now();
     for (const auto& node : l.nodes) {
       net::HttpClient http("127.0.0.1", node.port, 10s);
-      while (seconds_since(t_first) < 60) {
-        auto r = http.get(std::string("/s/") + kAlias + "/state_root");
-        auto j = r && r->status == 200 ? nlohmann::json::parse(r->body, nullptr, false)
-                                       : nlohmann::json();
-        if (j.is_object() && j.value("height", uint64_t{0}) > 0) break;
+      while (seconds_since(t_first) < 60 && applied_height(http).value_or(0) == 0)
         std::this_thread::sleep_for(20ms);
-      }
     }
     std::cout << "every node committed a block " << seconds_since(t_first) << " s after that\n";
   }
@@ -151,12 +156,9 @@ int run_network(const Options& o) {
     net::HttpClient http("127.0.0.1", l.nodes[0].port, 10s);
     uint64_t last = 0;
     while (polling) {
-      auto r = http.get(std::string("/s/") + kAlias + "/state_root");
-      if (r && r->status == 200) {
-        auto j = nlohmann::json::parse(r->body, nullptr, false);
-        const uint64_t h = j.is_object() ? j.value("height", uint64_t{0}) : 0;
-        if (h > last) height_seen.emplace_back(h, Clock::now());
-        last = std::max(last, h);
+      if (auto h = applied_height(http)) {
+        if (*h > last) height_seen.emplace_back(*h, Clock::now());
+        last = std::max(last, *h);
       }
       std::this_thread::sleep_for(2ms);
     }

@@ -384,15 +384,18 @@ void Core::handle_vote(const Vote& v, PeerId from, Effects& out) {
   if (v.round == round_ && opt_.qc_wait_ms > 0 && !leads(round_ + 1) && qc_wait_ != QcWait::kOver) {
     // The next leader's proposal will carry this round's QC (README rule 2): wait for it, up to
     // qc_wait_ms once a quorum is here, instead of checking a certificate of our own as well.
-    if (qc_wait_ == QcWait::kWaiting) return;
-    Bitmap signers(cert_.set().size());
-    for (const auto& [voter, vote] : by_voter) signers.set(voter);
-    if (!cert_.set().is_quorum(signers)) return;
+    if (qc_wait_ == QcWait::kWaiting || !is_quorum(by_voter)) return;
     qc_wait_ = QcWait::kWaiting;
     out.push_back(effect::ArmTimer{round_, opt_.qc_wait_ms, effect::ArmTimer::Kind::kFormQc});
     return;
   }
   form_qc(v.round, v.block, from, out);
+}
+
+bool Core::is_quorum(const std::map<uint32_t, Vote>& by_voter) const {
+  Bitmap signers(cert_.set().size());
+  for (const auto& [voter, vote] : by_voter) signers.set(voter);
+  return cert_.set().is_quorum(signers);
 }
 
 void Core::form_qc(Round round, const Hash32& block, PeerId from, Effects& out) {
@@ -401,9 +404,7 @@ void Core::form_qc(Round round, const Hash32& block, PeerId from, Effects& out) 
   auto bit = rit->second.find(block);
   if (bit == rit->second.end()) return;
   auto& by_voter = bit->second;
-  Bitmap signers(cert_.set().size());
-  for (const auto& [voter, vote] : by_voter) signers.set(voter);
-  if (!cert_.set().is_quorum(signers)) return;
+  if (!is_quorum(by_voter)) return;
   std::vector<Vote> votes;
   for (const auto& [voter, vote] : by_voter) votes.push_back(vote);
   auto qc = cert_.make_qc(votes);

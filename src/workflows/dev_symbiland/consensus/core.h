@@ -193,6 +193,7 @@ class Core {
   void handle_vote(const Vote& v, PeerId from, Effects& out);
   // Aggregates the votes held for (round, block) into a QC if they are a quorum (and processes it).
   void form_qc(Round round, const Hash32& block, PeerId from, Effects& out);
+  bool is_quorum(const std::map<uint32_t, Vote>& by_voter) const;  // the voters' weight
   void handle_timeout(const Timeout& t, PeerId from, Effects& out);
   void handle_tc(const TimeoutCert& tc, Effects& out);
   void handle_block_request(ByteSpan body, PeerId from, Effects& out);

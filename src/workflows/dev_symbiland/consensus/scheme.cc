@@ -63,6 +63,10 @@ Result<Sig> BlsScheme::aggregate(std::span<const Sig> sigs) const {
 }
 
 std::optional<bls::PublicKey> BlsScheme::aggregate_key(const std::vector<uint32_t>& signers) const {
+  if (signers.size() == 1) {  // a plain signature: its signer's key, nothing to add or cache
+    if (signers[0] >= keys_.size()) return std::nullopt;
+    return keys_[signers[0]];
+  }
   {
     std::lock_guard lock(mu_);
     if (auto it = cache_.find(signers); it != cache_.end()) return it->second;
@@ -104,9 +108,7 @@ bool BlsScheme::verify_each(std::span<const SignedAggregate> items) const {
   std::vector<bls::HashedMessage> messages;
   std::vector<bls::Signature> sigs;
   for (const SignedAggregate& item : items) {
-    auto key = item.group.signers.size() == 1 && item.group.signers[0] < keys_.size()
-                   ? std::optional(keys_[item.group.signers[0]])
-                   : aggregate_key(item.group.signers);
+    auto key = aggregate_key(item.group.signers);
     auto s = bls::Signature::from_bytes(item.signature);
     if (!key || !s) return false;
     keys.push_back(*key);
