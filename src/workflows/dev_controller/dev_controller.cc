@@ -347,31 +347,20 @@ void DevController::drop_from_journal() {
 // D14: events accepted before a crash are admitted again at start (their signatures are checked
 // again when a block carries them, D5); those decided meanwhile are dropped from the journal.
 Status DevController::restore_journal() {
-  auto found = journal_->load();
-  if (!found) return found.error();
-  // Lowest nonces first, so each sender's run is queued in order.
-  std::sort(found->begin(), found->end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second.creator, a.second.nonce) < std::tie(b.second.creator, b.second.nonce);
-  });
-  std::vector<Hash32> decided;
-  for (const auto& [h, e] : *found) {
-    // Decided before the crash (a rejected event keeps its nonce free, so the mempool alone
-    // would take it again): not pending any more.
-    auto rec = chain::load_event_record(*store_, h);
-    if (!rec) return rec.error();
-    if (*rec) {
-      decided.push_back(h);
-      continue;
-    }
-    // Only the mempool's own checks (nonce, room): the rest held at admission and cannot change;
-    // balances are the verifier's to judge, as for any pending event.
-    if (!admit(e, h)) decided.push_back(h);
-  }
-  journal_->release(decided);
+  auto restored = journal_->restore(
+      [this](const Hash32& h) -> Result<bool> {
+        auto rec = chain::load_event_record(*store_, h);
+        if (!rec) return rec.error();
+        return rec->has_value();
+      },
+      // Only the mempool's own checks (nonce, room): the rest held at admission and cannot
+      // change; balances are the verifier's to judge, as for any pending event.
+      [this](const chain::Event& e, const Hash32& h) { return admit(e, h).ok(); });
+  if (!restored) return restored.error();
   drop_from_journal();
-  if (!found->empty())
+  if (restored->pending + restored->decided > 0)
     ctx_.log->info("admission journal: {} accepted events pending again, {} decided meanwhile",
-                   found->size() - decided.size(), decided.size());
+                   restored->pending, restored->decided);
   return Status();
 }
 

@@ -1,6 +1,8 @@
 #include "workflows/kit/admission_journal.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace klyn::kit {
 
@@ -40,6 +42,32 @@ Result<std::vector<std::pair<Hash32, chain::Event>>> AdmissionJournal::load() {
   log_ = std::move(*log);
   for (uint64_t segment : carry_nothing) log_->release(segment);
   KLYN_TRY(migrate_store_entries(out));
+  return out;
+}
+
+Result<AdmissionJournal::Restored> AdmissionJournal::restore(
+    const std::function<Result<bool>(const Hash32&)>& decided,
+    const std::function<bool(const chain::Event&, const Hash32&)>& admit) {
+  auto found = load();
+  if (!found) return found.error();
+  // Lowest nonces first, so each sender's run is queued in order.
+  std::sort(found->begin(), found->end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second.creator, a.second.nonce) < std::tie(b.second.creator, b.second.nonce);
+  });
+  Restored out;
+  std::vector<Hash32> gone;
+  for (const auto& [h, e] : *found) {
+    // Decided before the crash (a rejected event keeps its nonce free, so the mempool alone
+    // would take it again): not pending any more.
+    auto d = decided(h);
+    if (!d) return d.error();
+    if (*d || !admit(e, h))
+      gone.push_back(h);
+    else
+      ++out.pending;
+  }
+  out.decided = gone.size();
+  release(gone);
   return out;
 }
 

@@ -17,6 +17,7 @@
 // Thread safety: every method is thread-safe.
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -38,6 +39,15 @@ class AdmissionJournal {
   // Opens the journal: every journaled event, oldest record first, each tracked as added. Call
   // once, before add(). Errors: storage_corrupt (a damaged record: file and offset), storage_io.
   Result<std::vector<std::pair<Hash32, chain::Event>>> load();
+  // load() and admit every journaled event again, as a node does at start (D14): each sender's
+  // events lowest nonce first; an event `decided` says the chain already decided (its record is
+  // committed) is not admitted, and the journal releases it, and those `admit` refuses.
+  struct Restored {
+    size_t pending = 0;  // admitted again
+    size_t decided = 0;  // released: decided before the restart, or refused now
+  };
+  Result<Restored> restore(const std::function<Result<bool>(const Hash32&)>& decided,
+                           const std::function<bool(const chain::Event&, const Hash32&)>& admit);
   // Journals `events` (hashes[i] is the hash of *events[i]) as one record. Errors: storage_full,
   // storage_io; then nothing was journaled.
   Status add(const std::vector<const chain::Event*>& events, const std::vector<Hash32>& hashes);

@@ -11,7 +11,8 @@ Status Mempool::add(PendingEvent pe, uint64_t state_nonce) {
 
 Status Mempool::add(PendingEvent pe,
                     const std::function<uint64_t(const chain::AccountId&)>& nonce_of,
-                    const std::function<bool(const Hash32&)>& decided) {
+                    const std::function<bool(const Hash32&)>& decided,
+                    std::chrono::steady_clock::time_point now) {
   std::lock_guard lock(mu_);
   // Read under the lock: on_decided() runs after the block's state is committed, so either this
   // read sees that state, or the sender still has events in flight and on_decided() promotes.
@@ -48,8 +49,7 @@ Status Mempool::add(PendingEvent pe,
     return Error("mempool_full",
                  "the mempool holds " + std::to_string(by_hash_.size()) + " events; retry later");
   Sender& s = senders_[pe.event.creator];
-  by_hash_.emplace(
-      pe.hash, Entry{pe.event.creator, nonce, std::chrono::steady_clock::now(), State::kQueued, 0});
+  by_hash_.emplace(pe.hash, Entry{pe.event.creator, nonce, now, State::kQueued, 0});
   s.queued.emplace(nonce, std::move(pe));
   size_t before = ready_live_;
   promote(s, state_nonce);

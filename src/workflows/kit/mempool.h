@@ -65,8 +65,10 @@ class Mempool {
   // forever for a nonce that is already applied.
   // `decided` (may be empty) says whether the chain already decided an event (its record is
   // committed): an admission racing with a block's bookkeeping then sees the block (D16).
+  // `now` is the admission time the TTL counts from (a simulation passes its virtual clock).
   Status add(PendingEvent pe, const std::function<uint64_t(const chain::AccountId&)>& state_nonce,
-             const std::function<bool(const Hash32&)>& decided = {});
+             const std::function<bool(const Hash32&)>& decided = {},
+             std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
   // Hands out up to `max` ready events, in the order they became ready. The taker puts them into
   // a block (they stay taken until decided) ...
