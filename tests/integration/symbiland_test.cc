@@ -297,7 +297,19 @@ TEST(SymbilandNetwork, ValidatorsAndAFollowerAgreeSurviveAKill9AndKeepCommitting
   EXPECT_TRUE(net.everyone_has({&late}, 77));
   EXPECT_GT(info_height(late), 30u);
 
-  // Through three kills and restarts nobody signed twice: the only evidence anywhere is the
+  // E1: events a node accepted survive its kill -9. With every validator down, the follower
+  // accepts five transfers it cannot relay to anyone (it journals them), and is killed too; all
+  // come back, and the follower's journal makes them pending again: they commit.
+  for (auto& v : net.validators) v->kill9();
+  transfer(net.follower, net.id, net.alice, 78, 5, net.bob);
+  net.follower.kill9();
+  for (auto& v : net.validators) ASSERT_TRUE(v->start());
+  ASSERT_TRUE(net.follower.start());
+  connect_all(net.all(), kAlias);
+  EXPECT_TRUE(net.everyone_has(net.all(), 82))
+      << "bob on v0: " << balance(*net.validators[0], net.bob);
+
+  // Through its kills and restarts nobody signed twice: the only evidence anywhere is the
   // double vote this test made itself.
   for (NodeProcess* node : net.all()) {
     JsonReply ev = get_json(node->http(), std::string("/s/") + kAlias + "/evidence");

@@ -40,7 +40,7 @@ nlohmann::json DevSymbiland::summary() const {
             {"fee", ctx_.genesis.manifest.fee.per_event},
             {"height", ledger_ ? ledger_->height() : 0},
             {"peers", peers_ ? peers_->size() : 0},
-            {"mempool", mempool_ ? mempool_->size() : 0},
+            {"mempool", pool_ ? pool_->size() : 0},
             {"round", round_.load()},
             {"high_qc_round", high_qc_round_.load()},
             {"validators", params_.set.size()},
@@ -151,7 +151,7 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
   KLYN_TRY(r.add(Method::kGet, "/event/{hash}", [this](const Request& req) {
     return kit::event_response(
         {*store_,
-         [this](const Hash32& h) { return mempool_->contains(h); },
+         [this](const Hash32& h) { return pool_->contains(h); },
          refusals_,
          "block",
          [this](const chain::EventRecord& rec) -> Result<std::optional<chain::Event>> {
@@ -240,8 +240,9 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
                    if (!batch) return error_response(batch.error());
                    std::vector<const chain::Event*> ptrs;
                    for (const auto& e : *batch) ptrs.push_back(&e);
+                   // Not relayed again (E2): their owner does.
                    size_t fresh = 0;
-                   for (const auto& h : submit_batch(ptrs)) fresh += h.ok();
+                   for (const auto& h : submit_batch(ptrs, false)) fresh += h.ok();
                    return Response::json({{"new", fresh}});
                  })));
   return Status();

@@ -43,6 +43,8 @@ Status DevSymbiland::parse_config() {
       static_cast<uint64_t>(r.integer("min_free_disk_mb", 256, 0, 1'000'000));
   config_.fetch_batch = static_cast<size_t>(r.integer("fetch_batch", 16, 1, 256));
   config_.relay_window = r.duration_ms("relay_window_ms", 5ms, 0ms, 1000ms);
+  if (r.has("relay_resend_ms"))
+    config_.relay_resend = r.duration_ms("relay_resend_ms", 8000ms, 100ms, 3'600'000ms);
   if (r.has("empty_block_interval_ms"))
     config_.empty_block_interval_ms =
         static_cast<uint64_t>(r.integer("empty_block_interval_ms", 0, 0, 60'000));
@@ -110,10 +112,33 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
       kit::AlarmBook::Options{"y:e:", {"double_proposal", "double_vote", "double_timeout"}});
   KLYN_TRY(evidence_book_->load());
 
-  kit::MempoolLimits ml;
-  ml.max_events = config_.mempool_max_events;
-  ml.nonce_window = ctx_.genesis.manifest.limits.nonce_window;
-  mempool_ = std::make_unique<kit::Mempool>(ml);
+  EventPool::Options po;
+  po.limits.max_events = config_.mempool_max_events;
+  po.limits.nonce_window = ctx_.genesis.manifest.limits.nonce_window;
+  po.base_timeout_ms = params_.base_timeout_ms;
+  po.resend = config_.relay_resend.value_or(
+      std::max(1000ms, std::chrono::milliseconds(8 * params_.base_timeout_ms)));
+  pool_ = std::make_unique<EventPool>(po);
+  // E1: events admitted from clients before a crash are pending again (their owner relays them).
+  journal_ = std::make_unique<kit::AdmissionJournal>(*store_, ctx_.chaindata / "admission",
+                                                     chain::AppendLog::Options{});
+  auto readmitted = journal_->restore(
+      [this](const Hash32& h) -> Result<bool> {
+        auto rec = chain::load_event_record(*store_, h);
+        if (!rec) return rec.error();
+        return rec->has_value();
+      },
+      [this](const chain::Event& e, const Hash32& h) {
+        return pool_
+            ->admit(kit::PendingEvent{e, h}, true, Clock::now(),
+                    [this](const chain::AccountId& id) { return committed_nonce(id); })
+            .ok();
+      });
+  if (!readmitted) return readmitted.error();
+  release_forgotten();
+  if (readmitted->pending + readmitted->decided > 0)
+    ctx_.log->info("admission journal: {} accepted events pending again, {} decided meanwhile",
+                   readmitted->pending, readmitted->decided);
 
   CoreOptions co;
   co.self = self_;
@@ -313,8 +338,7 @@ void DevSymbiland::execute_commit(const effect::Commit& c) {
   for (Executed& x : *done) {
     events_applied_ += x.applied;
     events_rejected_ += x.rejected;
-    for (const auto& [sender, hash] : x.decided) mempool_->on_decided(sender, hash, nonce);
-    if (!x.waiting.empty()) mempool_->on_deferred(std::move(x.waiting), nonce);
+    pool_->on_executed(x.decided, std::move(x.waiting), nonce);
     if (ctx_.bus && ctx_.bus->has_subscribers("block_applied"))
       ctx_.bus->publish("block_applied", {{"symbiote", ctx_.alias},
                                           {"height", x.height},
@@ -323,6 +347,7 @@ void DevSymbiland::execute_commit(const effect::Commit& c) {
                                           {"applied", x.applied},
                                           {"rejected", x.rejected}});
   }
+  release_forgotten();
 }
 
 void DevSymbiland::record_evidence(const effect::Evidence& ev) {
@@ -362,6 +387,11 @@ void DevSymbiland::record_evidence(const effect::Evidence& ev) {
                                    {"round", ev.round}});
 }
 
+void DevSymbiland::release_forgotten() {
+  std::vector<Hash32> gone = pool_->forgotten();
+  if (!gone.empty()) journal_->release(gone);
+}
+
 uint64_t DevSymbiland::committed_nonce(const chain::AccountId& id) const {
   auto a = store_->account(id);
   return a ? a->nonce : 0;
@@ -369,17 +399,7 @@ uint64_t DevSymbiland::committed_nonce(const chain::AccountId& id) const {
 
 std::vector<chain::Event> DevSymbiland::events_to_propose(size_t max,
                                                           const std::set<Hash32>& exclude) {
-  const auto now = Clock::now();
-  mempool_->renew(now);
-  // Leased: a proposal that is never certified gives its events back when the lease runs out.
-  kit::Lease lease;
-  lease.now = now;
-  lease.first = std::chrono::milliseconds(4 * params_.base_timeout_ms);
-  lease.max = std::chrono::milliseconds(32 * params_.base_timeout_ms);
-  std::vector<chain::Event> out;
-  for (auto& pe : mempool_->take(max, lease))
-    if (!exclude.count(pe.hash)) out.push_back(std::move(pe.event));
-  return out;
+  return pool_->to_propose(max, exclude, Clock::now());
 }
 
 // ---- node-to-node ----
@@ -575,7 +595,7 @@ std::vector<Result<Hash32>> DevSymbiland::submit_batch(std::span<const chain::Ev
   std::vector<size_t> at;
   for (size_t i = 0; i < events.size(); ++i) {
     auto h =
-        kit::check_admission(*events[i], ctx_.id, ctx_.genesis.manifest, *mempool_,
+        kit::check_admission(*events[i], ctx_.id, ctx_.genesis.manifest, pool_->mempool(),
                              [this](const chain::AccountId& id) { return store_->account(id); });
     out.push_back(h);
     if (h && !sigcache_->contains(*h)) {
@@ -586,53 +606,93 @@ std::vector<Result<Hash32>> DevSymbiland::submit_batch(std::span<const chain::Ev
   const std::vector<bool> ok = chain::verify_signatures(to_verify);
   for (size_t k = 0; k < ok.size(); ++k)
     if (!ok[k]) out[at[k]] = Error("bad_signature", "the event's signature does not verify");
-  std::vector<chain::Event> admitted;
   for (size_t i = 0; i < events.size(); ++i) {
-    if (!out[i]) {
+    if (out[i])
+      sigcache_->insert(*out[i]);
+    else  // remembered for GET /event (kit::RecentRefusals)
       refusals_.record(events[i]->hash(), out[i].error().code, out[i].error().reason,
                        unix_time_ms());
-      continue;
-    }
-    sigcache_->insert(*out[i]);
-    auto st = mempool_->add(
-        kit::PendingEvent{*events[i], *out[i]},
-        [this](const chain::AccountId& id) { return committed_nonce(id); },
-        [this](const Hash32& h) {
-          auto rec = chain::load_event_record(*store_, h);
-          return rec && *rec;
-        });
-    if (!st) {
-      out[i] = st.error();
-      continue;
-    }
-    ++events_admitted_;
-    if (relay) admitted.push_back(*events[i]);
   }
-  if (std::any_of(out.begin(), out.end(), [](const auto& r) { return r.ok(); })) {
+  // E1: what this node answers "accepted" from a client is journaled first, one record per
+  // request; an event that cannot be journaled is refused (503) and never enters the pool.
+  // Events relayed by a peer are not: their owner journals them and relays them again.
+  if (relay) {
+    std::vector<const chain::Event*> keep;
+    std::vector<Hash32> keep_hashes;
+    for (size_t i = 0; i < events.size(); ++i)
+      if (out[i]) {
+        keep.push_back(events[i]);
+        keep_hashes.push_back(*out[i]);
+      }
+    if (!keep.empty())
+      if (auto st = journal_->add(keep, keep_hashes); !st)
+        for (auto& r : out)
+          if (r) r = st.error();
+  }
+  const auto now = Clock::now();
+  std::vector<Hash32> unkept;  // journaled, then refused by the pool after all
+  bool fresh = false;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (!out[i]) continue;
+    {
+      const Hash32 h = *out[i];
+      auto st = pool_->admit(
+          kit::PendingEvent{*events[i], h}, relay, now,
+          [this](const chain::AccountId& id) { return committed_nonce(id); },
+          [this](const Hash32& h) {
+            auto rec = chain::load_event_record(*store_, h);
+            return rec && *rec;
+          });
+      if (st) {
+        ++events_admitted_;
+        fresh = true;
+        continue;
+      }
+      out[i] = st.error();
+      // A "duplicate" is a copy of a pending event, held by its own record.
+      if (!relay || st.error().code == "duplicate") continue;
+      unkept.push_back(h);
+      refusals_.record(h, st.error().code, st.error().reason, unix_time_ms());
+    }
+  }
+  if (!unkept.empty()) journal_->release(unkept);
+  if (fresh) {
     // A leader waiting out an idle block proposes now (one signal in the queue at a time).
     if (!events_signalled_.exchange(true)) post(Input{std::nullopt, kEventsReady, {}});
-  }
-  if (!admitted.empty()) {
-    {
-      std::lock_guard lk(relay_mu_);
-      for (auto& e : admitted) relay_.push_back(std::move(e));
+    if (relay) {
+      {
+        std::lock_guard lk(relay_mu_);
+        relay_signalled_ = true;
+      }
+      relay_cv_.notify_one();
     }
-    relay_cv_.notify_one();
   }
   return out;
 }
 
 void DevSymbiland::relay_loop() {
+  auto last_expire = Clock::now();
+  const auto nonce = [this](const chain::AccountId& id) { return committed_nonce(id); };
   std::unique_lock lk(relay_mu_);
-  while (true) {
-    relay_cv_.wait(lk, [&] { return stop_helpers_.load() || !relay_.empty(); });
+  while (!stop_helpers_) {
+    // Until new events come in, or the relay book's next resend is due (at least once a second,
+    // for the TTL).
+    const auto wake =
+        std::min(pool_->next_relay().value_or(Clock::time_point::max()), Clock::now() + 1s);
+    relay_cv_.wait_until(lk, wake, [&] { return stop_helpers_.load() || relay_signalled_; });
     if (stop_helpers_) return;
+    const bool gather = std::exchange(relay_signalled_, false);
     lk.unlock();
-    std::this_thread::sleep_for(config_.relay_window);  // gather a batch
-    lk.lock();
-    std::vector<chain::Event> batch;
-    batch.swap(relay_);
-    lk.unlock();
+    if (gather) std::this_thread::sleep_for(config_.relay_window);  // gather a batch
+    const auto now = Clock::now();
+    // E4: the mempool's TTL, the only way an admitted event is dropped undecided.
+    if (now - last_expire > 10s) {
+      if (const size_t n = pool_->expire(now, nonce))
+        ctx_.log->info("expired {} events not decided within the mempool TTL", n);
+      release_forgotten();
+      last_expire = now;
+    }
+    const std::vector<chain::Event> batch = pool_->to_relay(now);
     for (size_t i = 0; i < batch.size(); i += chain::kMaxBatchEvents) {
       std::vector<const chain::Event*> part;
       for (size_t j = i; j < std::min(batch.size(), i + chain::kMaxBatchEvents); ++j)

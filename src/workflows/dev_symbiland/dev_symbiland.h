@@ -26,12 +26,13 @@
 #include "common/log_throttle.h"
 #include "core/workflow.h"
 #include "workflows/dev_symbiland/consensus/core.h"
+#include "workflows/dev_symbiland/event_pool.h"
 #include "workflows/dev_symbiland/ledger.h"
 #include "workflows/dev_symbiland/params.h"
 #include "workflows/dev_symbiland/safety_file.h"
+#include "workflows/kit/admission_journal.h"
 #include "workflows/kit/alarm_book.h"
 #include "workflows/kit/gossip.h"
-#include "workflows/kit/mempool.h"
 #include "workflows/kit/peer_scores.h"
 #include "workflows/kit/peers.h"
 #include "workflows/kit/recent_refusals.h"
@@ -44,8 +45,11 @@ struct NodeConfig {
   size_t signature_cache = 1'000'000;
   size_t max_peers = 32;
   uint64_t min_free_disk_mb = 256;
-  size_t fetch_batch = 16;                          // blocks asked of a peer at once
-  std::chrono::milliseconds relay_window{5};        // events gathered before they are relayed
+  size_t fetch_batch = 16;                    // blocks asked of a peer at once
+  std::chrono::milliseconds relay_window{5};  // events gathered before they are relayed
+  // Events admitted from clients and not decided this long are relayed again (E2; default: 8
+  // base timeouts, at least 1 s).
+  std::optional<std::chrono::milliseconds> relay_resend;
   std::chrono::milliseconds request_timeout{2000};  // node-to-node requests
   // A leader with no events waits this long before an empty block (CoreOptions; default: a
   // third of the manifest's base_timeout_ms; 0 = blocks as fast as min_block_interval_ms).
@@ -126,7 +130,11 @@ class DevSymbiland final : public core::Workflow {
   std::unique_ptr<chain::SignatureCache> sigcache_;
   std::unique_ptr<Ledger> ledger_;
   std::optional<SafetyFile> safety_file_;
-  std::unique_ptr<kit::Mempool> mempool_;
+  // Admitted events until a block decides them (README "Events"); those admitted from clients
+  // are journaled first (E1).
+  std::unique_ptr<EventPool> pool_;
+  std::unique_ptr<kit::AdmissionJournal> journal_;
+  void release_forgotten();  // the journal lets go of what the pool forgot
   // Double proposals, votes and timeouts seen (effect::Evidence), kept under `y:e:`; they do not
   // halt (punishment is part 2).
   std::unique_ptr<kit::AlarmBook> evidence_book_;
@@ -171,10 +179,11 @@ class DevSymbiland final : public core::Workflow {
   std::thread fetch_thread_;
   size_t fetch_next_ = 0;
 
-  // Relay thread: admitted events to every peer, in batches.
+  // Relay thread: events admitted from clients to every peer, in batches, and again while no
+  // block decided them (EventPool::to_relay); the mempool's TTL.
   std::mutex relay_mu_;
   std::condition_variable relay_cv_;
-  std::vector<chain::Event> relay_;
+  bool relay_signalled_ = false;  // new events to relay (after relay_window)
   std::thread relay_thread_;
 
   std::atomic<bool> halted_{false}, started_{false}, stop_helpers_{false};

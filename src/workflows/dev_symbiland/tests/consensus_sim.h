@@ -10,20 +10,32 @@
 //  * safety (B4): no two honest nodes commit different blocks at one height; each node's chain is
 //    linked by parent hashes from genesis;
 //  * B5: every vote or timeout an honest node sends is the one its disk already holds;
-//  * no honest validator signs two different votes, or two different timeouts, in one round.
+//  * no honest validator signs two different votes, or two different timeouts, in one round;
+//  * events (E1-E5, README "Events"): a client submits events to honest nodes until a second
+//    after the heal; each node holds them in the shipped EventPool (journaled, relayed, proposed
+//    with leases) and executes committed blocks with a nonce model. At the end every event an
+//    honest node accepted is decided (applied or rejected) on every counted node, or its nonce was
+//    used by another event there (it can never apply); none is lost.
 // Liveness is the caller's check (heights after the heal time).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "chain/event.h"
+#include "codec/hex.h"
 #include "crypto/hash.h"
 #include "workflows/dev_symbiland/consensus/core.h"
+#include "workflows/dev_symbiland/event_pool.h"
 #include "workflows/dev_symbiland/tests/fixtures.h"
 #include "workflows/kit/sim/sim_network.h"
 
@@ -53,12 +65,19 @@ struct SimParams {
   // minutes and gigabytes. Healthy seeds of 20 s take a tenth of either or less.
   uint64_t max_steps = 2'000'000;
   uint64_t max_bytes = 256ull << 20;
+  // The client: a submission every 8-80 ms (one event, sometimes a second copy to another node,
+  // sometimes an event reusing its sender's last nonce) from the start until this long after the
+  // heal; 0 = no events.
+  uint64_t events_after_heal_ms = 1000;
+  uint64_t relay_resend_ms = 0;  // EventPool::Options::resend (0: 8 base timeouts, as the node)
+  bool lose_journal = false;     // a crashed node restarts WITHOUT its admission journal (a bug)
 };
 
 struct SimResult {
   std::vector<std::string> violations;
   std::vector<uint64_t> heights_at_heal, heights;  // per honest node
   size_t evidence = 0, refused = 0;
+  size_t events_accepted = 0, events_decided = 0;  // distinct events; decided on the first node
   std::vector<std::string> nodes;  // each node's state at the end (for a failing seed)
   std::string describe() const {
     std::ostringstream s;
@@ -66,7 +85,8 @@ struct SimResult {
     for (auto h : heights_at_heal) s << ' ' << h;
     s << "; at end:";
     for (auto h : heights) s << ' ' << h;
-    s << "; evidence " << evidence << ", refused " << refused;
+    s << "; evidence " << evidence << ", refused " << refused << "; events accepted "
+      << events_accepted << ", decided " << events_decided;
     for (const auto& v : violations) s << "\n  " << v;
     for (const auto& n : nodes) s << "\n  " << n;
     return s.str();
@@ -81,16 +101,17 @@ struct Observer {
   std::map<std::pair<Round, uint32_t>, std::set<Hash32>> honest_votes;
   std::map<std::pair<Round, uint32_t>, std::set<Bytes>> honest_timeouts;
   std::vector<std::string> violations;
-  std::set<uint32_t> byzantine;  // validator indices that run as twins
-  uint64_t bytes_sent = 0;       // all nodes, all messages (SimParams::max_bytes)
+  std::set<uint32_t> byzantine;             // validator indices that run as twins
+  uint64_t bytes_sent = 0;                  // all nodes, all messages (SimParams::max_bytes)
+  std::map<Hash32, chain::Event> accepted;  // events an honest node accepted from the client
   void violation(std::string s) {
     if (violations.size() < 20) violations.push_back(std::move(s));
   }
 };
 
-// The simulation's app: a payload names its proposer and a counter; the state after height h is
-// a hash chain over the committed payloads up to h. `Roots` is what a node executed: index =
-// height, [0] = the genesis state.
+// The simulation's app: a payload is a batch of events (EventPool::to_propose); the state after
+// height h is a hash chain over the committed payloads up to h. `Roots` is what a node executed:
+// index = height, [0] = the genesis state.
 using Roots = std::vector<Hash32>;
 inline Roots genesis_roots() {
   return {crypto::blake2b256("TEST-STATE", Bytes{})};
@@ -101,6 +122,8 @@ inline Hash32 next_root(const Hash32& prev, const Bytes& payload) {
   return crypto::blake2b256("TEST-STATE", data);
 }
 
+// A standalone app for the Core unit tests (no events): a payload names its proposer and a
+// counter.
 inline App test_app(uint32_t node, std::shared_ptr<const Roots> roots) {
   auto counter = std::make_shared<uint64_t>(0);
   App app;
@@ -121,6 +144,13 @@ inline App test_app(uint32_t node, std::shared_ptr<const Roots> roots) {
   };
   return app;
 }
+
+// Events relayed between nodes (EventPool::to_relay), a kind the core does not use.
+inline constexpr MsgKind kSimEvents = static_cast<MsgKind>(100);
+inline constexpr size_t kSimMaxEvents = 64;  // per block
+// The relay thread's wake-up (ArmTimer kinds are 0-2 in the timer tag's two bits).
+inline constexpr uint64_t kRelayTick = 3;
+inline constexpr uint64_t kRelayTickMs = 20;
 
 class SimValidator final : public ksim::SimHandler {
  public:
@@ -146,17 +176,30 @@ class SimValidator final : public ksim::SimHandler {
     if (!p_.lose_blocks)
       for (const auto& [h, b] : kept_) r.uncommitted.push_back(b);
     if (!chain_.empty()) r.committed_tip = chain_.back();
-    App app = test_app(id_, roots_);
-    app.stored = [this](const Hash32& h) -> std::optional<Block> {
-      auto it = by_hash_.find(h);
-      if (it == by_hash_.end()) return std::nullopt;
-      return chain_[it->second];
-    };
-    core_ = std::make_unique<Core>(*v_.certifier, o, std::move(app), std::move(r));
+    core_.reset();
+    boot_pool();
+    core_ = std::make_unique<Core>(*v_.certifier, o, app(), std::move(r));
     ++incarnation_;
     down_ = false;
+    net_.schedule(id_, kRelayTickMs, incarnation_ << 48 | kRelayTick << 46);
     execute(core_->start(net_.now()));
   }
+
+  // A client's event (E1): journaled, then admitted; this node relays it until it is decided.
+  Status submit(const chain::Event& e) {
+    const Hash32 h = e.hash();
+    const bool fresh = journal_.emplace(h, e).second;
+    auto st = pool_->admit(kit::PendingEvent{e, h}, true, clock(), nonce_of(), decided_of());
+    if (!st && st.error().code != "duplicate" && fresh) journal_.erase(h);
+    return st;
+  }
+  // Whether `e` can no longer apply on this node: decided, or its nonce taken by another event.
+  bool settled(const chain::Event& e) const {
+    if (recorded_.count(e.hash())) return true;
+    auto it = nonces_.find(e.creator);
+    return it != nonces_.end() && it->second >= e.nonce;
+  }
+  bool decided(const Hash32& h) const { return recorded_.count(h) != 0; }
   void crash() { down_ = true; }
   bool down() const { return down_; }
   bool honest() const { return !index_ || !obs_.byzantine.count(*index_); }
@@ -180,10 +223,19 @@ class SimValidator final : public ksim::SimHandler {
 
   void on_message(const ksim::SimMessage& m) override {
     if (down_) return;
+    if (m.kind == kSimEvents) {  // relayed by a peer: admitted, not relayed again (E2)
+      auto batch = chain::decode_event_batch(m.body);
+      if (!batch) return obs_.violation("a relayed event batch does not decode");
+      for (const chain::Event& e : *batch)
+        (void)pool_->admit(kit::PendingEvent{e, e.hash()}, false, clock(), nonce_of(),
+                           decided_of());
+      return;
+    }
     execute(core_->on_message(uint64_t{m.from}, m.kind, m.body, net_.now()));
   }
   void on_timer(uint64_t tag) override {
     if (down_ || tag >> 48 != incarnation_) return;  // a timer of an earlier life
+    if (((tag >> 46) & 3) == kRelayTick) return relay_tick();
     const auto kind = static_cast<effect::ArmTimer::Kind>((tag >> 46) & 3);
     execute(core_->on_timer(tag & ((uint64_t{1} << 46) - 1), net_.now(), kind));
   }
@@ -278,6 +330,125 @@ class SimValidator final : public ksim::SimHandler {
     }
   }
 
+  EventPool::Clock::time_point clock() const {
+    return EventPool::Clock::time_point(std::chrono::milliseconds(net_.now()));
+  }
+  EventPool::NonceOf nonce_of() const {
+    return [this](const chain::AccountId& a) {
+      auto it = nonces_.find(a);
+      return it == nonces_.end() ? uint64_t{0} : it->second;
+    };
+  }
+  std::function<bool(const Hash32&)> decided_of() const {
+    return [this](const Hash32& h) { return decided(h); };
+  }
+
+  // The pool is in memory: a restart starts an empty one and admits the journal again (lowest
+  // nonces first, those decided meanwhile released), as kit::AdmissionJournal::restore does.
+  void boot_pool() {
+    EventPool::Options po;
+    po.base_timeout_ms = p_.base_timeout_ms;
+    po.resend =
+        std::chrono::milliseconds(p_.relay_resend_ms ? p_.relay_resend_ms : 8 * p_.base_timeout_ms);
+    pool_ = std::make_unique<EventPool>(po);
+    if (p_.lose_journal) journal_.clear();
+    std::vector<chain::Event> journaled;
+    for (const auto& [h, e] : journal_) journaled.push_back(e);
+    std::sort(journaled.begin(), journaled.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.creator, a.nonce) < std::tie(b.creator, b.nonce);
+    });
+    for (const chain::Event& e : journaled) {
+      const Hash32 h = e.hash();
+      if (decided(h) ||
+          !pool_->admit(kit::PendingEvent{e, h}, true, clock(), nonce_of(), decided_of()))
+        journal_.erase(h);
+    }
+    for (const Hash32& h : pool_->forgotten()) journal_.erase(h);
+  }
+
+  void relay_tick() {
+    net_.schedule(id_, kRelayTickMs, incarnation_ << 48 | kRelayTick << 46);
+    const std::vector<chain::Event> events = pool_->to_relay(clock());
+    if (events.empty()) return;
+    std::vector<const chain::Event*> ptrs;
+    for (const auto& e : events) ptrs.push_back(&e);
+    send(effect::Send{effect::Send::To::kEveryone, 0, kSimEvents, chain::encode_event_batch(ptrs)});
+  }
+
+  // The App the shell's Ledger gives the core, on this node's model of execution.
+  App app() {
+    App a;
+    a.propose = [this](const Block&, const Hash32& parent_hash,
+                       uint64_t state_height) -> std::optional<App::Body> {
+      if (state_height >= roots_->size()) return std::nullopt;  // not executed that far yet
+      // The events of the uncommitted blocks this one extends (Ledger::app's in_flight).
+      std::set<Hash32> flying;
+      const Hash32 tip = chain_.empty() ? v_.symbiote : chain_.back().hash();
+      for (Hash32 h = parent_hash; h != tip;) {
+        const Block* b = core_ ? core_->find(h) : nullptr;
+        if (!b) break;
+        if (auto events = chain::decode_event_batch(b->payload))
+          for (const auto& e : *events) flying.insert(e.hash());
+        h = b->parent;
+      }
+      const std::vector<chain::Event> events = pool_->to_propose(kSimMaxEvents, flying, clock());
+      std::vector<const chain::Event*> ptrs;
+      for (const auto& e : events) ptrs.push_back(&e);
+      return App::Body{chain::encode_event_batch(ptrs), (*roots_)[state_height]};
+    };
+    a.check = [this](const Block& b, const Block&) -> Status {
+      if (!chain::decode_event_batch(b.payload, kSimMaxEvents))
+        return Error("bad_payload", "not an event batch");
+      if (b.state_height >= roots_->size()) return Error("not_executed", "not executed yet");
+      if (b.state_root != (*roots_)[b.state_height])
+        return Error("bad_state_root", "wrong state root");
+      return Status();
+    };
+    a.stored = [this](const Hash32& h) -> std::optional<Block> {
+      auto it = by_hash_.find(h);
+      if (it == by_hash_.end()) return std::nullopt;
+      return chain_[it->second];
+    };
+    return a;
+  }
+
+  // Execution of one committed block's events, a model of Ledger::execute_one with
+  // kit::NonceOrder: an event at its sender's next nonce applies (and lets waiting ones follow),
+  // one at or below it is rejected; one ahead waits to the end of the block and is deferred; the
+  // first event met for a (sender, nonce) is kept, a twin met later is deferred.
+  void execute_events(const Block& b) {
+    auto events = chain::decode_event_batch(b.payload, kSimMaxEvents);
+    if (!events) return;  // applies nothing (only a byzantine quorum certifies one)
+    std::vector<std::pair<chain::AccountId, Hash32>> done;
+    std::vector<kit::PendingEvent> deferred;
+    std::map<chain::AccountId, std::map<uint64_t, chain::Event>> waiting;
+    auto decide = [&](const chain::Event& e) {
+      recorded_.insert(e.hash());
+      done.emplace_back(e.creator, e.hash());
+    };
+    for (const chain::Event& e : *events) {
+      uint64_t& n = nonces_[e.creator];
+      if (e.nonce <= n) {
+        decide(e);  // rejected: nonce used
+      } else if (e.nonce > n + 1) {
+        if (!waiting[e.creator].emplace(e.nonce, e).second) deferred.push_back({e, e.hash()});
+      } else {
+        decide(e);
+        ++n;
+        auto& w = waiting[e.creator];
+        for (auto it = w.find(n + 1); it != w.end(); it = w.find(n + 1)) {
+          decide(it->second);
+          ++n;
+          w.erase(it);
+        }
+      }
+    }
+    for (auto& [sender, w] : waiting)
+      for (auto& [nonce, e] : w) deferred.push_back({e, e.hash()});
+    pool_->on_executed(done, std::move(deferred), nonce_of());
+    for (const Hash32& h : pool_->forgotten()) journal_.erase(h);
+  }
+
   void commit(const effect::Commit& c) {
     for (const Block& b : c.blocks) {
       const Hash32 h = b.hash();
@@ -289,6 +460,7 @@ class SimValidator final : public ksim::SimHandler {
       by_hash_.emplace(h, chain_.size());
       chain_.push_back(b);
       roots_->push_back(next_root(roots_->back(), b.payload));  // executed with the commit
+      execute_events(b);
       if (!honest()) continue;
       auto [it, first] = obs_.committed.try_emplace(b.height, h);
       if (!first && it->second != h)
@@ -314,6 +486,11 @@ class SimValidator final : public ksim::SimHandler {
   std::vector<Block> chain_;      // committed blocks (durable)
   std::shared_ptr<Roots> roots_ = std::make_shared<Roots>(genesis_roots());  // executed, durable
   std::map<Hash32, size_t> by_hash_;
+  // Events: the pool is in memory; the journal and the executed nonces and records are durable.
+  std::unique_ptr<EventPool> pool_;
+  std::map<Hash32, chain::Event> journal_;
+  std::map<chain::AccountId, uint64_t> nonces_;
+  std::set<Hash32> recorded_;
 };
 
 // The faults of one seed: drops, duplicates, delays, a heal time, maybe a partition.
@@ -418,15 +595,55 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
   if (p.down_for_good) net.at(1000, [&, who = *p.down_for_good] { nodes[who]->crash(); });
   for (auto& n : nodes) n->boot();
 
+  auto counted = [&](const SimValidator& n) {
+    return n.honest() && (!p.down_for_good || n.index() != p.down_for_good);
+  };
+  // The client: its own random stream (the network's faults do not depend on it). Everything is
+  // drawn now; a submission finding its node down goes to the next one up, or waits 50 ms.
+  std::vector<SimValidator*> targets;
+  for (auto& n : nodes)
+    if (counted(*n)) targets.push_back(n.get());
+  std::function<void(chain::Event, size_t)> submit = [&](chain::Event e, size_t first) {
+    for (size_t i = 0; i < targets.size(); ++i) {
+      SimValidator* n = targets[(first + i) % targets.size()];
+      if (n->down()) continue;
+      if (n->submit(e)) obs.accepted.emplace(e.hash(), e);
+      return;
+    }
+    net.at(net.now() + 50, [&submit, e, first] { submit(e, first); });
+  };
+  if (p.events_after_heal_ms > 0 && !targets.empty()) {
+    std::mt19937_64 g(p.seed * 0x9e3779b97f4a7c15ull + 7);
+    constexpr size_t kSenders = 6;
+    std::vector<uint64_t> next_nonce(kSenders, 1);
+    uint32_t counter = 0;
+    for (uint64_t t = 8 + g() % 73; t <= heal + p.events_after_heal_ms; t += 8 + g() % 73) {
+      const size_t k = g() % kSenders;
+      chain::Event e;
+      e.symbiote = v.symbiote;
+      e.creator[0] = static_cast<uint8_t>(k + 1);
+      // Now and then an event reusing the sender's last nonce: at most one of the two applies.
+      const bool twin = next_nonce[k] > 1 && g() % 20 == 0;
+      e.nonce = twin ? next_nonce[k] - 1 : next_nonce[k]++;
+      e.fee = 1;
+      codec::Writer w;
+      w.u32(++counter);
+      e.payload = std::move(w).take();
+      const size_t first = g() % targets.size(), second = g() % targets.size();
+      const bool copy = g() % 10 == 0;  // a client sending it to a second node as well
+      net.at(t, [&submit, e, first, second, copy] {
+        submit(e, first);
+        if (copy) submit(e, second);
+      });
+    }
+  }
+
   SimResult r;
   const auto runaway = [&] {
     const ksim::NetworkStats& s = net.stats();
     return s.delivered + s.timers > p.max_steps || obs.bytes_sent > p.max_bytes;
   };
   bool ran = net.run_until(heal, runaway);
-  auto counted = [&](const SimValidator& n) {
-    return n.honest() && (!p.down_for_good || n.index() != p.down_for_good);
-  };
   for (auto& n : nodes)
     if (counted(*n)) r.heights_at_heal.push_back(n->height());
   if (ran) ran = net.run_until(p.run_ms, runaway);
@@ -440,6 +657,17 @@ inline SimResult run_consensus_sim(const SimParams& p, const Validators& v) {
     r.refused += n->refused;
     r.nodes.push_back(n->state());
   }
+  // Events: none accepted is lost (README "Events", E5).
+  r.events_accepted = obs.accepted.size();
+  for (const auto& [h, e] : obs.accepted) r.events_decided += targets.front()->decided(h);
+  if (ran)
+    for (SimValidator* n : targets)
+      for (const auto& [h, e] : obs.accepted)
+        if (!n->settled(e))
+          obs.violation("EVENT: accepted event " + codec::hex_encode(h).substr(0, 12) +
+                        " (sender " + std::to_string(e.creator[0]) + ", nonce " +
+                        std::to_string(e.nonce) + ") is neither decided nor passed on node " +
+                        std::to_string(n->id()));
   r.violations = obs.violations;
   return r;
 }

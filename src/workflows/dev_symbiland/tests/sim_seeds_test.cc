@@ -148,6 +148,30 @@ TEST(SimSeedsBrokenRule, AValidatorThatForgetsItsSafetyStateIsCaught) {
   EXPECT_GT(caught, 0u) << "amnesia went unnoticed in " << runs << " seeds";
 }
 
+// Broken event rules: the event property (E5) must catch a node that relays a client's event
+// only once (a copy lost to a drop or a partition is never sent again), and one that forgets its
+// admission journal in a crash.
+TEST(SimSeedsBrokenRule, EventsRelayedOnlyOnceOrForgottenInACrashAreCaught) {
+  const Validators& v = validators(4);
+  size_t once = 0, amnesia = 0, runs = 50;
+  for (uint64_t seed = 1; seed <= runs; ++seed) {
+    SimParams p = scenario(Scenario::kFaults, seed, 4);
+    p.relay_resend_ms = 3'600'000;
+    const SimResult r = run_consensus_sim(p, v);
+    once += std::any_of(r.violations.begin(), r.violations.end(),
+                        [](const auto& w) { return w.rfind("EVENT", 0) == 0; });
+    SimParams q = scenario(Scenario::kCrashes, seed, 4);
+    q.lose_journal = true;
+    const SimResult t = run_consensus_sim(q, v);
+    amnesia += std::any_of(t.violations.begin(), t.violations.end(),
+                           [](const auto& w) { return w.rfind("EVENT", 0) == 0; });
+  }
+  std::printf("events relayed once lost in %zu of %zu seeds; journal lost in a crash: %zu\n", once,
+              runs, amnesia);
+  EXPECT_GT(once, 0u);
+  EXPECT_GT(amnesia, 0u);
+}
+
 #ifdef KLYN_SL_SIM_SOAK
 INSTANTIATE_TEST_SUITE_P(
     Soak, SimSeeds,
