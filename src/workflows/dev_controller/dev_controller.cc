@@ -358,9 +358,9 @@ Status DevController::restore_journal() {
       [this](const chain::Event& e, const Hash32& h) { return admit(e, h).ok(); });
   if (!restored) return restored.error();
   drop_from_journal();
-  if (restored->pending + restored->decided > 0)
+  if (restored->pending + restored->decided + restored->refused > 0)
     ctx_.log->info("admission journal: {} accepted events pending again, {} decided meanwhile",
-                   restored->pending, restored->decided);
+                   restored->pending, restored->decided + restored->refused);
   return Status();
 }
 

@@ -136,9 +136,11 @@ Status DevSymbiland::prepare(core::WorkflowContext context) {
       });
   if (!readmitted) return readmitted.error();
   release_forgotten();
-  if (readmitted->pending + readmitted->decided > 0)
-    ctx_.log->info("admission journal: {} accepted events pending again, {} decided meanwhile",
-                   readmitted->pending, readmitted->decided);
+  if (readmitted->pending + readmitted->decided + readmitted->refused > 0)
+    ctx_.log->info(
+        "admission journal: {} accepted events pending again, {} decided meanwhile, {} refused "
+        "now (e.g. mempool_full)",
+        readmitted->pending, readmitted->decided, readmitted->refused);
 
   CoreOptions co;
   co.self = self_;
@@ -388,7 +390,11 @@ void DevSymbiland::record_evidence(const effect::Evidence& ev) {
 }
 
 void DevSymbiland::release_forgotten() {
+  std::lock_guard lk(admit_mu_);
   std::vector<Hash32> gone = pool_->forgotten();
+  // One forgotten and accepted again since (a client resubmitting an expired event) stays: its
+  // record is still the one that counts it.
+  std::erase_if(gone, [&](const Hash32& h) { return pool_->contains(h); });
   if (!gone.empty()) journal_->release(gone);
 }
 
@@ -614,48 +620,66 @@ std::vector<Result<Hash32>> DevSymbiland::submit_batch(std::span<const chain::Ev
                        unix_time_ms());
   }
   // E1: what this node answers "accepted" from a client is journaled first, one record per
-  // request; an event that cannot be journaled is refused (503) and never enters the pool.
-  // Events relayed by a peer are not: their owner journals them and relays them again.
+  // request; an event that cannot be journaled is refused (503) and never enters the pool. So is
+  // a "duplicate" of one the pool holds (a peer relayed it here first; the client is told it is
+  // pending): this node adopts it as its owner. Events relayed by a peer are not journaled:
+  // their owner journals them and relays them again. Under admit_mu_, against
+  // release_forgotten() (an expired event accepted again must not lose its record).
+  std::lock_guard admit_lk(admit_mu_);
+  std::vector<size_t> duplicates;
   if (relay) {
     std::vector<const chain::Event*> keep;
     std::vector<Hash32> keep_hashes;
-    for (size_t i = 0; i < events.size(); ++i)
-      if (out[i]) {
-        keep.push_back(events[i]);
-        keep_hashes.push_back(*out[i]);
-      }
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (!out[i] && out[i].error().code != "duplicate") continue;
+      keep.push_back(events[i]);
+      keep_hashes.push_back(out[i] ? *out[i] : events[i]->hash());
+      if (!out[i]) duplicates.push_back(i);
+    }
     if (!keep.empty())
-      if (auto st = journal_->add(keep, keep_hashes); !st)
+      if (auto st = journal_->add(keep, keep_hashes); !st) {
+        duplicates.clear();
         for (auto& r : out)
           if (r) r = st.error();
+      }
   }
   const auto now = Clock::now();
   std::vector<Hash32> unkept;  // journaled, then refused by the pool after all
   bool fresh = false;
   for (size_t i = 0; i < events.size(); ++i) {
     if (!out[i]) continue;
-    {
-      const Hash32 h = *out[i];
-      auto st = pool_->admit(
-          kit::PendingEvent{*events[i], h}, relay, now,
-          [this](const chain::AccountId& id) { return committed_nonce(id); },
-          [this](const Hash32& h) {
-            auto rec = chain::load_event_record(*store_, h);
-            return rec && *rec;
-          });
-      if (st) {
-        ++events_admitted_;
-        fresh = true;
-        continue;
-      }
-      out[i] = st.error();
-      // A "duplicate" is a copy of a pending event, held by its own record.
-      if (!relay || st.error().code == "duplicate") continue;
-      unkept.push_back(h);
-      refusals_.record(h, st.error().code, st.error().reason, unix_time_ms());
+    const Hash32 h = *out[i];
+    auto st = pool_->admit(
+        kit::PendingEvent{*events[i], h}, relay, now,
+        [this](const chain::AccountId& id) { return committed_nonce(id); },
+        [this](const Hash32& h) {
+          auto rec = chain::load_event_record(*store_, h);
+          return rec && *rec;
+        });
+    if (st) {
+      ++events_admitted_;
+      fresh = true;
+      continue;
     }
+    out[i] = st.error();
+    if (!relay) continue;
+    if (st.error().code == "duplicate") {
+      duplicates.push_back(i);
+      continue;
+    }
+    unkept.push_back(h);
+    refusals_.record(h, st.error().code, st.error().reason, unix_time_ms());
+  }
+  bool adopted = false;
+  for (size_t i : duplicates) {
+    const Hash32 h = events[i]->hash();
+    if (pool_->adopt(*events[i], h, now))
+      adopted = true;
+    else
+      unkept.push_back(h);  // decided meanwhile
   }
   if (!unkept.empty()) journal_->release(unkept);
+  fresh = fresh || adopted;
   if (fresh) {
     // A leader waiting out an idle block proposes now (one signal in the queue at a time).
     if (!events_signalled_.exchange(true)) post(Input{std::nullopt, kEventsReady, {}});

@@ -135,6 +135,7 @@ class DevSymbiland final : public core::Workflow {
   std::unique_ptr<EventPool> pool_;
   std::unique_ptr<kit::AdmissionJournal> journal_;
   void release_forgotten();  // the journal lets go of what the pool forgot
+  std::mutex admit_mu_;      // journal and pool together: submit_batch vs release_forgotten
   // Double proposals, votes and timeouts seen (effect::Evidence), kept under `y:e:`; they do not
   // halt (punishment is part 2).
   std::unique_ptr<kit::AlarmBook> evidence_book_;

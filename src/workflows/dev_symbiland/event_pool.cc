@@ -1,5 +1,6 @@
 #include "workflows/dev_symbiland/event_pool.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace klyn::dev_symbiland {
@@ -24,13 +25,30 @@ Status EventPool::admit(kit::PendingEvent pe, bool relay, Clock::time_point now,
   const Hash32 hash = pe.hash;
   std::optional<chain::Event> copy;
   if (relay) copy = pe.event;
+  // Under mu_ (before the mempool's lock, as in sweep_locked): a block deciding the event cannot
+  // slip in between the mempool taking it and the relay book noting it.
+  std::lock_guard lk(mu_);
+  sweep_locked();
   KLYN_TRY(mempool_.add(std::move(pe), nonce, decided, now));
-  if (copy) {
-    std::lock_guard lk(mu_);
-    auto at = due_.emplace(now, hash);
-    book_.emplace(hash, Relayed{std::move(*copy), at});
-  }
+  if (copy) book_locked(hash, std::move(*copy), now);
   return Status();
+}
+
+bool EventPool::adopt(const chain::Event& e, const Hash32& hash, Clock::time_point now) {
+  std::lock_guard lk(mu_);
+  sweep_locked();
+  if (!mempool_.contains(hash)) return false;
+  if (!book_.count(hash)) book_locked(hash, e, now);
+  return true;
+}
+
+void EventPool::book_locked(const Hash32& hash, chain::Event event, Clock::time_point now) {
+  if (auto it = book_.find(hash); it != book_.end()) {
+    due_.erase(it->second.due);
+    book_.erase(it);
+  }
+  auto at = due_.emplace(now, hash);
+  book_.emplace(hash, Relayed{std::move(event), at, 0});
 }
 
 std::vector<chain::Event> EventPool::to_propose(size_t max, const std::set<Hash32>& exclude,
@@ -59,15 +77,24 @@ void EventPool::on_executed(const std::vector<std::pair<chain::AccountId, Hash32
 std::vector<chain::Event> EventPool::to_relay(Clock::time_point now) {
   std::lock_guard lk(mu_);
   sweep_locked();
-  std::vector<chain::Event> out;
-  std::vector<Hash32> again;
-  for (auto it = due_.begin(); it != due_.end() && it->first <= now;) {
-    if (out.size() >= options_.max_relay) break;
-    out.push_back(book_.at(it->second).event);
-    again.push_back(it->second);
-    it = due_.erase(it);
+  std::vector<DueOrder::iterator> picked;
+  for (auto it = due_.begin(); it != due_.end() && it->first <= now; ++it) {
+    if (picked.size() >= options_.max_relay) break;
+    picked.push_back(it);
   }
-  for (const Hash32& h : again) book_.at(h).due = due_.emplace(now + options_.resend, h);
+  // Copies first: if one throws, the book is as it was.
+  std::vector<chain::Event> out;
+  out.reserve(picked.size());
+  for (auto it : picked) out.push_back(book_.find(it->second)->second.event);
+  // Then each is due again, after `resend` doubled per send up to 4 times it (a backlog is not
+  // sent again in full every `resend`). Moving the node allocates nothing.
+  for (auto it : picked) {
+    Relayed& r = book_.find(it->second)->second;
+    auto node = due_.extract(it);
+    node.key() = now + options_.resend * (1u << std::min<uint32_t>(r.sends, 2));
+    r.due = due_.insert(std::move(node));
+    ++r.sends;
+  }
   return out;
 }
 

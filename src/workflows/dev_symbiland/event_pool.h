@@ -49,6 +49,10 @@ class EventPool {
   // (duplicate, nonce_used, nonce_too_high, mempool_full).
   Status admit(kit::PendingEvent pe, bool relay, Clock::time_point now, const NonceOf& nonce,
                const std::function<bool(const Hash32&)>& decided = {});
+  // A client sent an event this pool already holds (a peer relayed it here first): this node
+  // relays it too from now on, as its owner (the client was told it is pending here). False if
+  // the pool does not hold it (any more).
+  bool adopt(const chain::Event& e, const Hash32& hash, Clock::time_point now);
   // A leader's events: up to `max` ready ones, none of those in `exclude` (carried by the
   // uncommitted blocks it extends), each taken with a lease.
   std::vector<chain::Event> to_propose(size_t max, const std::set<Hash32>& exclude,
@@ -57,14 +61,17 @@ class EventPool {
   // wait here again (kit::Mempool::on_decided, on_deferred).
   void on_executed(const std::vector<std::pair<chain::AccountId, Hash32>>& decided,
                    std::vector<kit::PendingEvent> waiting, const NonceOf& nonce);
-  // What to relay now: events admitted from clients not relayed yet, then those relayed `resend`
-  // ago or earlier that are still pending (at most Options::max_relay).
+  // What to relay now: events admitted from clients not relayed yet, then those still pending
+  // whose next send is due: `resend` after the first, doubling up to 4 x `resend` (at most
+  // Options::max_relay at once).
   std::vector<chain::Event> to_relay(Clock::time_point now);
   // When to_relay() next has something (nullopt: the relay book is empty).
   std::optional<Clock::time_point> next_relay() const;
   // The mempool's TTL (E4). Returns how many expired.
   size_t expire(Clock::time_point now, const NonceOf& nonce);
-  // Hashes of the events forgotten since the last call (for the admission journal).
+  // Hashes of the events forgotten since the last call (for the admission journal). The owner of
+  // the pool must call it now and then (the shell: after every commit and with the TTL): the list
+  // grows until it does.
   std::vector<Hash32> forgotten();
 
   const kit::Mempool& mempool() const { return mempool_; }  // for kit::check_admission
@@ -78,6 +85,8 @@ class EventPool {
   };
   // Moves what the mempool forgot out of the relay book into forgotten_ (under mu_).
   void sweep_locked();
+  // Puts an event into the relay book, due now (under mu_).
+  void book_locked(const Hash32& hash, chain::Event event, Clock::time_point now);
 
   const Options options_;
   kit::Mempool mempool_;
@@ -86,6 +95,7 @@ class EventPool {
   struct Relayed {
     chain::Event event;
     DueOrder::iterator due;  // its entry in due_
+    uint32_t sends = 0;
   };
   std::unordered_map<Hash32, Relayed, HashKey> book_;
   DueOrder due_;  // when each event of the book is relayed next

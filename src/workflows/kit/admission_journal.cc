@@ -61,12 +61,16 @@ Result<AdmissionJournal::Restored> AdmissionJournal::restore(
     // would take it again): not pending any more.
     auto d = decided(h);
     if (!d) return d.error();
-    if (*d || !admit(e, h))
+    if (*d) {
+      ++out.decided;
       gone.push_back(h);
-    else
+    } else if (!admit(e, h)) {
+      ++out.refused;
+      gone.push_back(h);
+    } else {
       ++out.pending;
+    }
   }
-  out.decided = gone.size();
   release(gone);
   return out;
 }

@@ -40,11 +40,12 @@ class AdmissionJournal {
   // once, before add(). Errors: storage_corrupt (a damaged record: file and offset), storage_io.
   Result<std::vector<std::pair<Hash32, chain::Event>>> load();
   // load() and admit every journaled event again, as a node does at start (D14): each sender's
-  // events lowest nonce first; an event `decided` says the chain already decided (its record is
-  // committed) is not admitted, and the journal releases it, and those `admit` refuses.
+  // events lowest nonce first. The journal releases the events `decided` says the chain already
+  // decided (their records are committed; not admitted), and those `admit` refuses.
   struct Restored {
     size_t pending = 0;  // admitted again
-    size_t decided = 0;  // released: decided before the restart, or refused now
+    size_t decided = 0;  // released: decided before the restart
+    size_t refused = 0;  // released: refused by `admit` now
   };
   Result<Restored> restore(const std::function<Result<bool>(const Hash32&)>& decided,
                            const std::function<bool(const chain::Event&, const Hash32&)>& admit);

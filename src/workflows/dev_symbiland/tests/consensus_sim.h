@@ -185,12 +185,15 @@ class SimValidator final : public ksim::SimHandler {
     execute(core_->start(net_.now()));
   }
 
-  // A client's event (E1): journaled, then admitted; this node relays it until it is decided.
+  // A client's event (E1): journaled, then admitted (or adopted, if a peer relayed it here
+  // first); this node relays it until it is decided.
   Status submit(const chain::Event& e) {
     const Hash32 h = e.hash();
     const bool fresh = journal_.emplace(h, e).second;
     auto st = pool_->admit(kit::PendingEvent{e, h}, true, clock(), nonce_of(), decided_of());
-    if (!st && st.error().code != "duplicate" && fresh) journal_.erase(h);
+    // A copy a peer relayed here first: pending here, and this node its owner from now on.
+    if (!st && st.error().code == "duplicate" && pool_->adopt(e, h, clock())) return Status();
+    if (!st && fresh) journal_.erase(h);
     return st;
   }
   // Whether `e` can no longer apply on this node: decided, or its nonce taken by another event.
@@ -363,7 +366,13 @@ class SimValidator final : public ksim::SimHandler {
           !pool_->admit(kit::PendingEvent{e, h}, true, clock(), nonce_of(), decided_of()))
         journal_.erase(h);
     }
-    for (const Hash32& h : pool_->forgotten()) journal_.erase(h);
+    release_forgotten();
+  }
+
+  // As the shell's: an event forgotten and accepted again since keeps its journal entry.
+  void release_forgotten() {
+    for (const Hash32& h : pool_->forgotten())
+      if (!pool_->contains(h)) journal_.erase(h);
   }
 
   void relay_tick() {
@@ -446,7 +455,7 @@ class SimValidator final : public ksim::SimHandler {
     for (auto& [sender, w] : waiting)
       for (auto& [nonce, e] : w) deferred.push_back({e, e.hash()});
     pool_->on_executed(done, std::move(deferred), nonce_of());
-    for (const Hash32& h : pool_->forgotten()) journal_.erase(h);
+    release_forgotten();
   }
 
   void commit(const effect::Commit& c) {

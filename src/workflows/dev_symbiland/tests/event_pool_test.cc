@@ -58,7 +58,9 @@ TEST(EventPool, RelaysAClientsEventUntilABlockDecidesIt) {
   EXPECT_TRUE(pool.to_relay(t0 + 999ms).empty());  // not due yet
   EXPECT_EQ(pool.next_relay(), t0 + 1000ms);
   EXPECT_EQ(pool.to_relay(t0 + 1000ms).size(), 1u);  // still pending: again
-  EXPECT_EQ(pool.next_relay(), t0 + 2000ms);
+  EXPECT_EQ(pool.next_relay(), t0 + 3000ms);         // then 2, 4, 4, ... x resend
+  EXPECT_EQ(pool.to_relay(t0 + 3000ms).size(), 1u);
+  EXPECT_EQ(pool.next_relay(), t0 + 7000ms);
 
   // Decided (applied) by a block: out of the relay book and the pool, reported once.
   n.committed[mine.event.creator] = 1;
@@ -70,6 +72,38 @@ TEST(EventPool, RelaysAClientsEventUntilABlockDecidesIt) {
   EXPECT_EQ(pool.forgotten(), std::vector<Hash32>{mine.hash});
   EXPECT_TRUE(pool.forgotten().empty());
   EXPECT_TRUE(pool.contains(theirs.hash));
+}
+
+// A client sends this node an event a peer relayed here first: it is pending here, and this node
+// relays it from now on as well (its owner may be gone for good).
+TEST(EventPool, AnAdoptedEventIsRelayedByItsNewOwner) {
+  EventPool pool(options());
+  Nonces n;
+  const auto e = ev(1, 1);
+  ASSERT_TRUE(pool.admit(e, false, t0, n.fn()).ok());
+  EXPECT_EQ(pool.admit(e, true, t0, n.fn()).error().code, "duplicate");
+  EXPECT_EQ(pool.relaying(), 0u);
+  EXPECT_TRUE(pool.adopt(e.event, e.hash, t0));
+  EXPECT_TRUE(pool.adopt(e.event, e.hash, t0));  // once in the book
+  EXPECT_EQ(pool.relaying(), 1u);
+  EXPECT_EQ(pool.to_relay(t0).size(), 1u);
+  EXPECT_FALSE(pool.adopt(ev(2, 1).event, ev(2, 1).hash, t0));  // not held: nothing to adopt
+}
+
+// An event that expired and is accepted again is in the relay book once, due at once.
+TEST(EventPool, AnExpiredEventAcceptedAgainIsRelayedAgain) {
+  auto o = options();
+  o.limits.ttl = 60s;
+  EventPool pool(o);
+  Nonces n;
+  const auto e = ev(1, 1);
+  ASSERT_TRUE(pool.admit(e, true, t0, n.fn()).ok());
+  ASSERT_EQ(pool.to_relay(t0).size(), 1u);
+  EXPECT_EQ(pool.expire(t0 + 61s, n.fn()), 1u);
+  ASSERT_TRUE(pool.admit(e, true, t0 + 62s, n.fn()).ok());
+  EXPECT_EQ(pool.relaying(), 1u);
+  EXPECT_EQ(pool.to_relay(t0 + 62s).size(), 1u);
+  EXPECT_EQ(pool.forgotten(), std::vector<Hash32>{e.hash});  // the expiry, reported once
 }
 
 // Another event took the nonce: the relayed one can never apply and leaves too.
