@@ -15,7 +15,7 @@ PACKAGES=(
   libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   libsecp256k1-dev libcrypto++-dev
-  curl procps python3
+  curl procps python3 openssl
   litecoind
 )
 # Node.js + npm (for the test hostchains): the machine's own install when there is one (it may
