@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks docs/vectors/*.json with an implementation of its own (docs/api.md), not the node's:
 Python's hashlib for BLAKE2b, the OpenSSL command line for Ed25519, and a decoder of the canonical
-encoding written from docs/api.md. Run by `make test` (CTest `DocsVectors.Python`); usage:
+encoding written from docs/api.md. Run by `make test` (CTest `docs.vectors`); usage:
 check_vectors.py [DIR]. Exit status 0 when every check holds."""
 import hashlib
 import json

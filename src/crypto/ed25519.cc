@@ -75,7 +75,7 @@ std::string address_of(const PublicKey& pk) {
 
 Result<PublicKey> parse_address(std::string_view address) {
   if (address.empty() || address.size() > 64)
-    return Error("bad_address", "address must be 32-44 base58 characters");
+    return Error("bad_address", "address must be 1-64 base58 characters (32 bytes: 32-44)");
   auto bytes = codec::base58_decode(address);
   if (!bytes) return Error("bad_address", "address is not base58: " + bytes.error().reason);
   if (bytes->size() != 32)

@@ -196,9 +196,15 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
     EXPECT_FALSE(r.body["results"][1].contains("hash")) << "an item with a hash is accepted";
     for (const auto& item : r.body["results"]) EXPECT_FALSE(item.value("reason", "").empty());
     std::string bin = binary_batch({next}, 0, 1);
-    EXPECT_TRUE(is_error(
-        post_body(c, "/s/alpha/events", bin.substr(0, bin.size() - 10), "application/octet-stream"),
-        400, ""));
+    JsonReply cut =
+        post_body(c, "/s/alpha/events", bin.substr(0, bin.size() - 10), "application/octet-stream");
+    EXPECT_TRUE(is_error(cut, 400, ""));
+    // Media types are case-insensitive: the same body is read as the same binary batch.
+    JsonReply cut_mixed =
+        post_body(c, "/s/alpha/events", bin.substr(0, bin.size() - 10), "Application/Octet-Stream");
+    EXPECT_EQ(cut_mixed.status, 400u);
+    EXPECT_EQ(cut_mixed.str("error"), cut.str("error")) << cut_mixed.raw << " vs " << cut.raw;
+    EXPECT_EQ(cut_mixed.str("reason"), cut.str("reason"));
     EXPECT_TRUE(is_error(post_body(c, "/s/alpha/events", R"({"not": "an array"})"), 400, ""));
   }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "chain/event_json.h"
@@ -169,7 +171,11 @@ net::Response nodes_response(const PeerSet& peers, PeerScores& scores) {
 
 Result<std::vector<Result<chain::Event>>> events_of_body(const net::Request& req) {
   std::vector<Result<chain::Event>> items;
-  if (req.header("content-type").value_or("").rfind("application/octet-stream", 0) == 0) {
+  // Media types are case-insensitive (RFC 9110 8.3.1): "Application/Octet-Stream" is binary too.
+  std::string type = req.header("content-type").value_or("");
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (type.rfind("application/octet-stream", 0) == 0) {
     auto batch = chain::decode_event_batch(as_bytes(req.body), chain::kMaxBatchEvents);
     if (!batch) return batch.error();
     for (auto& e : *batch) items.emplace_back(std::move(e));
