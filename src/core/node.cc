@@ -198,13 +198,21 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
     for (const auto& h : halted) list.push_back(h.summary());
     return list;
   };
-  // Requests for a halted symbiote get 503 with the reason; others for unknown ones 404.
-  net::Handler unknown = [&halted](const net::Request& req) {
+  // Requests for a halted symbiote get 503 with the reason; a path or method a hosted symbiote's
+  // workflow does not serve 404 not_found naming it (another workflow may serve that shape);
+  // others 404 unknown_symbiote.
+  net::Handler unknown = [&halted, &hosted](const net::Request& req) {
     const std::string sym = req.param("sym");
     for (const auto& h : halted)
       if (sym == h.alias || sym == h.id_hex)
         return net::Response::error(503, "symbiote_halted",
                                     "symbiote " + h.alias + " is halted: " + h.reason);
+    for (const auto& h : hosted)
+      if (sym == h.config.alias || sym == codec::hex_encode(h.id))
+        return net::Response::error(404, "not_found",
+                                    "symbiote " + h.config.alias + " (" + h.workflow_name +
+                                        ") has no route " +
+                                        std::string(net::method_name(req.method)) + " " + req.path);
     return SymbioteRoutes::unknown_symbiote_handler()(req);
   };
   // Every depth of path below /s/{sym}/ reaches `unknown` when no symbiote route matches, so a

@@ -123,6 +123,12 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
   EXPECT_TRUE(
       is_error(post_body(c, "/s/omega/event", json_of(next).dump()), 404, "unknown_symbiote"));
   EXPECT_TRUE(is_error(get_json(c, "/s/omega/account/" + a.address()), 404, "unknown_symbiote"));
+  // A symbiote this node hosts, on a path or method its workflow does not serve: not_found naming
+  // it, not "unknown symbiote".
+  JsonReply no_route = post_body(c, "/s/alpha/info", "{}");
+  EXPECT_TRUE(is_error(no_route, 404, "not_found")) << no_route.raw;
+  EXPECT_NE(no_route.str("reason").find("symbiote alpha"), std::string::npos) << no_route.raw;
+  EXPECT_TRUE(is_error(get_json(c, "/s/alpha/no/such/route"), 404, "not_found"));
 
   // Bad signature.
   {
