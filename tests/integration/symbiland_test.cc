@@ -142,6 +142,19 @@ TEST(SymbilandNetwork, ValidatorsAndAFollowerAgreeSurviveAKill9AndKeepCommitting
     EXPECT_EQ(got.str("status"), "applied");
     EXPECT_EQ(got.body.value("committed", false), true);
     EXPECT_EQ(got.body["event"].value("nonce", uint64_t{0}), 1u) << got.raw;
+    // Sent again (a client that timed out): answered with what became of it, alone or in a batch.
+    JsonReply again = post_body(net.validators[0]->http(), std::string("/s/") + kAlias + "/event",
+                                chain::event_to_json(e).dump());
+    EXPECT_EQ(again.status, 200u) << again.raw;
+    EXPECT_EQ(again.str("status"), "applied") << again.raw;
+    EXPECT_TRUE(again.body.value("known", false)) << again.raw;
+    EXPECT_TRUE(again.body.value("committed", false)) << again.raw;
+    JsonReply batch = post_body(net.validators[0]->http(), std::string("/s/") + kAlias + "/events",
+                                nlohmann::json::array({chain::event_to_json(e)}).dump());
+    ASSERT_EQ(batch.status, 200u) << batch.raw;
+    EXPECT_EQ(batch.body["results"][0].value("status", ""), "applied") << batch.raw;
+    EXPECT_TRUE(batch.body["results"][0].value("known", false)) << batch.raw;
+    EXPECT_FALSE(batch.body["results"][0].contains("hash")) << "an item with a hash is accepted";
     auto forged = chain::make_transfer(net.id, net.alice, 999, 1, net.bob.public_key(), 1);
     forged.signature[3] ^= 1;
     JsonReply refused = post_body(net.validators[1]->http(), std::string("/s/") + kAlias + "/event",

@@ -19,25 +19,8 @@ using net::Request;
 using net::Response;
 using nlohmann::json;
 
-namespace {
-
-json record_json(const chain::EventRecord& r) {
-  return kit::record_json(r, "instant_block");
-}
-
-}  // namespace
-
 json DevController::known_event_json(const chain::Event& e, const Error& refusal) const {
-  if (refusal.code != "duplicate" && refusal.code != "nonce_used") return nullptr;
-  const Hash32 h = e.hash();
-  const std::string hex = codec::hex_encode(h);
-  if (refusal.code == "duplicate") return {{"hash", hex}, {"status", "pending"}, {"known", true}};
-  auto rec = chain::load_event_record(*store_, h);
-  if (!rec || !*rec) return nullptr;  // another event used the nonce (or a read error: refuse)
-  json j = record_json(**rec);
-  j["hash"] = hex;
-  j["known"] = true;
-  return j;
+  return kit::known_event_json(*store_, e, refusal, "instant_block");
 }
 
 Result<json> DevController::controller_block_json(uint64_t index) const {

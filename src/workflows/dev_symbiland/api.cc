@@ -174,16 +174,10 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
     if (!e) return error_response(e.error());
     auto h = submit(*e);
     if (h) return Response::json({{"hash", codec::hex_encode(*h)}, {"status", "pending"}}, 202);
-    if (h.error().code == "duplicate")
-      return Response::json(
-          {{"hash", codec::hex_encode(e->hash())}, {"status", "pending"}, {"known", true}});
-    if (h.error().code == "nonce_used")
-      if (auto rec = chain::load_event_record(*store_, e->hash()); rec && *rec) {
-        json k = kit::record_json(**rec, "block");
-        k["hash"] = codec::hex_encode(e->hash());
-        k["known"] = true;
-        return Response::json(k);
-      }
+    // Sent again (a client that timed out): answered with what became of it, not refused.
+    if (auto known = kit::known_event_json(*store_, *e, h.error(), "block", {{"committed", true}});
+        !known.is_null())
+      return Response::json(known);
     return error_response(h.error());
   }));
 
@@ -208,7 +202,15 @@ Status DevSymbiland::routes(core::SymbioteRoutes& routes) {
         ++accepted;
         results.push_back({{"hash", codec::hex_encode(*h)}});
       } else {
-        results.push_back({{"error", h.error().code}, {"reason", h.error().reason}});
+        json item = {{"error", h.error().code}, {"reason", h.error().reason}};
+        // A known event keeps its error code and no "hash" (an item with one is accepted) and
+        // says what became of it, as dev_controller's do.
+        if (auto known = kit::known_event_json(*store_, *decoded[next - 1], h.error(), "block");
+            !known.is_null()) {
+          item["status"] = known["status"];
+          item["known"] = true;
+        }
+        results.push_back(std::move(item));
       }
     }
     return Response::json({{"accepted", accepted},

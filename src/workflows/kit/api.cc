@@ -169,6 +169,21 @@ net::Response nodes_response(const PeerSet& peers, PeerScores& scores) {
   return net::Response::json({{"nodes", list}, {"misbehaviour", scores.to_json()}});
 }
 
+nlohmann::json known_event_json(const chain::ChainStore& store, const chain::Event& e,
+                                const Error& refusal, const char* block_key,
+                                const nlohmann::json& extra) {
+  if (refusal.code != "duplicate" && refusal.code != "nonce_used") return nullptr;
+  const std::string hex = codec::hex_encode(e.hash());
+  if (refusal.code == "duplicate") return {{"hash", hex}, {"status", "pending"}, {"known", true}};
+  auto rec = chain::load_event_record(store, e.hash());
+  if (!rec || !*rec) return nullptr;
+  nlohmann::json j = record_json(**rec, block_key);
+  j.update(extra);
+  j["hash"] = hex;
+  j["known"] = true;
+  return j;
+}
+
 Result<std::vector<Result<chain::Event>>> events_of_body(const net::Request& req) {
   std::vector<Result<chain::Event>> items;
   // Media types are case-insensitive (RFC 9110 8.3.1): "Application/Octet-Stream" is binary too.

@@ -40,6 +40,14 @@ Result<std::pair<uint64_t, uint64_t>> parse_range_query(const net::Request& req,
 Result<Hash32> parse_hash(const std::string& text, const char* what);
 // {"status", "height", <block_key>: hex, "position", "reason"?} of an event record.
 nlohmann::json record_json(const chain::EventRecord& r, const char* block_key);
+// What a node answers a client that sends an event again (idempotent resubmission, e.g. after a
+// timeout), given the refusal the submission got: for "duplicate" (pending here)
+// {"hash", "status": "pending", "known": true}; for "nonce_used" by this very event, its record
+// (record_json with `block_key`, then `extra`) with "hash" and "known": true. Null otherwise
+// (another event took the nonce, a read error, any other refusal): the refusal stands.
+nlohmann::json known_event_json(const chain::ChainStore& store, const chain::Event& e,
+                                const Error& refusal, const char* block_key,
+                                const nlohmann::json& extra = nlohmann::json::object());
 // {"address", "balance", "nonce", "stake", "unstaking", "unlock_at", "delegate", "height"}.
 Result<nlohmann::json> account_json(const chain::ChainStore& store, const chain::AccountId& id,
                                     uint64_t height);
