@@ -9,6 +9,7 @@
 #include "core/data_dir.h"
 #include "core/keystore.h"
 #include "core/logging.h"
+#include "core/openapi.h"
 #include "core/password.h"
 #include "core/signals.h"
 #include "net/http_server.h"
@@ -231,6 +232,17 @@ int run_node(const NodeOptions& options, const WorkflowRegistry& registry,
                                 {"version", kNodeVersion},
                                 {"uptime_s", up.count()},
                                 {"symbiotes", symbiotes_json()}});
+  });
+  // The OpenAPI 3.1 description of the public API (docs/openapi.json) and the routes this node
+  // serves (every one of them is in that description: integration test OpenApi.*).
+  (void)router.add(net::Method::kGet, "/openapi.json", [](const net::Request&) {
+    return net::Response::text(std::string(openapi_json()), 200, "application/json");
+  });
+  (void)router.add(net::Method::kGet, "/routes", [&router](const net::Request&) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [method, pattern] : public_routes(router))
+      list.push_back({{"method", net::method_name(method)}, {"path", pattern}});
+    return net::Response::json({{"routes", list}});
   });
   (void)router.add(net::Method::kGet, "/symbiotes", [&](const net::Request&) {
     return net::Response::json({{"symbiotes", symbiotes_json()}});

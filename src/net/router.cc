@@ -105,6 +105,7 @@ Status Router::add(Method method, std::string_view pattern, Handler handler) {
   if (slot) return bad("route already registered for " + std::string(method_name(method)));
   slot = std::make_unique<Node::Endpoint>(Node::Endpoint{std::move(handler), std::move(names)});
   ++count_;
+  patterns_.emplace_back(method, std::string(pattern));
   return Status::success();
 }
 

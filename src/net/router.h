@@ -25,6 +25,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -66,11 +67,14 @@ class Router {
   Response dispatch(Request& req) const;
 
   size_t size() const { return count_; }
+  // Every (method, pattern) registered, in the order added (GET /routes, the OpenAPI check).
+  const std::vector<std::pair<Method, std::string>>& patterns() const { return patterns_; }
 
  private:
   struct Node;
   std::unique_ptr<Node> root_;
   size_t count_ = 0;
+  std::vector<std::pair<Method, std::string>> patterns_;
 };
 
 // Registers routes below a fixed prefix of a Router. Holds a pointer: the Router must outlive it.
