@@ -50,6 +50,18 @@ TEST(Router, CapturesParams) {
   EXPECT_EQ(j2["params"]["index"], "42");
 }
 
+// GET /routes and the OpenAPI check list what was registered: each accepted route once, in order.
+TEST(Router, ListsTheRoutesItAccepted) {
+  Router router;
+  ASSERT_TRUE(router.add(Method::kGet, "/info", reply("a")).ok());
+  ASSERT_TRUE(router.add(Method::kPost, "/s/{sym}/event", reply("b")).ok());
+  EXPECT_FALSE(router.add(Method::kPost, "/s/{x}/event", reply("c")).ok());  // same shape
+  EXPECT_FALSE(router.add(Method::kGet, "no-slash", reply("d")).ok());
+  using P = std::pair<Method, std::string>;
+  EXPECT_EQ(router.patterns(),
+            (std::vector<P>{{Method::kGet, "/info"}, {Method::kPost, "/s/{sym}/event"}}));
+}
+
 TEST(Router, LiteralBeatsParameterWithBacktracking) {
   Router router;
   ASSERT_TRUE(router.add(Method::kGet, "/s/{sym}/info", reply("param-info")).ok());
