@@ -58,6 +58,7 @@ void add_keys_commands(CLI::App& app);
 void add_genesis_commands(CLI::App& app);
 void add_tx_commands(CLI::App& app);
 void add_query_commands(CLI::App& app);
+void add_address_commands(CLI::App& app);  // the address book
 void add_bench_command(CLI::App& app);
 void add_replay_command(CLI::App& app);
 void add_run_command(CLI::App& app);

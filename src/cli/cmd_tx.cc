@@ -1,10 +1,15 @@
-// klyn74r tx transfer|stake|unstake|delegate (sign locally, post to a node) and
-// klyn74r query info|account|block|event|state_root|alarms|finality.
+// klyn74r tx transfer|stake|unstake|delegate (sign locally, post to a node),
+// klyn74r query info|account|block|event|state_root|alarms|finality, and
+// klyn74r address add|list (the address book: names for --to and query account).
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <thread>
 
 #include "chain/event_json.h"
 #include "cli/cli_common.h"
 #include "codec/hex.h"
+#include "core/keystore.h"
 
 namespace klyn::cli {
 
@@ -35,6 +40,9 @@ void add_tx_common(CLI::App* c, TxOptions& o) {
   c->add_option("--wait-seconds", o.wait_seconds, "how long --wait waits")->capture_default_str();
 }
 
+int wait_for_event(NodeClient& node, const std::string& sym, const std::string& hash,
+                   double seconds);
+
 // Signs with `build` and posts; prints the node's answer. Exit code per outcome.
 int send(const TxOptions& o,
          const std::function<chain::Event(const chain::SymbioteId&, const crypto::KeyPair&,
@@ -61,9 +69,64 @@ int send(const TxOptions& o,
     std::cout << r->dump() << "\n";
     return kExitOk;
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(o.wait_seconds);
+  return wait_for_event(*node, o.sym, hash, o.wait_seconds);
+}
+
+// The address book: D/ADDRESSBOOK, one "name address" per line ('#' starts a comment).
+std::filesystem::path book_path(const std::string& dir) {
+  return std::filesystem::path(dir) / "ADDRESSBOOK";
+}
+
+bool valid_name(const std::string& n) {
+  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+Result<std::map<std::string, std::string>> read_book(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(book_path(dir));
+  if (!in) return out;  // none yet
+  std::string line;
+  for (size_t no = 1; std::getline(in, line); ++no) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    std::istringstream words(line);
+    std::string name, address, extra;
+    if (!(words >> name)) continue;
+    if (!(words >> address) || (words >> extra) || !valid_name(name) ||
+        !crypto::parse_address(address))
+      return Error("config", book_path(dir).string() + ":" + std::to_string(no) +
+                                 ": expected \"name address\" (a name of letters, digits, "
+                                 "'-', '_', '.'; a base58 address)");
+    out[name] = address;
+  }
+  return out;
+}
+
+// An address, or a name: an entry of the address book in `dir`, else a key in its keystore.
+Result<chain::AccountId> address_arg(const std::string& s, const char* what,
+                                     const std::string& dir = "") {
+  if (auto a = crypto::parse_address(s)) return *a;
+  if (!dir.empty() && valid_name(s)) {
+    auto book = read_book(dir);
+    if (!book) return book.error();
+    if (auto it = book->find(s); it != book->end()) return *crypto::parse_address(it->second);
+    core::Keystore ks(std::filesystem::path(dir) / "KEYS");
+    if (auto k = ks.info(s); k && !k->is_bls())
+      if (auto a = crypto::parse_address(k->address)) return *a;
+  }
+  return Error("usage", std::string(what) + " " + s + ": not an address" +
+                            (dir.empty() ? std::string(" (give --dir to use names)")
+                                         : ", not a name in " + book_path(dir).string() +
+                                               " and not a key in " + dir + "/KEYS"));
+}
+
+// Polls GET /s/{sym}/event/{hash} until it is not pending: prints the record; 0 when applied.
+int wait_for_event(NodeClient& node, const std::string& sym, const std::string& hash,
+                   double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto st = node->get("/s/" + o.sym + "/event/" + hash);
+    auto st = node.get("/s/" + sym + "/event/" + hash);
     if (st && st->value("status", "") != "pending") {
       st->erase("event");
       std::cout << st->dump() << "\n";
@@ -72,13 +135,7 @@ int send(const TxOptions& o,
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return report(kExitFailure,
-                "event " + hash + " still pending after " + std::to_string(o.wait_seconds) + " s");
-}
-
-Result<chain::AccountId> address_arg(const std::string& s, const char* what) {
-  auto a = crypto::parse_address(s);
-  if (!a) return Error("usage", std::string(what) + ": " + a.error().reason);
-  return *a;
+                "event " + hash + " still pending after " + std::to_string(seconds) + " s");
 }
 
 }  // namespace
@@ -93,10 +150,11 @@ void add_tx_commands(CLI::App& app) {
 
   auto* t = tx->add_subcommand("transfer", "TRANSFER amount to an address");
   add_tx_common(t, *o);
-  t->add_option("--to", *to, "recipient address")->required();
+  t->add_option("--to", *to, "recipient: an address, or a name in D/ADDRESSBOOK or D/KEYS")
+      ->required();
   t->add_option("--amount", *amount, "amount")->required()->check(CLI::PositiveNumber);
   t->callback([=] {
-    auto dest = address_arg(*to, "--to");
+    auto dest = address_arg(*to, "--to", o->dir);
     if (!dest) std::exit(report(kExitConfig, dest.error().reason));
     std::exit(send(*o, [&](const chain::SymbioteId& id, const crypto::KeyPair& k, uint64_t n) {
       return chain::make_transfer(id, k, n, o->fee, *dest, *amount);
@@ -123,13 +181,14 @@ void add_tx_commands(CLI::App& app) {
 
   auto* d = tx->add_subcommand("delegate", "DELEGATE to an address (or --clear)");
   add_tx_common(d, *o);
-  d->add_option("--to", *to, "delegate address");
+  d->add_option("--to", *to, "delegate: an address, or a name in D/ADDRESSBOOK or D/KEYS");
   d->add_flag("--clear", *clear, "remove the delegate");
   d->callback([=] {
     std::optional<chain::AccountId> target;
     if (!*clear) {
-      auto dest = address_arg(*to, "--to");
-      if (!dest) std::exit(report(kExitConfig, "give --to ADDRESS or --clear"));
+      if (to->empty()) std::exit(report(kExitConfig, "give --to ADDRESS or --clear"));
+      auto dest = address_arg(*to, "--to", o->dir);
+      if (!dest) std::exit(report(kExitConfig, dest.error().reason));
       target = *dest;
     }
     std::exit(send(*o, [&](const chain::SymbioteId& id, const crypto::KeyPair& k, uint64_t n) {
@@ -162,10 +221,8 @@ void add_query_commands(CLI::App& app) {
     const char* arg;
     const char* path;
   };
-  for (Sub s : {Sub{"account", "an account's balance, nonce and stake", "address", "/account/"},
-                Sub{"block", "a controller block by index", "index", "/block/controller/"},
-                Sub{"instant", "an instant block by hash", "hash", "/block/instant/"},
-                Sub{"event", "an event's status by hash", "hash", "/event/"}}) {
+  for (Sub s : {Sub{"block", "a controller block by index", "index", "/block/controller/"},
+                Sub{"instant", "an instant block by hash", "hash", "/block/instant/"}}) {
     auto* c = q->add_subcommand(s.name, s.help);
     c->add_option("--node", *node, "node API URL")->capture_default_str();
     c->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
@@ -173,6 +230,32 @@ void add_query_commands(CLI::App& app) {
     std::string path = s.path;
     c->callback([=] { run("/s/" + *sym + path + *arg); });
   }
+  auto dir = std::make_shared<std::string>();
+  auto* acc = q->add_subcommand("account", "an account's balance, nonce and stake");
+  acc->add_option("--node", *node, "node API URL")->capture_default_str();
+  acc->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
+  acc->add_option("address", *arg, "an address, or a name in D/ADDRESSBOOK or D/KEYS (--dir)")
+      ->required();
+  acc->add_option("--dir", *dir, "data directory whose address book and keys give names");
+  acc->callback([=] {
+    auto a = address_arg(*arg, "account", *dir);
+    if (!a) std::exit(report(kExitConfig, a.error().reason));
+    run("/s/" + *sym + "/account/" + crypto::address_of(*a));
+  });
+  auto wait = std::make_shared<bool>(false);
+  auto wait_seconds = std::make_shared<double>(30);
+  auto* ev = q->add_subcommand("event", "an event's status by hash");
+  ev->add_option("--node", *node, "node API URL")->capture_default_str();
+  ev->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
+  ev->add_option("hash", *arg, "hash")->required();
+  ev->add_flag("--wait", *wait, "wait until it is applied or rejected (exit 0 when applied)");
+  ev->add_option("--wait-seconds", *wait_seconds, "how long --wait waits")->capture_default_str();
+  ev->callback([=] {
+    if (!*wait) run("/s/" + *sym + "/event/" + *arg);
+    auto c = NodeClient::connect(*node);
+    if (!c) std::exit(report(kExitConfig, c.error().reason));
+    std::exit(wait_for_event(*c, *sym, *arg, *wait_seconds));
+  });
   auto* root = q->add_subcommand("state_root", "the state root at the applied height");
   root->add_option("--node", *node, "node API URL")->capture_default_str();
   root->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
@@ -187,6 +270,62 @@ void add_query_commands(CLI::App& app) {
   fin->add_option("--node", *node, "node API URL")->capture_default_str();
   fin->add_option("--symbiote,-s", *sym, "symbiote alias or id")->required();
   fin->callback([=] { run("/s/" + *sym + "/finality"); });
+}
+
+void add_address_commands(CLI::App& app) {
+  auto* a = app.add_subcommand("address", "the address book: names for --to and query account");
+  a->require_subcommand(1);
+  auto dir = std::make_shared<std::string>();
+  auto name = std::make_shared<std::string>();
+  auto address = std::make_shared<std::string>();
+  auto* add = a->add_subcommand("add", "add (or with --force replace) a name");
+  add->add_option("--dir", *dir, "data directory (D/ADDRESSBOOK)")->required();
+  add->add_option("name", *name, "letters, digits, '-', '_', '.'")->required();
+  add->add_option("address", *address, "base58 address")->required();
+  auto force = std::make_shared<bool>(false);
+  add->add_flag("--force", *force, "replace an existing name");
+  add->callback([=] {
+    if (!valid_name(*name))
+      std::exit(report(kExitConfig, "name " + *name + ": use letters, digits, '-', '_', '.'"));
+    auto pk = crypto::parse_address(*address);
+    if (!pk) std::exit(report(kExitConfig, "address " + *address + ": " + pk.error().reason));
+    auto book = read_book(*dir);
+    if (!book) std::exit(report(kExitConfig, book.error().reason));
+    if (book->count(*name) && !*force)
+      std::exit(report(kExitConfig, "name " + *name + " is already " + (*book)[*name] +
+                                        " (--force replaces it)"));
+    (*book)[*name] = crypto::address_of(*pk);
+    std::ofstream out(book_path(*dir), std::ios::trunc);
+    out << "# klyn74r address book: name address\n";
+    for (const auto& [n, addr] : *book) out << n << " " << addr << "\n";
+    if (!out.flush()) std::exit(report(kExitFailure, "cannot write " + book_path(*dir).string()));
+    std::cout << *name << " " << (*book)[*name] << "\n";
+    std::exit(kExitOk);
+  });
+  auto json = std::make_shared<bool>(false);
+  auto* list = a->add_subcommand("list", "the address book, then the keystore's account keys");
+  list->add_option("--dir", *dir, "data directory")->required();
+  list->add_flag("--json", *json, "print JSON");
+  list->callback([=] {
+    auto book = read_book(*dir);
+    if (!book) std::exit(report(kExitConfig, book.error().reason));
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& [n, addr] : *book)
+      out.push_back({{"name", n}, {"address", addr}, {"from", "book"}});
+    core::Keystore ks(std::filesystem::path(*dir) / "KEYS");
+    if (auto keys = ks.list())
+      for (const auto& k : *keys)
+        if (k.problem.empty() && !k.is_bls())
+          out.push_back({{"name", k.name}, {"address", k.address}, {"from", "keys"}});
+    if (*json) {
+      std::cout << out.dump(2) << "\n";
+    } else {
+      for (const auto& e : out)
+        std::cout << e["name"].get<std::string>() << "  " << e["address"].get<std::string>()
+                  << "  (" << e["from"].get<std::string>() << ")\n";
+    }
+    std::exit(kExitOk);
+  });
 }
 
 }  // namespace klyn::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   klyn::cli::add_keys_commands(app);
   klyn::cli::add_tx_commands(app);
   klyn::cli::add_query_commands(app);
+  klyn::cli::add_address_commands(app);
   klyn::cli::add_bench_command(app);
   klyn::cli::add_replay_command(app);
   klyn::cli::add_testnet_commands(app);

@@ -74,5 +74,49 @@ TEST(Cli, TxTransferWaitAndQueryAgainstARunningNode) {
   EXPECT_NE(unknown.output.find("unknown_symbiote"), std::string::npos) << unknown.output;
 }
 
+// The address book: names for --to and query account (D/ADDRESSBOOK, then the keystore), and
+// query event --wait.
+TEST(Cli, AddressBookNamesAndQueryEventWait) {
+  NodeProcess node("cli-book");
+  ASSERT_TRUE(node.init(true));
+  ASSERT_TRUE(node.start());
+  const std::string url = "http://127.0.0.1:" + std::to_string(node.port());
+  const std::string carol = cli::derived_test_key("carol", 0).address();
+
+  ProcessResult add = node.cli({"address", "add", "carol", carol});
+  ASSERT_TRUE(add.exited_with(0)) << add.describe();
+  EXPECT_TRUE(node.cli({"address", "add", "carol", carol}).exited_with(2)) << "replaced silently";
+  EXPECT_TRUE(node.cli({"address", "add", "bad name", carol}).exited_with(2));
+  EXPECT_TRUE(node.cli({"address", "add", "dave", "0OIl"}).exited_with(2));
+  ProcessResult list = node.cli({"address", "list", "--json"});
+  ASSERT_TRUE(list.exited_with(0)) << list.describe();
+  nlohmann::json names = nlohmann::json::parse(list.output.substr(list.output.find('[')));
+  std::map<std::string, std::string> from;
+  for (const auto& e : names) from[e["name"]] = e["from"];
+  EXPECT_EQ(from["carol"], "book") << list.output;
+  EXPECT_EQ(from["alice"], "keys") << list.output;  // the devnet's account keys are names too
+
+  // --to carol (the book); submitted without --wait, then query event --wait.
+  ProcessResult tx = node.cli({"tx", "transfer", "--node", url, "-s", "beta", "--key", "alice",
+                               "--to", "carol", "--amount", "7"});
+  ASSERT_TRUE(tx.exited_with(0)) << tx.describe();
+  const std::string hash = last_json(tx.output).value("hash", "");
+  ASSERT_EQ(hash.size(), 64u) << tx.output;
+  ProcessResult waited =
+      run_klyn74r({"query", "event", "--node", url, "-s", "beta", hash, "--wait"});
+  ASSERT_TRUE(waited.exited_with(0)) << waited.describe();
+  EXPECT_EQ(last_json(waited.output).value("status", ""), "applied") << waited.output;
+  ProcessResult acc = node.cli({"query", "account", "--node", url, "-s", "beta", "carol"});
+  ASSERT_TRUE(acc.exited_with(0)) << acc.describe();
+  EXPECT_NE(acc.output.find("\"balance\": 7"), std::string::npos) << acc.output;
+  EXPECT_NE(acc.output.find(carol), std::string::npos) << acc.output;
+
+  // A name that is nowhere: a usage error naming where it looked.
+  ProcessResult nobody = node.cli({"tx", "transfer", "--node", url, "-s", "beta", "--key", "alice",
+                                   "--to", "nobody", "--amount", "1"});
+  EXPECT_TRUE(nobody.exited_with(2)) << nobody.describe();
+  EXPECT_NE(nobody.output.find("ADDRESSBOOK"), std::string::npos) << nobody.output;
+}
+
 }  // namespace
 }  // namespace klyn::itest
