@@ -1,6 +1,8 @@
 // klyn74r tx transfer|stake|unstake|delegate (sign locally, post to a node),
 // klyn74r query info|account|block|event|state_root|alarms|finality, and
 // klyn74r address add|list (the address book: names for --to and query account).
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -77,16 +79,20 @@ std::filesystem::path book_path(const std::string& dir) {
   return std::filesystem::path(dir) / "ADDRESSBOOK";
 }
 
+// Names follow the keystore's rule, and are never themselves an address (addresses are looked
+// up first, so such a name could never be used).
 bool valid_name(const std::string& n) {
-  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-  });
+  return core::is_valid_key_name(n) && !crypto::parse_address(n);
 }
 
 Result<std::map<std::string, std::string>> read_book(const std::string& dir) {
   std::map<std::string, std::string> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return Error("config", dir + ": not a directory (--dir names a data directory)");
+  if (!std::filesystem::exists(book_path(dir), ec)) return out;  // none yet
   std::ifstream in(book_path(dir));
-  if (!in) return out;  // none yet
+  if (!in) return Error("config", book_path(dir).string() + ": cannot be read");
   std::string line;
   for (size_t no = 1; std::getline(in, line); ++no) {
     if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
@@ -95,9 +101,11 @@ Result<std::map<std::string, std::string>> read_book(const std::string& dir) {
     if (!(words >> name)) continue;
     if (!(words >> address) || (words >> extra) || !valid_name(name) ||
         !crypto::parse_address(address))
-      return Error("config", book_path(dir).string() + ":" + std::to_string(no) +
-                                 ": expected \"name address\" (a name of letters, digits, "
-                                 "'-', '_', '.'; a base58 address)");
+      return Error(
+          "config",
+          book_path(dir).string() + ":" + std::to_string(no) +
+              ": expected \"name address\" (a key name that is not itself an address, then a "
+              "base58 address)");
     out[name] = address;
   }
   return out;
@@ -106,7 +114,8 @@ Result<std::map<std::string, std::string>> read_book(const std::string& dir) {
 // An address, or a name: an entry of the address book in `dir`, else a key in its keystore.
 Result<chain::AccountId> address_arg(const std::string& s, const char* what,
                                      const std::string& dir = "") {
-  if (auto a = crypto::parse_address(s)) return *a;
+  auto parsed = crypto::parse_address(s);
+  if (parsed) return *parsed;
   if (!dir.empty() && valid_name(s)) {
     auto book = read_book(dir);
     if (!book) return book.error();
@@ -115,9 +124,10 @@ Result<chain::AccountId> address_arg(const std::string& s, const char* what,
     if (auto k = ks.info(s); k && !k->is_bls())
       if (auto a = crypto::parse_address(k->address)) return *a;
   }
-  return Error("usage", std::string(what) + " " + s + ": not an address" +
-                            (dir.empty() ? std::string(" (give --dir to use names)")
-                                         : ", not a name in " + book_path(dir).string() +
+  return Error("usage", std::string(what) + " " + s + ": not an address (" + parsed.error().reason +
+                            ")" +
+                            (dir.empty() ? std::string("; give --dir to use names")
+                                         : "; not a name in " + book_path(dir).string() +
                                                " and not a key in " + dir + "/KEYS"));
 }
 
@@ -125,8 +135,13 @@ Result<chain::AccountId> address_arg(const std::string& s, const char* what,
 int wait_for_event(NodeClient& node, const std::string& sym, const std::string& hash,
                    double seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  std::string last;
   while (std::chrono::steady_clock::now() < deadline) {
     auto st = node.get("/s/" + sym + "/event/" + hash);
+    // A bad hash or an unknown symbiote will not get better by waiting; an event not seen yet
+    // (not_found: not admitted here yet, e.g. still in flight) may.
+    if (!st && st.error().code != "not_found") return report(kExitFailure, st.error().to_string());
+    if (!st) last = st.error().to_string();
     if (st && st->value("status", "") != "pending") {
       st->erase("event");
       std::cout << st->dump() << "\n";
@@ -134,8 +149,8 @@ int wait_for_event(NodeClient& node, const std::string& sym, const std::string& 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return report(kExitFailure,
-                "event " + hash + " still pending after " + std::to_string(seconds) + " s");
+  return report(kExitFailure, "event " + hash + " still " + (last.empty() ? "pending" : last) +
+                                  " after " + std::to_string(seconds) + " s");
 }
 
 }  // namespace
@@ -286,7 +301,9 @@ void add_address_commands(CLI::App& app) {
   add->add_flag("--force", *force, "replace an existing name");
   add->callback([=] {
     if (!valid_name(*name))
-      std::exit(report(kExitConfig, "name " + *name + ": use letters, digits, '-', '_', '.'"));
+      std::exit(report(kExitConfig, "name " + *name +
+                                        ": use a key name (letters, digits, '-', '_', '.') that "
+                                        "is not itself an address"));
     auto pk = crypto::parse_address(*address);
     if (!pk) std::exit(report(kExitConfig, "address " + *address + ": " + pk.error().reason));
     auto book = read_book(*dir);
@@ -295,10 +312,21 @@ void add_address_commands(CLI::App& app) {
       std::exit(report(kExitConfig, "name " + *name + " is already " + (*book)[*name] +
                                         " (--force replaces it)"));
     (*book)[*name] = crypto::address_of(*pk);
-    std::ofstream out(book_path(*dir), std::ios::trunc);
-    out << "# klyn74r address book: name address\n";
-    for (const auto& [n, addr] : *book) out << n << " " << addr << "\n";
-    if (!out.flush()) std::exit(report(kExitFailure, "cannot write " + book_path(*dir).string()));
+    // Written whole to a temporary file, then renamed over the book: a crash leaves the old book
+    // or the new one. (Comments are not kept.)
+    const std::string tmp = book_path(*dir).string() + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << "# klyn74r address book: name address (written by klyn74r address add)\n";
+      for (const auto& [n, addr] : *book) out << n << " " << addr << "\n";
+      if (!out.flush())
+        std::exit(report(kExitFailure, "cannot write " + tmp + ": " + std::strerror(errno)));
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, book_path(*dir), ec);
+    if (ec)
+      std::exit(
+          report(kExitFailure, "cannot replace " + book_path(*dir).string() + ": " + ec.message()));
     std::cout << *name << " " << (*book)[*name] << "\n";
     std::exit(kExitOk);
   });

@@ -88,6 +88,11 @@ TEST(Cli, AddressBookNamesAndQueryEventWait) {
   EXPECT_TRUE(node.cli({"address", "add", "carol", carol}).exited_with(2)) << "replaced silently";
   EXPECT_TRUE(node.cli({"address", "add", "bad name", carol}).exited_with(2));
   EXPECT_TRUE(node.cli({"address", "add", "dave", "0OIl"}).exited_with(2));
+  EXPECT_TRUE(node.cli({"address", "add", carol, carol}).exited_with(2))
+      << "a name that is an address";
+  ProcessResult typo = run_klyn74r({"address", "list", "--dir", "/nonexistent/klyn-dir"});
+  EXPECT_TRUE(typo.exited_with(2)) << typo.describe();
+  EXPECT_NE(typo.output.find("not a directory"), std::string::npos) << typo.output;
   ProcessResult list = node.cli({"address", "list", "--json"});
   ASSERT_TRUE(list.exited_with(0)) << list.describe();
   nlohmann::json names = nlohmann::json::parse(list.output.substr(list.output.find('[')));
@@ -110,6 +115,12 @@ TEST(Cli, AddressBookNamesAndQueryEventWait) {
   ASSERT_TRUE(acc.exited_with(0)) << acc.describe();
   EXPECT_NE(acc.output.find("\"balance\": 7"), std::string::npos) << acc.output;
   EXPECT_NE(acc.output.find(carol), std::string::npos) << acc.output;
+
+  // --wait on a malformed hash fails at once with the node's reason (not after 30 s of polling).
+  ProcessResult bad_hash = run_klyn74r(
+      {"query", "event", "--node", url, "-s", "beta", "xyz", "--wait", "--wait-seconds", "20"});
+  EXPECT_TRUE(bad_hash.exited_with(1)) << bad_hash.describe();
+  EXPECT_EQ(bad_hash.output.find("still"), std::string::npos) << bad_hash.output;
 
   // A name that is nowhere: a usage error naming where it looked.
   ProcessResult nobody = node.cli({"tx", "transfer", "--node", url, "-s", "beta", "--key", "alice",

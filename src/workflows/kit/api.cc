@@ -190,7 +190,10 @@ Result<std::vector<Result<chain::Event>>> events_of_body(const net::Request& req
   std::string type = req.header("content-type").value_or("");
   std::transform(type.begin(), type.end(), type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (type.rfind("application/octet-stream", 0) == 0) {
+  const std::string_view binary = "application/octet-stream";
+  if (type.rfind(binary, 0) == 0 &&
+      (type.size() == binary.size() || type[binary.size()] == ';' ||
+       std::isspace(static_cast<unsigned char>(type[binary.size()])))) {
     auto batch = chain::decode_event_batch(as_bytes(req.body), chain::kMaxBatchEvents);
     if (!batch) return batch.error();
     for (auto& e : *batch) items.emplace_back(std::move(e));
