@@ -129,6 +129,12 @@ TEST(BadInput, RejectedEventsLeaveStateUnchangedAndNodeServing) {
   EXPECT_TRUE(is_error(no_route, 404, "not_found")) << no_route.raw;
   EXPECT_NE(no_route.str("reason").find("symbiote alpha"), std::string::npos) << no_route.raw;
   EXPECT_TRUE(is_error(get_json(c, "/s/alpha/no/such/route"), 404, "not_found"));
+  // By id too; and a route only the other workflow serves (gamma is dev_symbiland).
+  JsonReply by_id = get_json(c, "/s/" + hex(alpha) + "/nope");
+  EXPECT_TRUE(is_error(by_id, 404, "not_found")) << by_id.raw;
+  JsonReply other = get_json(c, "/s/gamma/alarms");
+  EXPECT_TRUE(is_error(other, 404, "not_found")) << other.raw;
+  EXPECT_NE(other.str("reason").find("dev_symbiland"), std::string::npos) << other.raw;
 
   // Bad signature.
   {
