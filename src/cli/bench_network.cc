@@ -9,6 +9,7 @@
 // ceiling; then, unless --no-catch-up, a fresh follower joins from genesis and its catch-up rate
 // (events/s and blocks/s from start to the network's height) is timed.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <iostream>
@@ -163,6 +164,7 @@ int run_network(const Options& o) {
     }
   });
   auto t0 = Clock::now();
+  const double client_cpu0 = process_cpu_seconds(::getpid()).value_or(0);
   std::vector<std::thread> senders;
   if (o.rate > 0) {
     senders.emplace_back([&] {
@@ -266,6 +268,8 @@ int run_network(const Options& o) {
                                                   static_cast<size_t>(q * latencies.size()))];
   };
 
+  const double client_cpu = process_cpu_seconds(::getpid()).value_or(0) - client_cpu0;
+  const double load_s = seconds_since(t0);
   ceilings.measure_again(cores, "after the load");
 
   // 5. Agreement at the lowest height every node reports, and memory.
@@ -319,6 +323,8 @@ int run_network(const Options& o) {
       {"nodes_cpu_seconds", nodes_cpu},
       {"nodes_cpu_ms_per_block", common ? nodes_cpu * 1e3 / common : 0.0},
       {"nodes_cpu_ms_per_1000_events", accepted ? nodes_cpu * 1e6 / accepted : 0.0},
+      // Of the machine's CPU over the load, the share the client (this process) took.
+      {"client_cpu_fraction", client_cpu / (load_s * cores)},
       {"workflow", o.workflow}};
   if (o.rate > 0) {
     out["offered_per_s"] = o.rate;

@@ -173,6 +173,8 @@ int bench_one_node(const BenchOptions& o) {
   std::atomic<bool> submit_failed{false};
   const unsigned batch = o.batch;
   auto t0 = Clock::now();
+  // The client's own CPU during the load (signing is done; the ceiling threads are not running).
+  const double client_cpu0 = process_cpu_seconds(::getpid()).value_or(0);
   std::vector<std::thread> senders;
   for (unsigned c = 0; c < o.connections; ++c)
     senders.emplace_back([&] {
@@ -239,6 +241,7 @@ int bench_one_node(const BenchOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   double total_s = seconds_since(t0);
+  const double client_cpu = process_cpu_seconds(::getpid()).value_or(0) - client_cpu0;
   polling = false;
   poller.join();
   std::vector<double> latencies;
@@ -307,6 +310,8 @@ int bench_one_node(const BenchOptions& o) {
       {"node_cpu_ms_per_1000_events", applied ? node_cpu * 1e6 / applied : 0.0},
       {"ed25519_ceiling_per_s", ceiling},
       {"ed25519_ceiling_runs_per_s", ceilings.runs},
+      // Of the machine's CPU over the load, the share the client (this process) took.
+      {"client_cpu_fraction", client_cpu / (total_s * cores)},
       {"applied_vs_ceiling", (applied / total_s) / ceiling},
       {"ed25519_table_rate_per_s", ceilings.tables},
       {"applied_vs_table_rate", (applied / total_s) / ceilings.tables},

@@ -27,6 +27,8 @@ TEST(BenchSmoke, OneNodeAppliesEverythingItAccepted) {
   for (const auto& v : j["ed25519_ceiling_runs_per_s"])
     highest = std::max(highest, v.get<double>());
   EXPECT_EQ(j["ed25519_ceiling_per_s"].get<double>(), highest);
+  EXPECT_GT(j["client_cpu_fraction"].get<double>(), 0);
+  EXPECT_LE(j["client_cpu_fraction"].get<double>(), 1.0);
 }
 
 TEST(BenchSmoke, ThreeNodeTestnetAgreesAndAFreshNodeCatchesUp) {
@@ -38,6 +40,7 @@ TEST(BenchSmoke, ThreeNodeTestnetAgreesAndAFreshNodeCatchesUp) {
   EXPECT_EQ(j["accepted"], 3000);
   EXPECT_TRUE(j["same_state_root"].get<bool>());
   EXPECT_EQ(j["ed25519_ceiling_runs_per_s"].size(), 3u) << j.dump();
+  EXPECT_GT(j["client_cpu_fraction"].get<double>(), 0);
   ASSERT_EQ(j["per_node"].size(), 3u);
   for (const auto& n : j["per_node"]) EXPECT_GT(n["applied_per_s"].get<double>(), 0) << n.dump();
   EXPECT_TRUE(j["catch_up"]["caught_up"].get<bool>());
