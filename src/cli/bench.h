@@ -60,6 +60,10 @@ struct Ceilings {
 // Measures both (2 s each) and prints them.
 Ceilings measure_ceilings(unsigned threads);
 
+// CPU seconds (user + system) this process used so far, to the microsecond (getrusage; /proc's
+// clock ticks are too coarse for a short load).
+double self_cpu_seconds();
+
 // VmHWM of a process in KiB (0 when unknown).
 uint64_t peak_rss_kib(pid_t pid);
 

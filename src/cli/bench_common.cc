@@ -1,4 +1,6 @@
 // Shared pieces of `klyn74r bench` (see bench.h).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <fstream>
@@ -73,6 +75,13 @@ Ceilings measure_ceilings(unsigned threads) {
   std::cout << "ed25519 node verifier (hot-key tables, " << threads
             << " threads): " << static_cast<uint64_t>(c.tables) << " verifications/s\n";
   return c;
+}
+
+double self_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto sec = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
 uint64_t peak_rss_kib(pid_t pid) {

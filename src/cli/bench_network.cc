@@ -164,7 +164,7 @@ int run_network(const Options& o) {
     }
   });
   auto t0 = Clock::now();
-  const double client_cpu0 = process_cpu_seconds(::getpid()).value_or(0);
+  const double client_cpu0 = self_cpu_seconds();
   std::vector<std::thread> senders;
   if (o.rate > 0) {
     senders.emplace_back([&] {
@@ -268,7 +268,7 @@ int run_network(const Options& o) {
                                                   static_cast<size_t>(q * latencies.size()))];
   };
 
-  const double client_cpu = process_cpu_seconds(::getpid()).value_or(0) - client_cpu0;
+  const double client_cpu = self_cpu_seconds() - client_cpu0;
   const double load_s = seconds_since(t0);
   ceilings.measure_again(cores, "after the load");
 

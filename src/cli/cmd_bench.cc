@@ -174,7 +174,7 @@ int bench_one_node(const BenchOptions& o) {
   const unsigned batch = o.batch;
   auto t0 = Clock::now();
   // The client's own CPU during the load (signing is done; the ceiling threads are not running).
-  const double client_cpu0 = process_cpu_seconds(::getpid()).value_or(0);
+  const double client_cpu0 = bench::self_cpu_seconds();
   std::vector<std::thread> senders;
   for (unsigned c = 0; c < o.connections; ++c)
     senders.emplace_back([&] {
@@ -241,7 +241,7 @@ int bench_one_node(const BenchOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   double total_s = seconds_since(t0);
-  const double client_cpu = process_cpu_seconds(::getpid()).value_or(0) - client_cpu0;
+  const double client_cpu = bench::self_cpu_seconds() - client_cpu0;
   polling = false;
   poller.join();
   std::vector<double> latencies;
