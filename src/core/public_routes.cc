@@ -1,5 +1,4 @@
 #include <regex>
-#include <set>
 
 #include "core/openapi.h"
 
@@ -7,7 +6,6 @@ namespace klyn::core {
 
 std::vector<std::pair<net::Method, std::string>> public_routes(const net::Router& router) {
   static const std::regex fallback(R"(/\{p[0-9]+\})");
-  std::set<std::pair<net::Method, std::string>> seen;
   std::vector<std::pair<net::Method, std::string>> out;
   for (const auto& [method, pattern] : router.patterns()) {
     if (pattern.find("/sync/") != std::string::npos) continue;
@@ -15,7 +13,7 @@ std::vector<std::pair<net::Method, std::string>> public_routes(const net::Router
     // too), and not the fallbacks.
     if (pattern.rfind("/s/", 0) == 0 && pattern.rfind("/s/{sym}/", 0) != 0) continue;
     if (std::regex_search(pattern, fallback)) continue;
-    if (seen.emplace(method, pattern).second) out.emplace_back(method, pattern);
+    out.emplace_back(method, pattern);  // once: the router refuses a second route of one shape
   }
   return out;
 }
